@@ -1,0 +1,22 @@
+# Copyright 2026 TAL
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+{
+    "name": "Invoice Files Transfer",
+    "summary": "Move invoices' attachments into Documents (or OCA DMS), "
+    "exactly once, with a per-invoice state and a progress view",
+    "version": "19.0.1.0.0",
+    "category": "Accounting/Accounting",
+    "website": "https://github.com/tal/tal_invoice_transfer",
+    "author": "TAL",
+    "license": "LGPL-3",
+    "depends": ["account"],
+    "data": [
+        "data/ir_cron_data.xml",
+        "views/account_move_views.xml",
+        "views/res_config_settings_views.xml",
+        "views/tal_invoice_transfer_menus.xml",
+    ],
+    "post_init_hook": "post_init_hook",
+    "installable": True,
+    "application": False,
+}

@@ -1,0 +1,547 @@
+# Copyright 2026 TAL
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+import logging
+from collections import Counter
+
+from psycopg2 import errors as pg_errors
+
+from odoo import api, fields, models
+from odoo.exceptions import AccessError, UserError
+from odoo.tools import SQL
+
+_logger = logging.getLogger(__name__)
+
+STATE_PENDING = "pending"
+STATE_DONE = "done"
+STATE_FAILED = "failed"
+STATE_NOTHING = "no_attachment"
+STATE_EXCLUDED = "excluded"
+TRANSFER_STATES = [
+    (STATE_PENDING, "Pending"),
+    (STATE_DONE, "Transferred"),
+    (STATE_FAILED, "Failed"),
+    (STATE_NOTHING, "Nothing to Transfer"),
+    (STATE_EXCLUDED, "Excluded"),
+]
+# The fields the transfer owns; they are written with SQL (see _tal_transfer_write).
+TRANSFER_FIELDS = (
+    "tal_transfer_state",
+    "tal_transfer_error",
+    "tal_transfer_attempts",
+    "tal_transfer_date",
+    "tal_transfer_document_ref",
+    "tal_transfer_document_count",
+)
+# Errors another transaction may not meet again: the invoice stays pending for
+# a later run, up to MAX_TRANSIENT_ATTEMPTS tries in all.
+TRANSIENT_ERRORS = (
+    pg_errors.SerializationFailure,
+    pg_errors.DeadlockDetected,
+    pg_errors.LockNotAvailable,
+)
+MAX_TRANSIENT_ATTEMPTS = 3
+# "Transfer now" runs in the user's request; larger selections go to the cron.
+SYNC_TRANSFER_LIMIT = 200
+CANDIDATE_BATCH = 200
+
+
+class AccountMove(models.Model):
+    _inherit = "account.move"
+
+    tal_transfer_state = fields.Selection(
+        selection=TRANSFER_STATES,
+        string="File Transfer",
+        readonly=True,
+        copy=False,
+        index=True,
+        help="Where the invoice's files stand in their transfer to Documents. "
+        "Empty: the invoice is not in the transfer's scope.",
+    )
+    tal_transfer_error = fields.Text(
+        string="Transfer Error",
+        readonly=True,
+        copy=False,
+    )
+    tal_transfer_attempts = fields.Integer(
+        string="Transfer Attempts",
+        readonly=True,
+        copy=False,
+    )
+    tal_transfer_date = fields.Datetime(
+        string="Transferred On",
+        readonly=True,
+        copy=False,
+    )
+    # "model,id" of the first document: a Reference would break every read of
+    # the invoice once the target app is uninstalled.
+    tal_transfer_document_ref = fields.Char(
+        string="Transferred Document Reference",
+        readonly=True,
+        copy=False,
+    )
+    tal_transfer_document_count = fields.Integer(
+        string="Transferred Documents",
+        readonly=True,
+        copy=False,
+    )
+    tal_transfer_document = fields.Reference(
+        selection="_selection_tal_transfer_document",
+        string="Transferred Document",
+        compute="_compute_tal_transfer_document",
+    )
+
+    # The cron picks the next pending invoices through this small index
+    # instead of scanning the invoices.
+    _tal_transfer_pending_idx = models.Index(
+        "(id) WHERE tal_transfer_state = 'pending'"
+    )
+
+    @api.model
+    def _selection_tal_transfer_document(self):
+        targets = self.env["tal.transfer.target"]._tal_available_targets()
+        return [(t._tal_document_model, t._description) for t in targets]
+
+    @api.depends("tal_transfer_document_ref")
+    def _compute_tal_transfer_document(self):
+        for move in self:
+            model, _sep, res_id = (move.tal_transfer_document_ref or "").partition(",")
+            if model in self.env and res_id.isdigit():
+                move.tal_transfer_document = f"{model},{res_id}"
+            else:
+                move.tal_transfer_document = False
+
+    # ------------------------------------------------------------------
+    # CRUD
+    # ------------------------------------------------------------------
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        moves = super().create(vals_list)
+        # Draft invoices are in scope for companies that do not wait for posting.
+        moves._tal_transfer_mark_in_scope(moves.ids)
+        return moves
+
+    def _post(self, soft=True):
+        posted = super()._post(soft=soft)
+        posted._tal_transfer_mark_in_scope(posted.ids)
+        return posted
+
+    # ------------------------------------------------------------------
+    # Actions
+    # ------------------------------------------------------------------
+
+    def _tal_transfer_check_manager(self):
+        if not self.env.user.has_group("account.group_account_manager"):
+            raise AccessError(
+                self.env._("Only accounting managers can transfer invoice files.")
+            )
+
+    def action_tal_transfer_now(self):
+        """Transfer the selected invoices now, each in its own savepoint.
+
+        No intermediate commit in a user's request: the request commits at its
+        end, documents and states together.
+        """
+        self._tal_transfer_check_manager()
+        moves = self.filtered(
+            lambda m: m.tal_transfer_state in (STATE_PENDING, STATE_FAILED)
+        )
+        if len(moves) > SYNC_TRANSFER_LIMIT:
+            moves._tal_transfer_write({"tal_transfer_state": STATE_PENDING})
+            self.env.ref("tal_invoice_transfer.ir_cron_tal_invoice_transfer")._trigger()
+            return self._tal_transfer_notify(
+                self.env._(
+                    "%(count)s invoices queued: the scheduled action transfers them "
+                    "in the background.",
+                    count=len(moves),
+                )
+            )
+        stats = self.sudo()._tal_transfer_run(
+            move_ids=moves.ids, states=(STATE_PENDING, STATE_FAILED)
+        )
+        return self._tal_transfer_notify(
+            self.env._(
+                "%(done)s transferred, %(failed)s failed, %(nothing)s without "
+                "files, %(skipped)s skipped (being transferred elsewhere or not "
+                "pending).",
+                done=stats[STATE_DONE],
+                failed=stats[STATE_FAILED] + stats[STATE_PENDING],
+                nothing=stats[STATE_NOTHING],
+                skipped=stats["skipped"] + len(self) - len(moves),
+            ),
+            sticky=bool(stats[STATE_FAILED]),
+        )
+
+    def action_tal_transfer_retry(self):
+        """Give failed or excluded invoices another go, by the scheduled action."""
+        self._tal_transfer_check_manager()
+        moves = self.filtered(
+            lambda m: m.tal_transfer_state in (STATE_FAILED, STATE_EXCLUDED)
+        )
+        moves._tal_transfer_write(
+            {
+                "tal_transfer_state": STATE_PENDING,
+                "tal_transfer_error": None,
+                "tal_transfer_attempts": 0,
+            }
+        )
+        if moves:
+            self.env.ref("tal_invoice_transfer.ir_cron_tal_invoice_transfer")._trigger()
+        return self._tal_transfer_notify(
+            self.env._("%(count)s invoices queued for transfer.", count=len(moves))
+        )
+
+    def action_tal_transfer_exclude(self):
+        """Keep the selected invoices out of the transfer."""
+        self._tal_transfer_check_manager()
+        moves = self.filtered(
+            lambda m: m.tal_transfer_state in (STATE_PENDING, STATE_FAILED, STATE_NOTHING)
+        )
+        moves._tal_transfer_write({"tal_transfer_state": STATE_EXCLUDED})
+        return self._tal_transfer_notify(
+            self.env._("%(count)s invoices excluded from the transfer.", count=len(moves))
+        )
+
+    def action_tal_transfer_open_documents(self):
+        self.ensure_one()
+        target = self.env["tal.transfer.target"]._tal_get_target()
+        attachments = self._tal_transfer_files()
+        return {
+            "type": "ir.actions.act_window",
+            "name": self.env._("Files of %s", self.display_name),
+            "res_model": target._tal_document_model,
+            "view_mode": "list,form",
+            "domain": [("attachment_id", "in", attachments.ids)],
+            "context": {"active_test": False, "create": False},
+        }
+
+    def _tal_transfer_notify(self, message, sticky=False):
+        return {
+            "type": "ir.actions.client",
+            "tag": "display_notification",
+            "params": {
+                "title": self.env._("Invoice Files Transfer"),
+                "message": message,
+                "sticky": sticky,
+                "next": {"type": "ir.actions.client", "tag": "soft_reload"},
+            },
+        }
+
+    # ------------------------------------------------------------------
+    # State bookkeeping
+    # ------------------------------------------------------------------
+
+    def _tal_transfer_write(self, vals):
+        """Write transfer fields with SQL.
+
+        An ORM write on a posted invoice re-syncs its lines (about 17 ms and 11
+        queries) and flags it as manually modified; these fields are no
+        accounting data, so the invoice, its lines and its chatter must stay
+        exactly as they were.
+        """
+        assert set(vals) <= set(TRANSFER_FIELDS), set(vals) - set(TRANSFER_FIELDS)
+        if not self:
+            return
+        assignments = SQL(", ").join(
+            SQL("%s = %s", SQL.identifier(name), value) for name, value in vals.items()
+        )
+        self.env.cr.execute(
+            SQL(
+                "UPDATE account_move SET %s WHERE id IN %s",
+                assignments,
+                tuple(self.ids),
+            )
+        )
+        self.invalidate_recordset(list(vals))
+
+    @api.model
+    def _tal_transfer_files_sql(self, move_alias):
+        """SQL condition: the move has at least one file to transfer."""
+        return SQL(
+            """EXISTS (
+                SELECT 1 FROM ir_attachment a
+                 WHERE a.res_model = 'account.move'
+                   AND a.res_id = %(move)s.id
+                   AND a.type = 'binary'
+                   AND (a.res_field IS NULL OR a.res_field IN %(fields)s)
+            )""",
+            move=SQL.identifier(move_alias),
+            fields=tuple(self._tal_transfer_file_fields()),
+        )
+
+    @api.model
+    def _tal_transfer_file_fields(self):
+        # The invoice's legal documents (its PDF, e-invoice XML) are binary
+        # fields' attachments; the list is the one core detaches on reset.
+        return self._get_fields_to_detach()
+
+    @api.model
+    def _tal_transfer_mark_in_scope(self, move_ids=None, company_ids=None):
+        """Set pending / nothing-to-transfer on in-scope invoices without a state.
+
+        One set-based statement for any number of invoices: the install hook
+        runs it on the whole backlog.
+        """
+        if move_ids is not None and not move_ids:
+            return
+        companies = self.env["res.company"].sudo().search(
+            [("id", "in", company_ids)] if company_ids else []
+        )
+        if move_ids is not None:
+            self.env["account.move"].browse(move_ids).flush_recordset(
+                ["move_type", "state", "company_id", "date", "journal_id"]
+            )
+        scopes = SQL(", ").join(
+            SQL(
+                "(%s, %s::varchar[], %s::date, %s, %s::int[])",
+                company.id,
+                list(company._tal_transfer_move_types()),
+                company.tal_transfer_date_from or None,
+                company.tal_transfer_posted_only,
+                company.tal_transfer_journal_ids.ids,
+            )
+            for company in companies
+        )
+        self.env.cr.execute(
+            SQL(
+                """
+                UPDATE account_move m
+                   SET tal_transfer_state = CASE WHEN %(has_files)s
+                                                 THEN 'pending'
+                                                 ELSE 'no_attachment' END
+                  FROM (VALUES %(scopes)s)
+                       AS scope(company_id, move_types, date_from, posted_only,
+                                journal_ids)
+                 WHERE m.company_id = scope.company_id
+                   AND m.tal_transfer_state IS NULL
+                   AND m.move_type = ANY(scope.move_types)
+                   AND (m.state = 'posted'
+                        OR (NOT scope.posted_only AND m.state = 'draft'))
+                   AND (scope.date_from IS NULL OR m.date >= scope.date_from)
+                   AND (cardinality(scope.journal_ids) = 0
+                        OR m.journal_id = ANY(scope.journal_ids))
+                   AND (%(all)s OR m.id = ANY(%(ids)s))
+                """,
+                has_files=self._tal_transfer_files_sql("m"),
+                scopes=scopes,
+                all=move_ids is None,
+                ids=list(move_ids or []),
+            )
+        )
+        if self.env.cr.rowcount:
+            self.env["account.move"].invalidate_model(["tal_transfer_state"])
+        return self.env.cr.rowcount
+
+    @api.model
+    def _tal_transfer_reopen(self, move_ids):
+        """A new file on a transferred invoice: transfer it too."""
+        self.env.cr.execute(
+            SQL(
+                """
+                UPDATE account_move SET tal_transfer_state = 'pending'
+                 WHERE id = ANY(%s) AND tal_transfer_state IN %s
+                """,
+                list(move_ids),
+                (STATE_DONE, STATE_NOTHING),
+            )
+        )
+        if self.env.cr.rowcount:
+            self.env["account.move"].invalidate_model(["tal_transfer_state"])
+
+    def _tal_transfer_files(self):
+        """The attachments this invoice transfers, per its company's settings."""
+        self.ensure_one()
+        files = (
+            self.env["ir.attachment"]
+            .sudo()
+            .search(
+                [
+                    ("res_model", "=", "account.move"),
+                    ("res_id", "=", self.id),
+                    ("type", "=", "binary"),
+                    "|",
+                    ("res_field", "=", False),
+                    ("res_field", "in", self._tal_transfer_file_fields()),
+                ],
+                order="id",
+            )
+        )
+        if self.company_id.tal_transfer_attachment_mode == "main" and files:
+            main = self.sudo().message_main_attachment_id
+            if main not in files:
+                main = self.sudo().invoice_pdf_report_id
+            files = main if main in files else files[0]
+        return files
+
+    # ------------------------------------------------------------------
+    # The transfer
+    # ------------------------------------------------------------------
+
+    @api.model
+    def _cron_tal_transfer(self, limit=None):
+        """Scheduled action: transfer pending invoices, one transaction each.
+
+        Each invoice's documents and its state are committed together, so a
+        crash can neither lose a finished invoice nor transfer one twice.
+        """
+        commit = self._can_commit()
+        if commit:
+            # Commits only the progress record: no work is under way yet.
+            self.env["ir.cron"]._commit_progress(
+                remaining=self._tal_transfer_pending_count()
+            )
+        stats = self._tal_transfer_run(limit=limit, commit=commit)
+        _logger.info(
+            "Invoice files transfer: %s",
+            ", ".join(f"{count} {state}" for state, count in sorted(stats.items()))
+            or "nothing pending",
+        )
+        return stats
+
+    @api.model
+    def _tal_transfer_pending_count(self):
+        self.env.cr.execute(
+            "SELECT count(*) FROM account_move WHERE tal_transfer_state = 'pending'"
+        )
+        return self.env.cr.fetchone()[0]
+
+    @api.model
+    def _tal_transfer_run(
+        self, move_ids=None, limit=None, commit=False, states=(STATE_PENDING,)
+    ):
+        """Transfer invoices one by one; return a Counter of outcomes.
+
+        :param move_ids: only these invoices (default: every pending one)
+        :param limit: stop after this many invoices
+        :param commit: commit after each invoice (the scheduled action)
+        :param states: states an invoice must still have once locked
+        """
+        stats = Counter()
+        after_id = 0
+        while limit is None or stats.total() < limit:
+            candidates = self._tal_transfer_candidates(after_id, move_ids, states)
+            if not candidates:
+                break
+            for move_id in candidates:
+                after_id = move_id
+                move = self._tal_transfer_lock(move_id, states)
+                outcome = move._tal_transfer_process() if move else "skipped"
+                stats[outcome] += 1
+                if commit:
+                    # Ends this invoice's transaction: its documents and its
+                    # state are saved together, and its row lock is released.
+                    if not self.env["ir.cron"]._commit_progress(processed=1):
+                        return stats  # the scheduler's time budget is spent
+                if limit is not None and stats.total() >= limit:
+                    break
+        return stats
+
+    @api.model
+    def _tal_transfer_candidates(self, after_id, move_ids, states):
+        """The next ids to try, in id order; no lock (taken one by one)."""
+        self.env.cr.execute(
+            SQL(
+                """
+                SELECT id FROM account_move
+                 WHERE tal_transfer_state IN %s AND id > %s %s
+                 ORDER BY id LIMIT %s
+                """,
+                tuple(states),
+                after_id,
+                SQL("AND id = ANY(%s)", list(move_ids)) if move_ids is not None else SQL(),
+                CANDIDATE_BATCH,
+            )
+        )
+        return [row[0] for row in self.env.cr.fetchall()]
+
+    @api.model
+    def _tal_transfer_lock(self, move_id, states):
+        """Lock one invoice for this transaction, or return None.
+
+        SKIP LOCKED: an invoice another worker holds is left to it. The state
+        is checked again once locked: another worker may have finished it
+        since the candidates were read.
+        """
+        try:
+            with self.env.cr.savepoint(flush=False):
+                self.env.cr.execute(
+                    SQL(
+                        """
+                        SELECT tal_transfer_state FROM account_move
+                         WHERE id = %s FOR UPDATE SKIP LOCKED
+                        """,
+                        move_id,
+                    )
+                )
+                row = self.env.cr.fetchone()
+        except pg_errors.SerializationFailure:
+            # Changed and committed by another worker after this transaction
+            # began: that worker has dealt with it.
+            return None
+        if not row or row[0] not in states:
+            return None
+        move = self.browse(move_id)
+        move.invalidate_recordset(list(TRANSFER_FIELDS))
+        return move
+
+    def _tal_transfer_process(self):
+        """Transfer one locked invoice; return its new state.
+
+        The documents and the state are written in one savepoint: both or
+        neither. A failure is recorded on the invoice and never stops the run.
+        """
+        self.ensure_one()
+        attempts = self.tal_transfer_attempts + 1
+        try:
+            with self.env.cr.savepoint():
+                vals = self._tal_transfer_apply()
+                vals["tal_transfer_attempts"] = attempts
+                self._tal_transfer_write(vals)
+            return vals["tal_transfer_state"]
+        except TRANSIENT_ERRORS as error:
+            state = STATE_PENDING if attempts < MAX_TRANSIENT_ATTEMPTS else STATE_FAILED
+            message = self.env._(
+                "The database was busy (%(error)s); attempt %(attempt)s of %(max)s.",
+                error=type(error).__name__,
+                attempt=attempts,
+                max=MAX_TRANSIENT_ATTEMPTS,
+            )
+            _logger.warning("Invoice %s (id %s): %s", self.name, self.id, message)
+        except (UserError, AccessError) as error:
+            state, message = STATE_FAILED, str(error.args[0])
+            _logger.warning("Invoice %s (id %s): %s", self.name, self.id, message)
+        except Exception as error:  # noqa: BLE001 - one bad invoice must not stop the others
+            state = STATE_FAILED
+            message = self.env._(
+                "Unexpected error, see the server log: %(type)s: %(error)s",
+                type=type(error).__name__,
+                error=str(error).strip().splitlines()[0] if str(error).strip() else "",
+            )
+            _logger.exception("Invoice %s (id %s): transfer failed", self.name, self.id)
+        self._tal_transfer_write(
+            {
+                "tal_transfer_state": state,
+                "tal_transfer_error": message,
+                "tal_transfer_attempts": attempts,
+            }
+        )
+        return state
+
+    def _tal_transfer_apply(self):
+        """Create the documents of this invoice; return the fields to write."""
+        files = self._tal_transfer_files()
+        if not files:
+            return {
+                "tal_transfer_state": STATE_NOTHING,
+                "tal_transfer_error": None,
+            }
+        target = self.env["tal.transfer.target"]._tal_get_target()
+        documents = target._tal_transfer(self, files)
+        first = documents.sorted("id")[:1]
+        return {
+            "tal_transfer_state": STATE_DONE,
+            "tal_transfer_error": None,
+            "tal_transfer_date": fields.Datetime.now(),
+            "tal_transfer_document_ref": f"{first._name},{first.id}",
+            "tal_transfer_document_count": len(documents),
+        }

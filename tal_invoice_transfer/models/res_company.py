@@ -1,0 +1,103 @@
+# Copyright 2026 TAL
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+from odoo import api, fields, models
+
+# Move types each scope covers; the keys are the values of tal_transfer_scope.
+TRANSFER_SCOPES = {
+    "all": ("out_invoice", "out_refund", "in_invoice", "in_refund"),
+    "customer": ("out_invoice", "out_refund"),
+    "vendor": ("in_invoice", "in_refund"),
+}
+
+
+class ResCompany(models.Model):
+    _inherit = "res.company"
+
+    # The folder is stored as "model,id" text, not as a Reference: the target
+    # app may be uninstalled later, and a Reference to a missing model breaks
+    # every read of the company.
+    tal_transfer_folder_ref = fields.Char(
+        string="Transfer Folder Reference",
+        help="Technical: 'documents.document,ID' or 'dms.directory,ID'.",
+    )
+    tal_transfer_folder = fields.Reference(
+        selection="_selection_tal_transfer_folder",
+        string="Invoice Files Folder",
+        compute="_compute_tal_transfer_folder",
+        inverse="_inverse_tal_transfer_folder",
+        help="Documents folder or DMS root directory that receives this "
+        "company's invoice files.",
+    )
+    tal_transfer_tag_names = fields.Char(
+        string="Invoice Files Tags",
+        help="Comma-separated names of existing tags put on every transferred "
+        "file.",
+    )
+    tal_transfer_scope = fields.Selection(
+        selection=[
+            ("all", "Customer invoices, vendor bills and their credit notes"),
+            ("customer", "Customer invoices and credit notes"),
+            ("vendor", "Vendor bills and refunds"),
+        ],
+        string="Invoices to Transfer",
+        default="all",
+        required=True,
+    )
+    tal_transfer_journal_ids = fields.Many2many(
+        comodel_name="account.journal",
+        relation="res_company_tal_transfer_journal_rel",
+        string="Transfer Journals",
+        help="Only invoices of these journals; empty means every journal.",
+    )
+    tal_transfer_posted_only = fields.Boolean(
+        string="Posted Invoices Only",
+        default=True,
+    )
+    tal_transfer_date_from = fields.Date(
+        string="Transfer Invoices From",
+        help="Only invoices dated on or after this day; empty means all.",
+    )
+    tal_transfer_attachment_mode = fields.Selection(
+        selection=[
+            ("all", "All files of the invoice"),
+            ("main", "The main file only"),
+        ],
+        string="Files to Transfer",
+        default="all",
+        required=True,
+    )
+
+    @api.model
+    def _selection_tal_transfer_folder(self):
+        return self.env["tal.transfer.target"]._selection_folder_models()
+
+    @api.depends("tal_transfer_folder_ref")
+    def _compute_tal_transfer_folder(self):
+        available = {model for model, _label in self._selection_tal_transfer_folder()}
+        for company in self:
+            model, _sep, res_id = (company.tal_transfer_folder_ref or "").partition(
+                ","
+            )
+            if model in available and res_id.isdigit():
+                company.tal_transfer_folder = f"{model},{res_id}"
+            else:
+                company.tal_transfer_folder = False
+
+    def _inverse_tal_transfer_folder(self):
+        for company in self:
+            folder = company.tal_transfer_folder
+            company.tal_transfer_folder_ref = (
+                f"{folder._name},{folder.id}" if folder else False
+            )
+
+    def _tal_transfer_folder_record(self):
+        """Return the configured folder record, even archived, or None."""
+        self.ensure_one()
+        model, _sep, res_id = (self.tal_transfer_folder_ref or "").partition(",")
+        if model not in self.env or not res_id.isdigit():
+            return None
+        return self.env[model].sudo().with_context(active_test=False).browse(int(res_id))
+
+    def _tal_transfer_move_types(self):
+        self.ensure_one()
+        return TRANSFER_SCOPES[self.tal_transfer_scope or "all"]

@@ -1,0 +1,75 @@
+# Copyright 2026 TAL
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+from odoo import api, fields, models
+
+from .tal_transfer_target import TARGET_PARAM
+
+
+class ResConfigSettings(models.TransientModel):
+    _inherit = "res.config.settings"
+
+    tal_transfer_target = fields.Selection(
+        selection=[
+            ("auto", "Automatic"),
+            ("documents", "Documents"),
+            ("dms", "DMS (OCA)"),
+        ],
+        string="Transfer Target",
+        default="auto",
+        config_parameter=TARGET_PARAM,
+        help="Automatic uses Documents when installed, else DMS.",
+    )
+    tal_transfer_target_detected = fields.Char(
+        string="Target In Use",
+        compute="_compute_tal_transfer_target_detected",
+    )
+    tal_transfer_folder = fields.Reference(
+        related="company_id.tal_transfer_folder",
+        readonly=False,
+    )
+    tal_transfer_tag_names = fields.Char(
+        related="company_id.tal_transfer_tag_names",
+        readonly=False,
+    )
+    tal_transfer_scope = fields.Selection(
+        related="company_id.tal_transfer_scope",
+        readonly=False,
+    )
+    tal_transfer_journal_ids = fields.Many2many(
+        related="company_id.tal_transfer_journal_ids",
+        readonly=False,
+    )
+    tal_transfer_posted_only = fields.Boolean(
+        related="company_id.tal_transfer_posted_only",
+        readonly=False,
+    )
+    tal_transfer_date_from = fields.Date(
+        related="company_id.tal_transfer_date_from",
+        readonly=False,
+    )
+    tal_transfer_attachment_mode = fields.Selection(
+        related="company_id.tal_transfer_attachment_mode",
+        readonly=False,
+    )
+
+    @api.depends("tal_transfer_target")
+    def _compute_tal_transfer_target_detected(self):
+        targets = self.env["tal.transfer.target"]
+        for settings in self:
+            available = targets._tal_available_targets()
+            wanted = settings.tal_transfer_target or "auto"
+            chosen = [
+                t for t in available if wanted in ("auto", t._tal_target_key)
+            ][:1]
+            settings.tal_transfer_target_detected = (
+                chosen[0]._tal_folder_label.split()[0]
+                if chosen
+                else self.env._("None installed")
+            )
+
+    def set_values(self):
+        super().set_values()
+        # A widened scope brings older invoices in: mark them in one statement.
+        self.env["account.move"]._tal_transfer_mark_in_scope(
+            company_ids=self.company_id.ids
+        )

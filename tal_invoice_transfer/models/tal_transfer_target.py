@@ -1,0 +1,216 @@
+# Copyright 2026 TAL
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+import os
+import re
+
+from odoo import api, models
+from odoo.exceptions import UserError
+
+# Creating documents must not post chatter messages nor subscribe anybody.
+MAIL_QUIET_CONTEXT = {
+    "tracking_disable": True,
+    "mail_create_nolog": True,
+    "mail_create_nosubscribe": True,
+    "mail_notrack": True,
+}
+
+TARGET_PARAM = "tal_invoice_transfer.target"
+# Filesystems and DMS refuse longer names (255 bytes); keep room for suffixes.
+MAX_NAME_BYTES = 200
+
+
+class TalTransferTarget(models.AbstractModel):
+    """Where invoice files go. One concrete model per target app.
+
+    The target apps are optional: this addon never imports them and finds at
+    run time which one is installed, so it installs on community with only
+    `account`.
+    """
+
+    _name = "tal.transfer.target"
+    _description = "Invoice Files Transfer Target"
+
+    # Set by each concrete target.
+    _tal_target_key = None
+    _tal_document_model = None
+    _tal_folder_model = None
+    _tal_folder_label = None
+
+    @api.model
+    def _tal_target_models(self):
+        """Concrete targets, in order of preference for 'auto'."""
+        return [
+            self.env["tal.transfer.target.documents"],
+            self.env["tal.transfer.target.dms"],
+        ]
+
+    @api.model
+    def _tal_is_available(self):
+        return bool(self._tal_document_model) and self._tal_document_model in self.env
+
+    @api.model
+    def _tal_available_targets(self):
+        return [target for target in self._tal_target_models() if target._tal_is_available()]
+
+    @api.model
+    def _selection_folder_models(self):
+        return [
+            (target._tal_folder_model, target._tal_folder_label)
+            for target in self._tal_available_targets()
+        ]
+
+    @api.model
+    def _tal_get_target(self):
+        """Return the target to use, or raise a UserError saying why none."""
+        configured = (
+            self.env["ir.config_parameter"].sudo().get_param(TARGET_PARAM) or "auto"
+        )
+        available = self._tal_available_targets()
+        if configured != "auto":
+            available = [t for t in available if t._tal_target_key == configured]
+            if not available:
+                raise UserError(
+                    self.env._(
+                        "The transfer target '%(target)s' chosen in the settings is "
+                        "not installed: install it or choose another target.",
+                        target=configured,
+                    )
+                )
+        if not available:
+            raise UserError(
+                self.env._(
+                    "No document app is installed: install Documents or the OCA "
+                    "'dms' app, then retry the failed invoices."
+                )
+            )
+        return available[0]
+
+    # ------------------------------------------------------------------
+    # Helpers shared by the targets
+    # ------------------------------------------------------------------
+
+    @api.model
+    def _tal_check_files(self, attachments):
+        """Refuse files that cannot be read: linking them would 'transfer' nothing."""
+        for attachment in attachments:
+            if attachment.store_fname:
+                path = attachment._full_path(attachment.store_fname)
+                if not os.path.isfile(path):
+                    raise UserError(
+                        self.env._(
+                            "The file '%(name)s' (attachment %(id)s) is missing from "
+                            "the filestore: restore it from a backup, then retry.",
+                            name=attachment.name,
+                            id=attachment.id,
+                        )
+                    )
+            if not attachment.file_size:
+                raise UserError(
+                    self.env._(
+                        "The file '%(name)s' (attachment %(id)s) is empty: replace "
+                        "it with the real file or exclude the invoice.",
+                        name=attachment.name,
+                        id=attachment.id,
+                    )
+                )
+
+    @api.model
+    def _tal_safe_name(self, name, taken=()):
+        """A file or folder name every target accepts, unique among `taken`."""
+        name = re.sub(r"[/\\\x00-\x1f]+", "-", name or "").strip(" .") or "file"
+        stem, ext = os.path.splitext(name)
+        if len(ext.encode()) > 20:
+            stem, ext = name, ""
+        budget = MAX_NAME_BYTES - len(ext.encode())
+        stem = stem.encode()[:budget].decode(errors="ignore")
+        candidate, counter = stem + ext, 1
+        while candidate in taken:
+            counter += 1
+            candidate = f"{stem} ({counter}){ext}"
+        return candidate
+
+    @api.model
+    def _tal_tags(self, company, tag_model):
+        names = [
+            name.strip()
+            for name in (company.tal_transfer_tag_names or "").split(",")
+            if name.strip()
+        ]
+        if not names:
+            return self.env[tag_model]
+        tags = self.env[tag_model].sudo().search([("name", "in", names)])
+        missing = set(names) - set(tags.mapped("name"))
+        if missing:
+            raise UserError(
+                self.env._(
+                    "The tags %(tags)s set for company %(company)s do not exist in "
+                    "%(app)s: create them or fix the settings.",
+                    tags=", ".join(sorted(missing)),
+                    company=company.name,
+                    app=self._tal_folder_label,
+                )
+            )
+        return tags
+
+    @api.model
+    def _tal_folder(self, company):
+        """Return the company's folder, or raise a UserError saying what to fix."""
+        folder = company._tal_transfer_folder_record()
+        settings_hint = self.env._(
+            "set one in Invoicing > Configuration > Settings > Invoice Files Transfer"
+        )
+        if folder is None or folder._name != self._tal_folder_model:
+            raise UserError(
+                self.env._(
+                    "No %(kind)s is set for company %(company)s: %(hint)s.",
+                    kind=self._tal_folder_label,
+                    company=company.name,
+                    hint=settings_hint,
+                )
+            )
+        if not folder.exists():
+            raise UserError(
+                self.env._(
+                    "The %(kind)s set for company %(company)s was deleted: %(hint)s.",
+                    kind=self._tal_folder_label,
+                    company=company.name,
+                    hint=settings_hint,
+                )
+            )
+        if "active" in folder._fields and not folder.active:
+            raise UserError(
+                self.env._(
+                    "The %(kind)s '%(folder)s' of company %(company)s is archived: "
+                    "restore it or choose another.",
+                    kind=self._tal_folder_label,
+                    folder=folder.display_name,
+                    company=company.name,
+                )
+            )
+        folder_company = folder.company_id if "company_id" in folder._fields else None
+        if folder_company and folder_company != company:
+            raise UserError(
+                self.env._(
+                    "The %(kind)s '%(folder)s' belongs to company %(other)s, not to "
+                    "%(company)s: choose a folder of %(company)s.",
+                    kind=self._tal_folder_label,
+                    folder=folder.display_name,
+                    other=folder_company.name,
+                    company=company.name,
+                )
+            )
+        self._tal_check_folder(folder, company)
+        return folder
+
+    @api.model
+    def _tal_check_folder(self, folder, company):
+        """Target-specific checks of a folder; raise a UserError if unusable."""
+
+    @api.model
+    def _tal_transfer(self, move, attachments):
+        """Put `attachments` of `move` into the target; return the documents.
+
+        Must be idempotent: an attachment that already has a document is
+        linked, never given a second one.
+        """
+        raise NotImplementedError

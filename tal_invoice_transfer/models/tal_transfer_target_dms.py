@@ -1,0 +1,131 @@
+# Copyright 2026 TAL
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+from odoo import Command, api, models
+from odoo.exceptions import UserError
+
+from .tal_transfer_target import MAIL_QUIET_CONTEXT
+
+
+class TalTransferTargetDms(models.AbstractModel):
+    """OCA DMS: files linked to the invoice's attachment, in a directory per invoice.
+
+    The directory tree under the configured root is journal / year / month /
+    invoice. DMS compares a new directory's name with all its siblings, so a
+    flat root slows down with every invoice; this tree keeps every folder
+    small (an invoice folder per invoice of one journal and month), which is
+    also how an accountant looks for an invoice.
+    """
+
+    _name = "tal.transfer.target.dms"
+    _inherit = "tal.transfer.target"
+    _description = "Invoice Files Transfer to DMS"
+
+    _tal_target_key = "dms"
+    _tal_document_model = "dms.file"
+    _tal_folder_model = "dms.directory"
+    _tal_folder_label = "DMS directory"
+
+    @api.model
+    def _tal_check_folder(self, folder, company):
+        if folder.storage_id.save_type != "attachment":
+            raise UserError(
+                self.env._(
+                    "The DMS directory '%(name)s' of company %(company)s is not in a "
+                    "storage of type 'Attachment': choose a directory of such a "
+                    "storage, so files stay the invoices' own attachments.",
+                    name=folder.display_name,
+                    company=company.name,
+                )
+            )
+
+    @api.model
+    def _tal_directories(self):
+        return (
+            self.env["dms.directory"]
+            .sudo()
+            .with_context(active_test=False, **MAIL_QUIET_CONTEXT)
+        )
+
+    @api.model
+    def _tal_child_directory(self, parent, name, record):
+        """Find or create `parent`/`name`, bound to `record` (attachment storage
+        requires every directory to name a record)."""
+        directories = self._tal_directories()
+        child = directories.search(
+            [("parent_id", "=", parent.id), ("name", "=", name)], limit=1
+        )
+        if child:
+            return child
+        return directories.create(
+            {
+                "name": name,
+                "parent_id": parent.id,
+                "storage_id": parent.storage_id.id,
+                "model_id": self.env["ir.model"]._get_id(record._name),
+                "res_model": record._name,
+                "res_id": record.id,
+            }
+        )
+
+    @api.model
+    def _tal_invoice_directory(self, move, root):
+        directories = self._tal_directories()
+        # An invoice directory may already exist, made by an earlier run or by
+        # DMS itself when its storage lists invoices: never make a second one.
+        existing = directories.search(
+            [
+                ("res_model", "=", "account.move"),
+                ("res_id", "=", move.id),
+                ("storage_id", "=", root.storage_id.id),
+            ],
+            limit=1,
+        )
+        if existing:
+            return existing
+        journal = move.journal_id
+        day = move.invoice_date or move.date
+        parent = root
+        for name in (journal.code or journal.name, f"{day:%Y}", f"{day:%m}"):
+            parent = self._tal_child_directory(parent, self._tal_safe_name(name), journal)
+        taken = set(parent.child_directory_ids.mapped("name"))
+        return directories.create(
+            {
+                "name": self._tal_safe_name(move.name, taken),
+                "parent_id": parent.id,
+                "storage_id": root.storage_id.id,
+                "model_id": self.env["ir.model"]._get_id("account.move"),
+                "res_model": "account.move",
+                "res_id": move.id,
+            }
+        )
+
+    @api.model
+    def _tal_transfer(self, move, attachments):
+        company = move.company_id
+        root = self._tal_folder(company)
+        tags = self._tal_tags(company, "dms.tag")
+        self._tal_check_files(attachments)
+        files = (
+            self.env["dms.file"]
+            .sudo()
+            .with_context(active_test=False, **MAIL_QUIET_CONTEXT)
+        )
+        existing = files.search([("attachment_id", "in", attachments.ids)])
+        new_attachments = attachments - existing.attachment_id
+        if not new_attachments:
+            return existing
+        directory = self._tal_invoice_directory(move, root)
+        taken = set(directory.file_ids.mapped("name"))
+        vals_list = []
+        for attachment in new_attachments:
+            name = self._tal_safe_name(attachment.name, taken)
+            taken.add(name)
+            vals_list.append(
+                {
+                    "name": name,
+                    "directory_id": directory.id,
+                    "attachment_id": attachment.id,
+                    "tag_ids": [Command.set(tags.ids)],
+                }
+            )
+        return existing | files.create(vals_list)

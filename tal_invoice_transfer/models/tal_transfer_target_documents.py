@@ -1,0 +1,81 @@
+# Copyright 2026 TAL
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+import logging
+
+from odoo import Command, api, models
+from odoo.exceptions import UserError
+
+from .tal_transfer_target import MAIL_QUIET_CONTEXT
+
+_logger = logging.getLogger(__name__)
+
+
+class TalTransferTargetDocuments(models.AbstractModel):
+    """Odoo Documents (Enterprise `documents`): one document per attachment.
+
+    The document links the invoice's own attachment: the attachment stays on
+    the invoice. `res_model`/`res_id` are never written on a document, since
+    that moves the attachment away from the invoice.
+    """
+
+    _name = "tal.transfer.target.documents"
+    _inherit = "tal.transfer.target"
+    _description = "Invoice Files Transfer to Documents"
+
+    _tal_target_key = "documents"
+    _tal_document_model = "documents.document"
+    _tal_folder_model = "documents.document"
+    _tal_folder_label = "Documents folder"
+
+    @api.model
+    def _tal_check_folder(self, folder, company):
+        if folder.type != "folder":
+            raise UserError(
+                self.env._(
+                    "'%(name)s' set for company %(company)s is a file, not a "
+                    "Documents folder: choose a folder.",
+                    name=folder.display_name,
+                    company=company.name,
+                )
+            )
+
+    @api.model
+    def _tal_transfer(self, move, attachments):
+        company = move.company_id
+        folder = self._tal_folder(company)
+        tags = self._tal_tags(company, "documents.tag")
+        self._tal_check_files(attachments)
+        documents = (
+            self.env["documents.document"]
+            .sudo()
+            .with_company(company)
+            .with_context(active_test=False, **MAIL_QUIET_CONTEXT)
+        )
+        # One document per attachment (a database constraint): reuse any,
+        # archived ones included.
+        existing = documents.search([("attachment_id", "in", attachments.ids)])
+        trashed = existing.filtered(lambda document: not document.active)
+        if trashed:
+            # The trash deletes a document with its attachment after a delay:
+            # the invoice's file would be lost.
+            _logger.info(
+                "Invoice %s: restoring %s trashed document(s) of its files",
+                move.name,
+                len(trashed),
+            )
+            trashed.write({"active": True})
+        new_attachments = attachments - existing.attachment_id
+        created = documents.create(
+            [
+                {
+                    "attachment_id": attachment.id,
+                    "name": attachment.name,
+                    "folder_id": folder.id,
+                    "tag_ids": [Command.set(tags.ids)],
+                    "partner_id": move.partner_id.id,
+                    "company_id": company.id,
+                }
+                for attachment in new_attachments
+            ]
+        )
+        return existing | created

@@ -1,0 +1,78 @@
+# Copyright 2026 TAL
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+from unittest.mock import patch
+
+from odoo.tests import tagged
+
+from .common import TalTransferCommon
+
+
+@tagged("post_install", "-at_install")
+class TestTransferCron(TalTransferCommon):
+    """The scheduled action as the scheduler runs it, commits included.
+
+    In registry test mode a new cursor's commit only releases a savepoint, so
+    the per-invoice commits really run; core's commit guard is lifted for it.
+    """
+
+    target = "dms"
+
+    def _run_scheduled_action(self):
+        cron = self.env.ref("tal_invoice_transfer.ir_cron_tal_invoice_transfer")
+        job = {
+            **cron.read(load=None)[0],
+            "done": 0,
+            "remaining": 0,
+            "timed_out_counter": 0,
+        }
+        move_class = type(self.env["account.move"])
+        with (
+            self.enter_registry_test_mode(),
+            patch.object(move_class, "_can_commit", return_value=True),
+            patch.object(
+                type(self.env["ir.cron"]),
+                "_commit_progress",
+                autospec=True,
+                side_effect=type(self.env["ir.cron"])._commit_progress,
+            ) as commit_progress,
+            self.registry.cursor() as cron_cr,
+        ):
+            self.registry["ir.cron"]._process_job(cron_cr, job)
+        self.env.invalidate_all()
+        return cron, commit_progress
+
+    def test_scheduled_action_commits_each_invoice_and_reports_progress(self):
+        invoices = [self._make_invoice(files=("a.pdf", "b.pdf")) for _ in range(3)]
+        no_files = self._make_invoice(files=())
+        no_files.tal_transfer_state  # noqa: B018
+        no_files._tal_transfer_write({"tal_transfer_state": "pending"})
+
+        cron, commit_progress = self._run_scheduled_action()
+
+        self.assertEqual([m.tal_transfer_state for m in invoices], ["done"] * 3)
+        self.assertEqual(no_files.tal_transfer_state, "no_attachment")
+        # One commit announcing the backlog, then one per invoice.
+        processed = [call.kwargs.get("processed") for call in commit_progress.call_args_list]
+        self.assertEqual(processed, [None, 1, 1, 1, 1])
+        self.assertEqual(commit_progress.call_args_list[0].kwargs["remaining"], 4)
+        progress = self.env["ir.cron.progress"].search([("cron_id", "=", cron.id)])
+        self.assertEqual(sum(progress.mapped("done")), 4)
+        self.assertEqual(sum(progress.mapped("remaining")), 0)
+        for invoice in invoices:
+            self.assertEqual(len(self._documents_of(self._files_of(invoice))), 2)
+
+    def test_scheduled_action_stops_when_its_time_is_spent(self):
+        invoices = [self._make_invoice() for _ in range(3)]
+        calls = []
+
+        def out_of_time_after_first(cron, processed=0, **kwargs):
+            calls.append(processed)
+            return 0 if processed else 60
+
+        with patch.object(
+            type(self.env["ir.cron"]), "_commit_progress", out_of_time_after_first
+        ), patch.object(type(self.env["account.move"]), "_can_commit", return_value=True):
+            stats = self.Move._cron_tal_transfer()
+
+        self.assertEqual(stats["done"], 1)
+        self.assertEqual([m.tal_transfer_state for m in invoices], ["done", "pending", "pending"])

@@ -1,0 +1,95 @@
+# Copyright 2026 TAL
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+from odoo.tests import tagged
+
+from .common import TalTransferCommon
+
+
+@tagged("post_install", "-at_install")
+class TestTransferDocuments(TalTransferCommon):
+    target = "documents"
+
+    def test_invoice_files_become_documents_in_the_folder(self):
+        tag = self.env["documents.tag"].create({"name": "Invoices"})
+        self.env.company.tal_transfer_tag_names = "Invoices"
+        invoice = self._make_invoice(files=("a.pdf", "b.xml"))
+        attachments = self._files_of(invoice)
+
+        stats = self.Move._tal_transfer_run()
+
+        self.assertEqual(stats["done"], 1)
+        self.assertEqual(invoice.tal_transfer_state, "done")
+        self.assertFalse(invoice.tal_transfer_error)
+        self.assertEqual(invoice.tal_transfer_attempts, 1)
+        self.assertTrue(invoice.tal_transfer_date)
+        documents = self._documents_of(attachments)
+        self.assertEqual(len(documents), 2)
+        self.assertEqual(documents.attachment_id, attachments)
+        self.assertEqual(documents.folder_id, self.folder)
+        self.assertEqual(documents.tag_ids, tag)
+        self.assertEqual(documents.partner_id, invoice.partner_id)
+        self.assertEqual(invoice.tal_transfer_document_count, 2)
+        self.assertEqual(invoice.tal_transfer_document, documents.sorted("id")[0])
+        # The files stay the invoice's own attachments: linked, not moved.
+        self.assertEqual(self._files_of(invoice), attachments)
+        self.assertEqual(set(attachments.mapped("res_model")), {"account.move"})
+
+    def test_attachment_with_archived_document_gets_no_second_one(self):
+        invoice = self._make_invoice()
+        attachment = self._files_of(invoice)
+        trashed = self.env["documents.document"].create(
+            {"attachment_id": attachment.id, "folder_id": self.folder.id}
+        )
+        trashed.active = False
+
+        self.Move._tal_transfer_run()
+
+        self.assertEqual(invoice.tal_transfer_state, "done")
+        self.assertEqual(self._documents_of(attachment), trashed)
+        # Restored: the trash would delete the invoice's file with it.
+        self.assertTrue(trashed.active)
+
+    def test_archived_folder_fails_with_a_clear_message(self):
+        invoice = self._make_invoice()
+        self.folder.active = False
+
+        with self.assertLogs("odoo.addons.tal_invoice_transfer", "WARNING"):
+            self.Move._tal_transfer_run()
+
+        self.assertEqual(invoice.tal_transfer_state, "failed")
+        self.assertIn("is archived", invoice.tal_transfer_error)
+        self.assertFalse(self._documents_of(self._files_of(invoice)))
+
+    def test_missing_folder_or_tag_fails_with_a_clear_message(self):
+        no_folder = self._make_invoice()
+        self.env.company.tal_transfer_folder_ref = False
+        with self.assertLogs("odoo.addons.tal_invoice_transfer", "WARNING"):
+            self.Move._tal_transfer_run()
+        self.assertEqual(no_folder.tal_transfer_state, "failed")
+        self.assertIn("No Documents folder is set", no_folder.tal_transfer_error)
+
+        self.env.company.tal_transfer_folder_ref = f"documents.document,{self.folder.id}"
+        self.env.company.tal_transfer_tag_names = "Nope"
+        with self.assertLogs("odoo.addons.tal_invoice_transfer", "WARNING"):
+            self.Move._tal_transfer_run(move_ids=no_folder.ids, states=("failed",))
+        self.assertIn("Nope", no_folder.tal_transfer_error)
+        self.assertEqual(no_folder.tal_transfer_attempts, 2)
+
+    def test_file_missing_from_filestore_or_empty_fails(self):
+        missing = self._make_invoice(files=("gone.pdf",))
+        empty = self._make_invoice(files=())
+        self._attach(empty, name="empty.pdf", raw=b"")
+        attachment = self._files_of(missing)
+        self.env.cr.execute(
+            "UPDATE ir_attachment SET store_fname = 'ab/not-there' WHERE id = %s",
+            [attachment.id],
+        )
+        attachment.invalidate_recordset()
+
+        with self.assertLogs("odoo.addons.tal_invoice_transfer", "WARNING"):
+            self.Move._tal_transfer_run()
+
+        self.assertEqual(missing.tal_transfer_state, "failed")
+        self.assertIn("missing from the filestore", missing.tal_transfer_error)
+        self.assertEqual(empty.tal_transfer_state, "failed")
+        self.assertIn("is empty", empty.tal_transfer_error)
