@@ -1,0 +1,2 @@
+from . import documents_tag
+from . import documents_document

@@ -1,0 +1,27 @@
+# Copyright 2026 TAL
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+# Test-only stand-in for Enterprise 19.0 ``documents.tag``. Since 18.0 tags
+# are global (no facet/category, no folder); the tag name is unique.
+from random import randint
+
+from odoo import api, fields, models
+
+
+class DocumentsTag(models.Model):
+    _name = "documents.tag"
+    _description = "Tag"
+    _order = "sequence, name"
+
+    @api.model
+    def _get_default_color(self):
+        return randint(1, 11)
+
+    name = fields.Char(required=True, translate=True)
+    sequence = fields.Integer(default=10)
+    color = fields.Integer(default=_get_default_color)
+    document_ids = fields.Many2many("documents.document", "document_tag_rel")
+
+    _tag_name_unique = models.Constraint(
+        "unique (name)",
+        "Tag name already used",
+    )
