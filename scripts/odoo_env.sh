@@ -1,0 +1,243 @@
+# shellcheck shell=bash
+# Finds Odoo 19.0 and makes sure what the tests need is there.
+#
+# Sourced by the other scripts (`. scripts/odoo_env.sh`); can also be run on
+# its own (`bash scripts/odoo_env.sh`) to check/prepare a machine. It relies on
+# no shell variable: CI runs it with none of ours. Optional overrides:
+#   ODOO_PYTHON   python of an Odoo 19.0 install (default: /opt/odoo19/venv/bin/python,
+#                 then python3 on PATH if it imports Odoo 19.0)
+#   ODOO_ENV_QUIET=1   print only what was changed and errors
+#
+# After sourcing: ODOO_PYTHON is exported, `odoo_run ARGS...` runs
+# "$ODOO_PYTHON" -m odoo ARGS..., and ODOO_CMD holds the same as an array.
+# What it ensures (idempotent; well under a second when all is present):
+#   - Odoo 19.0 importable by ODOO_PYTHON (it does not install Odoo itself);
+#   - PostgreSQL reachable over the Unix socket with a superuser role named
+#     after the current OS user (installs/starts the Debian cluster when root);
+#   - odoo-addon-dms==19.0.* and websocket-client in ODOO_PYTHON's environment;
+#   - a Chromium for HttpCase browser tests (installed when root; a warning
+#     otherwise, as Odoo then skips those tests).
+
+ODOO_DEFAULT_PYTHON=/opt/odoo19/venv/bin/python
+ODOO_SERIES=19.0
+ODOO_DMS_REQ='odoo-addon-dms==19.0.*'
+
+_oe_say() { [ "${ODOO_ENV_QUIET:-0}" = 1 ] || printf 'odoo_env: %s\n' "$*"; }
+_oe_did() { printf 'odoo_env: %s\n' "$*"; }
+_oe_err() { printf 'odoo_env: ERROR: %s\n' "$*" >&2; }
+
+# Prints the Odoo series a python imports (empty if none). Runs from / so a
+# current directory holding Odoo's own source (odoo/http.py) cannot shadow
+# standard modules.
+_oe_series_of() {
+    (cd / && "$1" -c 'import odoo.release as r; print(r.series)' 2>/dev/null) || true
+}
+
+_oe_find_python() {
+    local series
+    if [ -n "${ODOO_PYTHON:-}" ]; then
+        if ! command -v "$ODOO_PYTHON" >/dev/null 2>&1; then
+            _oe_err "ODOO_PYTHON=$ODOO_PYTHON is set but is not an executable."
+            return 1
+        fi
+        series=$(_oe_series_of "$ODOO_PYTHON")
+        if [ "$series" != "$ODOO_SERIES" ]; then
+            _oe_err "ODOO_PYTHON=$ODOO_PYTHON is set but imports Odoo series '${series:-none}', not $ODOO_SERIES."
+            return 1
+        fi
+        _oe_say "Odoo $ODOO_SERIES: $ODOO_PYTHON (from ODOO_PYTHON)"
+        return 0
+    fi
+    if [ -x "$ODOO_DEFAULT_PYTHON" ]; then
+        series=$(_oe_series_of "$ODOO_DEFAULT_PYTHON")
+        if [ "$series" = "$ODOO_SERIES" ]; then
+            ODOO_PYTHON=$ODOO_DEFAULT_PYTHON
+            _oe_say "Odoo $ODOO_SERIES: $ODOO_PYTHON"
+            return 0
+        fi
+        _oe_say "note: $ODOO_DEFAULT_PYTHON imports Odoo series '${series:-none}', not $ODOO_SERIES; trying python3"
+    fi
+    if command -v python3 >/dev/null 2>&1; then
+        series=$(_oe_series_of python3)
+        if [ "$series" = "$ODOO_SERIES" ]; then
+            ODOO_PYTHON=$(command -v python3)
+            _oe_say "Odoo $ODOO_SERIES: $ODOO_PYTHON (python3 on PATH)"
+            return 0
+        fi
+    fi
+    _oe_err "Odoo $ODOO_SERIES not found: no $ODOO_DEFAULT_PYTHON and python3 cannot import odoo $ODOO_SERIES; install Odoo $ODOO_SERIES from source (see README 'Install') or set ODOO_PYTHON."
+    return 1
+}
+
+_oe_is_root() { [ "$(id -u)" = 0 ]; }
+
+_oe_apt_updated=0
+_oe_apt_install() {
+    if ! _oe_is_root; then
+        _oe_err "cannot install Debian package(s) $* : not root."
+        return 1
+    fi
+    if ! command -v apt-get >/dev/null 2>&1; then
+        _oe_err "cannot install $* : no apt-get on this machine."
+        return 1
+    fi
+    if [ "$_oe_apt_updated" = 0 ]; then
+        _oe_did "apt-get update"
+        DEBIAN_FRONTEND=noninteractive apt-get update -qq </dev/null >/dev/null || {
+            _oe_err "apt-get update failed"; return 1; }
+        _oe_apt_updated=1
+    fi
+    _oe_did "apt-get install -y $*"
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$@" </dev/null >/dev/null || {
+        _oe_err "apt-get install $* failed"; return 1; }
+}
+
+_oe_pg_try() { psql -X -q -d postgres -tAc 'select 1' </dev/null 2>&1; }
+_oe_pg_ok() { [ "$(_oe_pg_try)" = 1 ]; }
+_oe_pg_server_installed() { compgen -G '/usr/lib/postgresql/*/bin/postgres' >/dev/null; }
+
+_oe_ensure_postgres() {
+    local user out ver name port status rest started=0
+    user=$(id -un)
+    # Odoo is run with --db_host= (Unix socket); do the same here.
+    unset PGHOST PGHOSTADDR
+    if command -v psql >/dev/null 2>&1 && _oe_pg_ok; then
+        _oe_say "PostgreSQL: reachable over the socket as role '$user'"
+        return 0
+    fi
+    if ! command -v psql >/dev/null 2>&1 || ! _oe_pg_server_installed; then
+        _oe_say "PostgreSQL server or client not installed"
+        _oe_apt_install postgresql || {
+            _oe_err "PostgreSQL is not installed and could not be installed (need root and apt-get: apt-get install postgresql)."
+            return 1; }
+    fi
+    if command -v pg_lsclusters >/dev/null 2>&1; then
+        if [ -z "$(pg_lsclusters -h 2>/dev/null)" ] && _oe_is_root; then
+            ver=$(find /usr/lib/postgresql -mindepth 1 -maxdepth 1 -printf '%f\n' | sort -V | tail -n1)
+            _oe_did "no PostgreSQL cluster: pg_createcluster $ver main --start"
+            pg_createcluster "$ver" main --start >/dev/null || {
+                _oe_err "pg_createcluster $ver main failed"; return 1; }
+            started=1
+        fi
+        while read -r ver name port status rest; do
+            [ -n "$ver" ] || continue
+            case "$status" in
+                online*) ;;
+                *)
+                    _oe_did "starting PostgreSQL cluster $ver/$name (pg_ctlcluster $ver $name start)"
+                    pg_ctlcluster "$ver" "$name" start || _oe_err "pg_ctlcluster $ver $name start failed"
+                    started=1 ;;
+            esac
+        done < <(pg_lsclusters -h 2>/dev/null)
+    fi
+    [ "$started" = 1 ] && sleep 1
+    if _oe_pg_ok; then
+        _oe_say "PostgreSQL: reachable over the socket as role '$user'"
+        return 0
+    fi
+    out=$(_oe_pg_try)
+    if printf '%s' "$out" | grep -q 'role .* does not exist'; then
+        if _oe_is_root && id postgres >/dev/null 2>&1; then
+            _oe_did "creating PostgreSQL superuser role '$user'"
+            if command -v runuser >/dev/null 2>&1; then
+                runuser -u postgres -- createuser -s "$user" </dev/null
+            else
+                su postgres -c "createuser -s '$user'" </dev/null
+            fi || { _oe_err "createuser -s $user failed"; return 1; }
+        else
+            _oe_err "PostgreSQL role '$user' does not exist; as a PostgreSQL admin run: createuser -s $user"
+            return 1
+        fi
+    fi
+    if _oe_pg_ok; then
+        _oe_say "PostgreSQL: reachable over the socket as role '$user'"
+        return 0
+    fi
+    _oe_err "PostgreSQL is not reachable over the Unix socket as role '$user': $(_oe_pg_try)"
+    _oe_err "Start the server (pg_lsclusters; pg_ctlcluster <ver> <name> start) and create the role (createuser -s $user)."
+    return 1
+}
+
+_oe_pip_install() {
+    _oe_did "pip install $*"
+    (cd / && PIP_ROOT_USER_ACTION=ignore "$ODOO_PYTHON" -m pip install -q --disable-pip-version-check "$@" </dev/null) && return 0
+    # A system python (PEP 668) refuses plain installs.
+    (cd / && PIP_ROOT_USER_ACTION=ignore "$ODOO_PYTHON" -m pip install -q --disable-pip-version-check --break-system-packages "$@" </dev/null)
+}
+
+_oe_ensure_python_packages() {
+    local missing
+    # One python start: report what is missing, without importing the addon.
+    missing=$(cd / && "$ODOO_PYTHON" - <<'EOF' 2>/dev/null
+import ast, importlib.util, os
+try:
+    spec = importlib.util.find_spec('odoo.addons.dms')
+except Exception:
+    spec = None
+ok = False
+if spec and spec.submodule_search_locations:
+    for loc in spec.submodule_search_locations:
+        manifest = os.path.join(loc, '__manifest__.py')
+        if os.path.isfile(manifest):
+            with open(manifest, encoding='utf-8') as f:
+                version = ast.literal_eval(f.read()).get('version', '')
+            ok = ok or version.startswith('19.0.')
+if not ok:
+    print('dms')
+if importlib.util.find_spec('websocket') is None:
+    print('websocket')
+EOF
+) || missing="dms websocket"
+    case " $missing " in *dms*)
+        _oe_pip_install --no-deps "$ODOO_DMS_REQ" || {
+            _oe_err "could not install $ODOO_DMS_REQ into $ODOO_PYTHON's environment"; return 1; } ;;
+    *) _oe_say "dms 19.0: present" ;; esac
+    case " $missing " in *websocket*)
+        _oe_pip_install websocket-client || {
+            _oe_err "could not install websocket-client (needed by HttpCase) into $ODOO_PYTHON's environment"; return 1; } ;;
+    *) _oe_say "websocket-client: present" ;; esac
+}
+
+_oe_find_browser() {
+    local b
+    for b in google-chrome chromium chromium-browser google-chrome-stable; do
+        command -v "$b" 2>/dev/null && return 0
+    done
+    return 1
+}
+
+_oe_ensure_browser() {
+    local b
+    if [ -n "${ODOO_BROWSER_BIN:-}" ] && [ -x "$ODOO_BROWSER_BIN" ]; then
+        _oe_say "browser: $ODOO_BROWSER_BIN (ODOO_BROWSER_BIN)"
+        return 0
+    fi
+    if b=$(_oe_find_browser); then
+        _oe_say "browser: $b"
+        return 0
+    fi
+    if _oe_apt_install chromium && b=$(_oe_find_browser); then
+        _oe_say "browser: $b"
+        return 0
+    fi
+    printf 'odoo_env: WARNING: no Chromium found; Odoo will SKIP browser (HttpCase tour) tests (apt-get install chromium)\n' >&2
+    return 0
+}
+
+odoo_run() { "$ODOO_PYTHON" -m odoo "$@"; }
+
+_odoo_env_main() {
+    _oe_find_python || return 1
+    export ODOO_PYTHON
+    ODOO_CMD=("$ODOO_PYTHON" -m odoo)
+    _oe_ensure_postgres || return 1
+    _oe_ensure_python_packages || return 1
+    _oe_ensure_browser || return 1
+    return 0
+}
+
+if ! _odoo_env_main; then
+    # `return` when sourced, `exit` when run as a script.
+    # shellcheck disable=SC2317
+    return 1 2>/dev/null || exit 1
+fi
