@@ -11,11 +11,21 @@
     "license": "LGPL-3",
     "depends": ["account"],
     "data": [
+        "security/ir.model.access.csv",
         "data/ir_cron_data.xml",
         "views/account_move_views.xml",
+        "views/tal_invoice_transfer_run_views.xml",
         "views/res_config_settings_views.xml",
         "views/tal_invoice_transfer_menus.xml",
     ],
+    "assets": {
+        "web.assets_backend": [
+            "tal_invoice_transfer/static/src/**/*",
+        ],
+        "web.assets_tests": [
+            "tal_invoice_transfer/static/tests/tours/**/*",
+        ],
+    },
     "post_init_hook": "post_init_hook",
     "installable": True,
     "application": False,

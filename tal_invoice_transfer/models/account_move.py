@@ -2,6 +2,7 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 import logging
 from collections import Counter
+from datetime import timedelta
 
 from psycopg2 import errors as pg_errors
 
@@ -43,6 +44,10 @@ MAX_TRANSIENT_ATTEMPTS = 3
 # "Transfer now" runs in the user's request; larger selections go to the cron.
 SYNC_TRANSFER_LIMIT = 200
 CANDIDATE_BATCH = 200
+# The dashboard's rate: invoices transferred over the last minutes.
+RATE_WINDOW_MINUTES = 10
+# Outcomes are added to the run record every so many invoices, not each time.
+RUN_REPORT_EVERY = 25
 
 
 class AccountMove(models.Model):
@@ -71,6 +76,7 @@ class AccountMove(models.Model):
         string="Transferred On",
         readonly=True,
         copy=False,
+        index=True,  # the dashboard's rate counts the last minutes' transfers
     )
     # "model,id" of the first document: a Reference would break every read of
     # the invoice once the target app is uninstalled.
@@ -156,9 +162,11 @@ class AccountMove(models.Model):
                     count=len(moves),
                 )
             )
+        run = self.env["tal.invoice.transfer.run"]._tal_start("manual")
         stats = self.sudo()._tal_transfer_run(
-            move_ids=moves.ids, states=(STATE_PENDING, STATE_FAILED)
+            move_ids=moves.ids, states=(STATE_PENDING, STATE_FAILED), run=run
         )
+        run._tal_add(Counter(), final=True)
         return self._tal_transfer_notify(
             self.env._(
                 "%(done)s transferred, %(failed)s failed, %(nothing)s without "
@@ -185,6 +193,10 @@ class AccountMove(models.Model):
                 "tal_transfer_attempts": 0,
             }
         )
+        for move in moves:
+            move._message_log(
+                body=self.env._("Files transfer retried by %s.", self.env.user.name)
+            )
         if moves:
             self.env.ref("tal_invoice_transfer.ir_cron_tal_invoice_transfer")._trigger()
         return self._tal_transfer_notify(
@@ -213,6 +225,42 @@ class AccountMove(models.Model):
             "view_mode": "list,form",
             "domain": [("attachment_id", "in", attachments.ids)],
             "context": {"active_test": False, "create": False},
+        }
+
+    @api.model
+    def tal_transfer_dashboard(self):
+        """Figures above the progress list, for the user's companies."""
+        self._tal_transfer_check_manager()
+        counts = dict(
+            self._read_group(
+                [("tal_transfer_state", "!=", False)], ["tal_transfer_state"], ["__count"]
+            )
+        )
+        total = sum(counts.values())
+        finished = counts.get(STATE_DONE, 0) + counts.get(STATE_NOTHING, 0)
+        to_do = total - counts.get(STATE_EXCLUDED, 0)
+        since = fields.Datetime.now() - timedelta(minutes=RATE_WINDOW_MINUTES)
+        recent = self.search_count([("tal_transfer_date", ">=", since)])
+        rate = recent / RATE_WINDOW_MINUTES  # invoices per minute
+        pending = counts.get(STATE_PENDING, 0)
+        eta = fields.Datetime.now() + timedelta(minutes=pending / rate) if rate and pending else False
+        errors = self._read_group(
+            [("tal_transfer_state", "=", STATE_FAILED)],
+            ["tal_transfer_error"],
+            ["__count"],
+            order="__count desc",
+            limit=5,
+        )
+        return {
+            "counts": {state: counts.get(state, 0) for state, _label in TRANSFER_STATES},
+            "labels": dict(TRANSFER_STATES),
+            "total": total,
+            "percent_done": round(100 * finished / to_do, 1) if to_do else 100.0,
+            "rate_per_minute": round(rate, 1),
+            "eta": fields.Datetime.to_string(eta) if eta else False,
+            "failed_groups": [
+                {"error": error or "", "count": count} for error, count in errors
+            ],
         }
 
     def _tal_transfer_notify(self, message, sticky=False):
@@ -385,12 +433,19 @@ class AccountMove(models.Model):
         crash can neither lose a finished invoice nor transfer one twice.
         """
         commit = self._can_commit()
+        run = self.env["tal.invoice.transfer.run"]._tal_start("cron")
         if commit:
-            # Commits only the progress record: no work is under way yet.
-            self.env["ir.cron"]._commit_progress(
+            # Commits the run record and the progress: no invoice is under way.
+            time_left = self.env["ir.cron"]._commit_progress(
                 remaining=self._tal_transfer_pending_count()
             )
-        stats = self._tal_transfer_run(limit=limit, commit=commit)
+            if not time_left:
+                # The scheduler's window is spent: end this job, it comes back
+                # at once as a new one (one call per job, not ten tiny ones).
+                run._tal_add(Counter(), final=True)
+                return Counter()
+        stats = self._tal_transfer_run(limit=limit, commit=commit, run=run)
+        run._tal_add(Counter(), final=True)
         _logger.info(
             "Invoice files transfer: %s",
             ", ".join(f"{count} {state}" for state, count in sorted(stats.items()))
@@ -407,7 +462,7 @@ class AccountMove(models.Model):
 
     @api.model
     def _tal_transfer_run(
-        self, move_ids=None, limit=None, commit=False, states=(STATE_PENDING,)
+        self, move_ids=None, limit=None, commit=False, states=(STATE_PENDING,), run=None
     ):
         """Transfer invoices one by one; return a Counter of outcomes.
 
@@ -415,8 +470,16 @@ class AccountMove(models.Model):
         :param limit: stop after this many invoices
         :param commit: commit after each invoice (the scheduled action)
         :param states: states an invoice must still have once locked
+        :param run: the tal.invoice.transfer.run recording this run
         """
-        stats = Counter()
+        stats, unreported, errors = Counter(), Counter(), []
+
+        def report():
+            if run and unreported:
+                run._tal_add(unreported, errors)
+            unreported.clear()
+            errors.clear()
+
         after_id = 0
         while limit is None or stats.total() < limit:
             candidates = self._tal_transfer_candidates(after_id, move_ids, states)
@@ -427,13 +490,20 @@ class AccountMove(models.Model):
                 move = self._tal_transfer_lock(move_id, states)
                 outcome = move._tal_transfer_process() if move else "skipped"
                 stats[outcome] += 1
+                unreported[outcome] += 1
+                if outcome == STATE_FAILED:
+                    errors.append(f"{move.name}: {move.tal_transfer_error}")
+                if unreported.total() >= RUN_REPORT_EVERY:
+                    report()
                 if commit:
                     # Ends this invoice's transaction: its documents and its
                     # state are saved together, and its row lock is released.
                     if not self.env["ir.cron"]._commit_progress(processed=1):
+                        report()
                         return stats  # the scheduler's time budget is spent
                 if limit is not None and stats.total() >= limit:
                     break
+        report()
         return stats
 
     @api.model
@@ -525,6 +595,12 @@ class AccountMove(models.Model):
                 "tal_transfer_attempts": attempts,
             }
         )
+        if state == STATE_FAILED:
+            # A note for the people who follow the invoice; successes get none
+            # (thousands of them would flood the chatter).
+            self._message_log(
+                body=self.env._("The transfer of this invoice's files failed: %s", message)
+            )
         return state
 
     def _tal_transfer_apply(self):

@@ -3,3 +3,5 @@ from . import test_transfer_dms
 from . import test_transfer_run
 from . import test_transfer_state
 from . import test_transfer_cron
+from . import test_transfer_tour
+from . import test_transfer_history

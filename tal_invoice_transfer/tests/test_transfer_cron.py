@@ -44,7 +44,6 @@ class TestTransferCron(TalTransferCommon):
     def test_scheduled_action_commits_each_invoice_and_reports_progress(self):
         invoices = [self._make_invoice(files=("a.pdf", "b.pdf")) for _ in range(3)]
         no_files = self._make_invoice(files=())
-        no_files.tal_transfer_state  # noqa: B018
         no_files._tal_transfer_write({"tal_transfer_state": "pending"})
 
         cron, commit_progress = self._run_scheduled_action()

@@ -77,7 +77,6 @@ class TestTransferRun(TalTransferCommon):
     def test_retry_and_exclude_actions(self):
         failed = self._make_invoice()
         pending = self._make_invoice()
-        failed.tal_transfer_state  # noqa: B018 - load before the SQL write below
         failed._tal_transfer_write(
             {"tal_transfer_state": "failed", "tal_transfer_error": "boom", "tal_transfer_attempts": 2}
         )

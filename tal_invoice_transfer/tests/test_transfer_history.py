@@ -1,0 +1,117 @@
+# Copyright 2026 TAL
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+from datetime import timedelta
+from unittest.mock import patch
+
+from odoo import fields
+from odoo.exceptions import AccessError
+from odoo.tests import new_test_user, tagged
+
+from .common import TalTransferCommon
+
+
+@tagged("post_install", "-at_install")
+class TestTransferHistory(TalTransferCommon):
+    target = "documents"
+
+    def setUp(self):
+        super().setUp()
+        self.Run = self.env["tal.invoice.transfer.run"].sudo()
+        self.Run.search([]).unlink()
+
+    def test_scheduled_run_is_recorded_with_its_counts_and_first_errors(self):
+        self._make_invoice()
+        no_files = self._make_invoice(files=())
+        no_files._tal_transfer_write({"tal_transfer_state": "pending"})
+        other_company = self.setup_other_company(name="Folderless Co")["company"]
+        bad = self._make_invoice(company_id=other_company)
+
+        with self.assertLogs("odoo.addons.tal_invoice_transfer", "WARNING"):
+            self.Move._cron_tal_transfer()
+
+        run = self.Run.search([])
+        self.assertEqual(len(run), 1)
+        self.assertEqual(
+            (run.trigger, run.state, run.done_count, run.failed_count, run.nothing_count),
+            ("cron", "done", 1, 1, 1),
+        )
+        self.assertTrue(run.date_end)
+        self.assertIn(bad.name, run.first_errors)
+        self.assertIn("Folderless Co", run.first_errors)
+
+    def test_back_to_back_scheduled_calls_extend_one_run(self):
+        self._make_invoice()
+        self.Move._cron_tal_transfer()
+        self._make_invoice()
+        self.Move._cron_tal_transfer()
+
+        run = self.Run.search([])
+        self.assertEqual(len(run), 1)
+        self.assertEqual(run.done_count, 2)
+
+    def test_killed_run_is_marked_interrupted_by_the_next_one(self):
+        killed = self.Run._tal_start("cron")
+        self.Move._cron_tal_transfer()
+        self.assertEqual(killed.state, "interrupted")
+        self.assertEqual(len(self.Run.search([])), 2)
+
+    def test_transfer_now_is_recorded_as_manual(self):
+        invoice = self._make_invoice()
+        invoice.action_tal_transfer_now()
+        run = self.Run.search([])
+        self.assertEqual((run.trigger, run.user_id, run.done_count), ("manual", self.env.user, 1))
+
+    def test_old_runs_are_deleted_after_the_configured_delay(self):
+        self.env["ir.config_parameter"].sudo().set_param("tal_invoice_transfer.run_keep_days", 10)
+        old = self.Run.create({"date_start": fields.Datetime.now() - timedelta(days=11), "trigger": "cron", "state": "done"})
+        recent = self.Run.create({"date_start": fields.Datetime.now() - timedelta(days=9), "trigger": "cron", "state": "done"})
+        self.Run._gc_old_runs()
+        self.assertFalse(old.exists())
+        self.assertTrue(recent.exists())
+
+    def test_failure_leaves_a_chatter_note_success_does_not(self):
+        good = self._make_invoice()
+        bad = self._make_invoice()
+        messages = {m: m.message_ids for m in (good, bad)}
+        real = type(self.env["tal.transfer.target.documents"])._tal_transfer
+
+        def fail_bad(target, move, attachments):
+            if move == bad:
+                raise ValueError("broken")
+            return real(target, move, attachments)
+
+        with patch.object(type(self.env["tal.transfer.target.documents"]), "_tal_transfer", fail_bad), \
+                self.assertLogs("odoo.addons.tal_invoice_transfer", "ERROR"):
+            self.Move._tal_transfer_run()
+
+        self.assertEqual(good.message_ids, messages[good])
+        new = bad.message_ids - messages[bad]
+        self.assertEqual(len(new), 1)
+        self.assertIn("failed", new.body)
+        self.assertIn("broken", new.body)
+
+    def test_dashboard_counts_rate_eta_and_failed_groups(self):
+        done = [self._make_invoice() for _ in range(3)]
+        self.Move._tal_transfer_run()
+        pending = [self._make_invoice() for _ in range(6)]
+        failed = self._make_invoice()
+        failed._tal_transfer_write({"tal_transfer_state": "failed", "tal_transfer_error": "Folder gone"})
+
+        data = self.Move.tal_transfer_dashboard()
+
+        self.assertEqual(data["counts"]["done"], 3)
+        self.assertEqual(data["counts"]["pending"], 6)
+        self.assertEqual(data["counts"]["failed"], 1)
+        self.assertEqual(data["percent_done"], 30.0)
+        self.assertEqual(data["rate_per_minute"], 0.3)  # 3 in the last 10 minutes
+        eta = fields.Datetime.to_datetime(data["eta"])
+        self.assertAlmostEqual(
+            (eta - fields.Datetime.now()).total_seconds() / 60, 6 / 0.3, delta=1
+        )
+        self.assertEqual(data["failed_groups"], [{"error": "Folder gone", "count": 1}])
+        self.assertTrue(done and pending)
+
+    def test_dashboard_is_for_accounting_managers(self):
+        billing = new_test_user(self.env, login="tal_billing2", groups="account.group_account_invoice")
+        with self.assertRaises(AccessError):
+            self.Move.with_user(billing).tal_transfer_dashboard()
