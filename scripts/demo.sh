@@ -68,6 +68,14 @@ SERVER=$!
 trap 'kill "$SERVER" 2>/dev/null; wait "$SERVER" 2>/dev/null' EXIT
 trap 'exit 130' INT TERM
 
+# Wake the cron worker now rather than at its next minute poll.
+for _ in $(seq 60); do
+    ss -ltn "sport = :$DEMO_PORT" 2>/dev/null | grep -q LISTEN && break
+    sleep 1
+done
+sleep 2
+psql -X -q -d "$DEMO_DB" -c "NOTIFY cron_trigger, '$DEMO_DB'"
+
 pending() {
     psql -X -d "$DEMO_DB" -tAc "SELECT count(*) FROM account_move WHERE tal_transfer_state = 'pending'"
 }

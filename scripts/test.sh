@@ -199,6 +199,7 @@ cleanup_db
 #   run_step "lint" pre-commit run --all-files
 # A step that prints its own `N passed, N failed[, N skipped]` line has those
 # counts added; otherwise it counts as 1 passed or 1 failed by its exit status.
+run_step "install, upgrade, uninstall without target" bash "$SCRIPTS_DIR/install_check.sh"
 # ------------------------------------------------ end of extra steps --------
 
 finish

@@ -124,7 +124,8 @@ class AccountMove(models.Model):
     def create(self, vals_list):
         moves = super().create(vals_list)
         # Draft invoices are in scope for companies that do not wait for posting.
-        moves._tal_transfer_mark_in_scope(moves.ids)
+        if not all(moves.company_id.mapped("tal_transfer_posted_only")):
+            moves._tal_transfer_mark_in_scope(moves.ids)
         return moves
 
     def _post(self, soft=True):
