@@ -34,11 +34,14 @@ TRANSFER_FIELDS = (
     "tal_transfer_document_count",
 )
 # Errors another transaction may not meet again: the invoice stays pending for
-# a later run, up to MAX_TRANSIENT_ATTEMPTS tries in all.
+# a later run, up to MAX_TRANSIENT_ATTEMPTS tries in all. A unique violation
+# means a concurrent transaction filed the same attachment (e.g. the target
+# app's own automatic filing): the next try finds that document and links it.
 TRANSIENT_ERRORS = (
     pg_errors.SerializationFailure,
     pg_errors.DeadlockDetected,
     pg_errors.LockNotAvailable,
+    pg_errors.UniqueViolation,
 )
 MAX_TRANSIENT_ATTEMPTS = 3
 # "Transfer now" runs in the user's request; larger selections go to the cron.
@@ -572,7 +575,8 @@ class AccountMove(models.Model):
         except TRANSIENT_ERRORS as error:
             state = STATE_PENDING if attempts < MAX_TRANSIENT_ATTEMPTS else STATE_FAILED
             message = self.env._(
-                "The database was busy (%(error)s); attempt %(attempt)s of %(max)s.",
+                "Another transaction was working on this invoice or its files "
+                "(%(error)s); attempt %(attempt)s of %(max)s.",
                 error=type(error).__name__,
                 attempt=attempts,
                 max=MAX_TRANSIENT_ATTEMPTS,

@@ -53,7 +53,7 @@ class TestTransferRun(TalTransferCommon):
                 self.Move._tal_transfer_run(move_ids=invoice.ids)
                 self.assertEqual(invoice.tal_transfer_state, expected_state)
         self.assertEqual(invoice.tal_transfer_attempts, 3)
-        self.assertIn("database was busy", invoice.tal_transfer_error)
+        self.assertIn("Another transaction was working", invoice.tal_transfer_error)
         # Failed now: the scheduled action leaves it to a person.
         self.assertEqual(self.Move._tal_transfer_run(move_ids=invoice.ids)["skipped"], 0)
 
@@ -116,7 +116,7 @@ class TestTransferRun(TalTransferCommon):
 
         invoice.with_user(manager).action_tal_transfer_now()
         self.assertEqual(invoice.tal_transfer_state, "done")
-        menu = self.env.ref("tal_invoice_transfer.account_move_menu_transfer")
+        menu = self.env.ref("tal_invoice_transfer.account_move_menu_transfer_root")
         self.assertTrue(menu.with_user(manager)._filter_visible_menus())
         self.assertFalse(menu.with_user(billing)._filter_visible_menus())
 
