@@ -74,6 +74,7 @@ class AccountMove(models.Model):
         string="Transfer Attempts",
         readonly=True,
         copy=False,
+        aggregator=None,
     )
     tal_transfer_date = fields.Datetime(
         string="Transferred On",
@@ -92,10 +93,16 @@ class AccountMove(models.Model):
         string="Transferred Documents",
         readonly=True,
         copy=False,
+        aggregator=None,
     )
     tal_transfer_document = fields.Reference(
         selection="_selection_tal_transfer_document",
         string="Transferred Document",
+        compute="_compute_tal_transfer_document",
+    )
+    # Accountants may have no right on the document app: show its name anyway.
+    tal_transfer_document_name = fields.Char(
+        string="Document",
         compute="_compute_tal_transfer_document",
     )
 
@@ -114,10 +121,13 @@ class AccountMove(models.Model):
     def _compute_tal_transfer_document(self):
         for move in self:
             model, _sep, res_id = (move.tal_transfer_document_ref or "").partition(",")
-            if model in self.env and res_id.isdigit():
-                move.tal_transfer_document = f"{model},{res_id}"
-            else:
-                move.tal_transfer_document = False
+            document = (
+                self.env[model].sudo().browse(int(res_id)).exists()
+                if model in self.env and res_id.isdigit()
+                else None
+            )
+            move.tal_transfer_document = f"{model},{res_id}" if document else False
+            move.tal_transfer_document_name = document.display_name if document else False
 
     # ------------------------------------------------------------------
     # CRUD

@@ -30,6 +30,7 @@ class TestTransferDocuments(TalTransferCommon):
         self.assertEqual(documents.partner_id, invoice.partner_id)
         self.assertEqual(invoice.tal_transfer_document_count, 2)
         self.assertEqual(invoice.tal_transfer_document, documents.sorted("id")[0])
+        self.assertEqual(invoice.tal_transfer_document_name, documents.sorted("id")[0].display_name)
         # The files stay the invoice's own attachments: linked, not moved.
         self.assertEqual(self._files_of(invoice), attachments)
         self.assertEqual(set(attachments.mapped("res_model")), {"account.move"})
