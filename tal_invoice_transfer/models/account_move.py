@@ -119,14 +119,11 @@ class AccountMove(models.Model):
 
     @api.depends("tal_transfer_document_ref")
     def _compute_tal_transfer_document(self):
+        targets = self.env["tal.transfer.target"]
         for move in self:
-            model, _sep, res_id = (move.tal_transfer_document_ref or "").partition(",")
-            document = (
-                self.env[model].sudo().browse(int(res_id)).exists()
-                if model in self.env and res_id.isdigit()
-                else None
-            )
-            move.tal_transfer_document = f"{model},{res_id}" if document else False
+            document = targets._tal_record_from_ref(move.tal_transfer_document_ref)
+            document = document and document.exists()
+            move.tal_transfer_document = document or False
             move.tal_transfer_document_name = document.display_name if document else False
 
     # ------------------------------------------------------------------

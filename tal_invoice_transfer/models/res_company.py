@@ -75,13 +75,9 @@ class ResCompany(models.Model):
     def _compute_tal_transfer_folder(self):
         available = {model for model, _label in self._selection_tal_transfer_folder()}
         for company in self:
-            model, _sep, res_id = (company.tal_transfer_folder_ref or "").partition(
-                ","
-            )
-            if model in available and res_id.isdigit():
-                company.tal_transfer_folder = f"{model},{res_id}"
-            else:
-                company.tal_transfer_folder = False
+            folder = company._tal_transfer_folder_record()
+            usable = folder is not None and folder._name in available and folder.exists()
+            company.tal_transfer_folder = folder if usable else False
 
     def _inverse_tal_transfer_folder(self):
         for company in self:
@@ -93,10 +89,9 @@ class ResCompany(models.Model):
     def _tal_transfer_folder_record(self):
         """Return the configured folder record, even archived, or None."""
         self.ensure_one()
-        model, _sep, res_id = (self.tal_transfer_folder_ref or "").partition(",")
-        if model not in self.env or not res_id.isdigit():
-            return None
-        return self.env[model].sudo().with_context(active_test=False).browse(int(res_id))
+        return self.env["tal.transfer.target"]._tal_record_from_ref(
+            self.tal_transfer_folder_ref
+        )
 
     def _tal_transfer_move_types(self):
         self.ensure_one()

@@ -85,6 +85,18 @@ class TalTransferTarget(models.AbstractModel):
             )
         return available[0]
 
+    @api.model
+    def _tal_record_from_ref(self, ref):
+        """The record a stored "model,id" text names (unchecked), or None.
+
+        References are kept as text: the target app may be uninstalled, and a
+        Reference field to a missing model breaks every read of its record.
+        """
+        model, _sep, res_id = (ref or "").partition(",")
+        if model not in self.env or not res_id.isdigit():
+            return None
+        return self.env[model].sudo().with_context(active_test=False).browse(int(res_id))
+
     # ------------------------------------------------------------------
     # Helpers shared by the targets
     # ------------------------------------------------------------------
