@@ -37,7 +37,13 @@ def ensure_dms_root(env, company, name="Invoices"):
     storage = env["dms.storage"].search(
         [("name", "=", name), ("company_id", "=", company.id)], limit=1
     ) or env["dms.storage"].create(
-        {"name": name, "save_type": "attachment", "company_id": company.id}
+        {
+            "name": name,
+            "save_type": "attachment",
+            "company_id": company.id,
+            # Who may read the invoice may read its files.
+            "inherit_access_from_parent_record": True,
+        }
     )
     root = env["dms.directory"].search(
         [("storage_id", "=", storage.id), ("is_root_directory", "=", True)], limit=1
@@ -66,11 +72,17 @@ def ensure_documents_folder(env, company, name="Invoices"):
 
 def ensure_chart(env, company):
     """Install the generic chart of accounts if the company has none."""
-    if not env["account.journal"].search([("company_id", "=", company.id), ("type", "=", "sale")]):
-        env["account.chart.template"].try_loading("generic_coa", company, install_demo=False)
+    if not env["account.journal"].search(
+        [("company_id", "=", company.id), ("type", "=", "sale")]
+    ):
+        env["account.chart.template"].try_loading(
+            "generic_coa", company, install_demo=False
+        )
 
 
-def make_invoices(env, count, seed=1, files=(1, 1, 1, 2, 3), company=None, batch=100, start=None):
+def make_invoices(
+    env, count, seed=1, files=(1, 1, 1, 2, 3), company=None, batch=100, start=None
+):
     """Create `count` posted invoices (customer and vendor) with 1-3 PDF files each.
 
     Dates spread over the 24 months before `start`, so folders fill like a
@@ -79,13 +91,25 @@ def make_invoices(env, count, seed=1, files=(1, 1, 1, 2, 3), company=None, batch
     rng = random.Random(seed)
     company = company or env.company
     ensure_chart(env, company)
-    env = env(context=dict(env.context, tracking_disable=True, mail_create_nolog=True,
-                           mail_create_nosubscribe=True, mail_notrack=True,
-                           allowed_company_ids=[company.id]))
-    partners = env["res.partner"].search([("name", "like", "Factory Partner %")], limit=20)
+    env = env(
+        context=dict(
+            env.context,
+            tracking_disable=True,
+            mail_create_nolog=True,
+            mail_create_nosubscribe=True,
+            mail_notrack=True,
+            allowed_company_ids=[company.id],
+        )
+    )
+    partners = env["res.partner"].search(
+        [("name", "like", "Factory Partner %")], limit=20
+    )
     if len(partners) < 20:
         partners |= env["res.partner"].create(
-            [{"name": f"Factory Partner {i}", "is_company": True} for i in range(len(partners), 20)]
+            [
+                {"name": f"Factory Partner {i}", "is_company": True}
+                for i in range(len(partners), 20)
+            ]
         )
     start = start or date.today()
     created = []
@@ -101,10 +125,19 @@ def make_invoices(env, count, seed=1, files=(1, 1, 1, 2, 3), company=None, batch
                     "partner_id": rng.choice(partners).id,
                     "invoice_date": day,
                     "date": day,
-                    "ref": f"REF-{seed}-{index}" if move_type == "in_invoice" else False,
+                    "ref": f"REF-{seed}-{index}"
+                    if move_type == "in_invoice"
+                    else False,
                     "invoice_line_ids": [
-                        (0, 0, {"name": f"Service {index}", "quantity": 1 + index % 5,
-                                "price_unit": rng.randrange(50, 5000)}),
+                        (
+                            0,
+                            0,
+                            {
+                                "name": f"Service {index}",
+                                "quantity": 1 + index % 5,
+                                "price_unit": rng.randrange(50, 5000),
+                            },
+                        ),
                     ],
                 }
             )
@@ -118,8 +151,11 @@ def make_invoices(env, count, seed=1, files=(1, 1, 1, 2, 3), company=None, batch
                         "name": f"{label} {seed}-{move.id}.pdf",
                         "raw": invoice_pdf(
                             f"{label} {move.partner_id.name}",
-                            [f"Date: {move.invoice_date}", f"Amount: {move.amount_total:.2f}",
-                             f"Record: account.move {move.id}"],
+                            [
+                                f"Date: {move.invoice_date}",
+                                f"Amount: {move.amount_total:.2f}",
+                                f"Record: account.move {move.id}",
+                            ],
                         ),
                         "mimetype": "application/pdf",
                         "res_model": "account.move",
@@ -139,11 +175,14 @@ def main():
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--addons-path")
     parser.add_argument("--data-dir")
-    parser.add_argument("--target", choices=["dms", "documents"], help="also configure this target")
+    parser.add_argument(
+        "--target", choices=["dms", "documents"], help="also configure this target"
+    )
     parser.add_argument(
         "--demo-home",
         action="store_true",
-        help="open the progress view at admin's login and ask the scheduler to run the transfer",
+        help="open the progress view at admin's login "
+        "and ask the scheduler to run the transfer",
     )
     args = parser.parse_args()
 
@@ -151,7 +190,13 @@ def main():
     from odoo import SUPERUSER_ID, api
     from odoo.modules.registry import Registry
 
-    config_args = ["-d", args.database, "--db_host=", "--log-level=warn", "--http-interface=127.0.0.1"]
+    config_args = [
+        "-d",
+        args.database,
+        "--db_host=",
+        "--log-level=warn",
+        "--http-interface=127.0.0.1",
+    ]
     if args.addons_path:
         config_args.append(f"--addons-path={args.addons_path}")
     if args.data_dir:
@@ -164,7 +209,9 @@ def main():
         elif args.target == "documents":
             ensure_documents_folder(env, env.company)
         if args.target:
-            env["ir.config_parameter"].set_param("tal_invoice_transfer.target", args.target)
+            env["ir.config_parameter"].set_param(
+                "tal_invoice_transfer.target", args.target
+            )
         ids = make_invoices(env, args.count, seed=args.seed)
         if args.demo_home:
             env.ref("base.user_admin").action_id = env.ref(

@@ -5,10 +5,15 @@
     "summary": "Move invoices' attachments into Documents (or OCA DMS), "
     "exactly once, with a per-invoice state and a progress view",
     "version": "19.0.1.0.0",
+    "development_status": "Beta",
     "category": "Accounting/Accounting",
     "website": "https://github.com/tal/tal_invoice_transfer",
     "author": "TAL",
+    "maintainers": ["tal-developers"],
     "license": "LGPL-3",
+    "application": False,
+    "installable": True,
+    "post_init_hook": "post_init_hook",
     "depends": ["account"],
     "data": [
         "security/ir.model.access.csv",
@@ -26,7 +31,5 @@
             "tal_invoice_transfer/static/tests/tours/**/*",
         ],
     },
-    "post_init_hook": "post_init_hook",
-    "installable": True,
-    "application": False,
+    "images": ["static/description/screenshot_progress.png"],
 }

@@ -10,6 +10,8 @@ from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError
 from odoo.tools import SQL
 
+from ..exceptions import TransferError
+
 _logger = logging.getLogger(__name__)
 
 STATE_PENDING = "pending"
@@ -24,10 +26,21 @@ TRANSFER_STATES = [
     (STATE_NOTHING, "Nothing to Transfer"),
     (STATE_EXCLUDED, "Excluded"),
 ]
+# What went wrong, in groups a person fixes at once.
+ERROR_KINDS = [
+    ("no_target", "No document app"),
+    ("settings", "Transfer settings"),
+    ("file_missing", "File missing from the filestore"),
+    ("file_empty", "Empty file"),
+    ("busy", "Concurrent work"),
+    ("refused", "Refused by the document app"),
+    ("unexpected", "Unexpected error"),
+]
 # The fields the transfer owns; they are written with SQL (see _tal_transfer_write).
 TRANSFER_FIELDS = (
     "tal_transfer_state",
     "tal_transfer_error",
+    "tal_transfer_error_kind",
     "tal_transfer_attempts",
     "tal_transfer_date",
     "tal_transfer_document_ref",
@@ -67,6 +80,12 @@ class AccountMove(models.Model):
     )
     tal_transfer_error = fields.Text(
         string="Transfer Error",
+        readonly=True,
+        copy=False,
+    )
+    tal_transfer_error_kind = fields.Selection(
+        selection=ERROR_KINDS,
+        string="Error Kind",
         readonly=True,
         copy=False,
     )
@@ -124,7 +143,9 @@ class AccountMove(models.Model):
             document = targets._tal_record_from_ref(move.tal_transfer_document_ref)
             document = document and document.exists()
             move.tal_transfer_document = document or False
-            move.tal_transfer_document_name = document.display_name if document else False
+            move.tal_transfer_document_name = (
+                document.display_name if document else False
+            )
 
     # ------------------------------------------------------------------
     # CRUD
@@ -201,6 +222,7 @@ class AccountMove(models.Model):
             {
                 "tal_transfer_state": STATE_PENDING,
                 "tal_transfer_error": None,
+                "tal_transfer_error_kind": None,
                 "tal_transfer_attempts": 0,
             }
         )
@@ -218,11 +240,14 @@ class AccountMove(models.Model):
         """Keep the selected invoices out of the transfer."""
         self._tal_transfer_check_manager()
         moves = self.filtered(
-            lambda m: m.tal_transfer_state in (STATE_PENDING, STATE_FAILED, STATE_NOTHING)
+            lambda m: m.tal_transfer_state
+            in (STATE_PENDING, STATE_FAILED, STATE_NOTHING)
         )
         moves._tal_transfer_write({"tal_transfer_state": STATE_EXCLUDED})
         return self._tal_transfer_notify(
-            self.env._("%(count)s invoices excluded from the transfer.", count=len(moves))
+            self.env._(
+                "%(count)s invoices excluded from the transfer.", count=len(moves)
+            )
         )
 
     def action_tal_transfer_open_documents(self):
@@ -244,7 +269,9 @@ class AccountMove(models.Model):
         self._tal_transfer_check_manager()
         counts = dict(
             self._read_group(
-                [("tal_transfer_state", "!=", False)], ["tal_transfer_state"], ["__count"]
+                [("tal_transfer_state", "!=", False)],
+                ["tal_transfer_state"],
+                ["__count"],
             )
         )
         total = sum(counts.values())
@@ -254,24 +281,40 @@ class AccountMove(models.Model):
         recent = self.search_count([("tal_transfer_date", ">=", since)])
         rate = recent / RATE_WINDOW_MINUTES  # invoices per minute
         pending = counts.get(STATE_PENDING, 0)
-        eta = fields.Datetime.now() + timedelta(minutes=pending / rate) if rate and pending else False
-        errors = self._read_group(
-            [("tal_transfer_state", "=", STATE_FAILED)],
-            ["tal_transfer_error"],
-            ["__count"],
-            order="__count desc",
-            limit=5,
+        eta = (
+            fields.Datetime.now() + timedelta(minutes=pending / rate)
+            if rate and pending
+            else False
         )
+        kind_labels = dict(
+            self._fields["tal_transfer_error_kind"]._description_selection(self.env)
+        )
+        failed_groups = [
+            {
+                "kind": kind or "",
+                "label": kind_labels.get(kind, self.env._("Other")),
+                "count": count,
+                "example": example or "",
+            }
+            for kind, count, example in self._read_group(
+                [("tal_transfer_state", "=", STATE_FAILED)],
+                ["tal_transfer_error_kind"],
+                ["__count", "tal_transfer_error:max"],
+                order="__count desc",
+            )
+        ]
         return {
-            "counts": {state: counts.get(state, 0) for state, _label in TRANSFER_STATES},
-            "labels": dict(TRANSFER_STATES),
+            "counts": {
+                state: counts.get(state, 0) for state, _label in TRANSFER_STATES
+            },
+            "labels": dict(
+                self._fields["tal_transfer_state"]._description_selection(self.env)
+            ),
             "total": total,
             "percent_done": round(100 * finished / to_do, 1) if to_do else 100.0,
             "rate_per_minute": round(rate, 1),
             "eta": fields.Datetime.to_string(eta) if eta else False,
-            "failed_groups": [
-                {"error": error or "", "count": count} for error, count in errors
-            ],
+            "failed_groups": failed_groups,
         }
 
     def _tal_transfer_notify(self, message, sticky=False):
@@ -343,8 +386,10 @@ class AccountMove(models.Model):
         """
         if move_ids is not None and not move_ids:
             return
-        companies = self.env["res.company"].sudo().search(
-            [("id", "in", company_ids)] if company_ids else []
+        companies = (
+            self.env["res.company"]
+            .sudo()
+            .search([("id", "in", company_ids)] if company_ids else [])
         )
         if move_ids is not None:
             self.env["account.move"].browse(move_ids).flush_recordset(
@@ -529,7 +574,9 @@ class AccountMove(models.Model):
                 """,
                 tuple(states),
                 after_id,
-                SQL("AND id = ANY(%s)", list(move_ids)) if move_ids is not None else SQL(),
+                SQL("AND id = ANY(%s)", list(move_ids))
+                if move_ids is not None
+                else SQL(),
                 CANDIDATE_BATCH,
             )
         )
@@ -580,6 +627,7 @@ class AccountMove(models.Model):
                 self._tal_transfer_write(vals)
             return vals["tal_transfer_state"]
         except TRANSIENT_ERRORS as error:
+            kind = "busy"
             state = STATE_PENDING if attempts < MAX_TRANSIENT_ATTEMPTS else STATE_FAILED
             message = self.env._(
                 "Another transaction was working on this invoice or its files "
@@ -590,10 +638,13 @@ class AccountMove(models.Model):
             )
             _logger.warning("Invoice %s (id %s): %s", self.name, self.id, message)
         except (UserError, AccessError) as error:
+            # TransferError is ours; other UserErrors (ValidationError...) come
+            # from the target app's own checks.
+            kind = error.kind if isinstance(error, TransferError) else "refused"
             state, message = STATE_FAILED, str(error.args[0])
             _logger.warning("Invoice %s (id %s): %s", self.name, self.id, message)
         except Exception as error:  # noqa: BLE001 - one bad invoice must not stop the others
-            state = STATE_FAILED
+            state, kind = STATE_FAILED, "unexpected"
             message = self.env._(
                 "Unexpected error, see the server log: %(type)s: %(error)s",
                 type=type(error).__name__,
@@ -604,6 +655,7 @@ class AccountMove(models.Model):
             {
                 "tal_transfer_state": state,
                 "tal_transfer_error": message,
+                "tal_transfer_error_kind": kind,
                 "tal_transfer_attempts": attempts,
             }
         )
@@ -611,7 +663,9 @@ class AccountMove(models.Model):
             # A note for the people who follow the invoice; successes get none
             # (thousands of them would flood the chatter).
             self._message_log(
-                body=self.env._("The transfer of this invoice's files failed: %s", message)
+                body=self.env._(
+                    "The transfer of this invoice's files failed: %s", message
+                )
             )
         return state
 
@@ -622,6 +676,7 @@ class AccountMove(models.Model):
             return {
                 "tal_transfer_state": STATE_NOTHING,
                 "tal_transfer_error": None,
+                "tal_transfer_error_kind": None,
             }
         target = self.env["tal.transfer.target"]._tal_get_target()
         documents = target._tal_transfer(self, files)
@@ -629,6 +684,7 @@ class AccountMove(models.Model):
         return {
             "tal_transfer_state": STATE_DONE,
             "tal_transfer_error": None,
+            "tal_transfer_error_kind": None,
             "tal_transfer_date": fields.Datetime.now(),
             "tal_transfer_document_ref": f"{first._name},{first.id}",
             "tal_transfer_document_count": len(documents),

@@ -30,8 +30,7 @@ class ResCompany(models.Model):
     )
     tal_transfer_tag_names = fields.Char(
         string="Invoice Files Tags",
-        help="Comma-separated names of existing tags put on every transferred "
-        "file.",
+        help="Comma-separated names of existing tags put on every transferred file.",
     )
     tal_transfer_scope = fields.Selection(
         selection=[
@@ -76,7 +75,9 @@ class ResCompany(models.Model):
         available = {model for model, _label in self._selection_tal_transfer_folder()}
         for company in self:
             folder = company._tal_transfer_folder_record()
-            usable = folder is not None and folder._name in available and folder.exists()
+            usable = (
+                folder is not None and folder._name in available and folder.exists()
+            )
             company.tal_transfer_folder = folder if usable else False
 
     def _inverse_tal_transfer_folder(self):

@@ -58,18 +58,15 @@ class ResConfigSettings(models.TransientModel):
         for settings in self:
             available = targets._tal_available_targets()
             wanted = settings.tal_transfer_target or "auto"
-            chosen = [
-                t for t in available if wanted in ("auto", t._tal_target_key)
-            ][:1]
+            chosen = [t for t in available if wanted in ("auto", t._tal_target_key)][:1]
             settings.tal_transfer_target_detected = (
-                chosen[0]._tal_folder_label.split()[0]
-                if chosen
-                else self.env._("None installed")
+                chosen[0]._tal_target_name() if chosen else self.env._("None installed")
             )
 
     def set_values(self):
-        super().set_values()
+        result = super().set_values()
         # A widened scope brings older invoices in: mark them in one statement.
         self.env["account.move"]._tal_transfer_mark_in_scope(
             company_ids=self.company_id.ids
         )
+        return result

@@ -70,9 +70,11 @@ class TalInvoiceTransferRun(models.Model):
         digits=(16, 1),
         aggregator="avg",
     )
-    first_errors = fields.Text(string="First Errors", readonly=True)
+    first_errors = fields.Text(readonly=True)
 
-    @api.depends("date_start", "date_end", "done_count", "failed_count", "nothing_count")
+    @api.depends(
+        "date_start", "date_end", "done_count", "failed_count", "nothing_count"
+    )
     def _compute_rate(self):
         for run in self:
             end = run.date_end or fields.Datetime.now()
@@ -135,7 +137,8 @@ class TalInvoiceTransferRun(models.Model):
         )
         self.env.cr.execute(
             SQL(
-                "DELETE FROM tal_invoice_transfer_run WHERE date_start < %s AND state != 'running'",
+                """DELETE FROM tal_invoice_transfer_run
+                    WHERE date_start < %s AND state != 'running'""",
                 fields.Datetime.now() - timedelta(days=days),
             )
         )

@@ -4,7 +4,8 @@ import os
 import re
 
 from odoo import api, models
-from odoo.exceptions import UserError
+
+from ..exceptions import TransferError
 
 # Creating documents must not post chatter messages nor subscribe anybody.
 MAIL_QUIET_CONTEXT = {
@@ -34,7 +35,16 @@ class TalTransferTarget(models.AbstractModel):
     _tal_target_key = None
     _tal_document_model = None
     _tal_folder_model = None
-    _tal_folder_label = None
+
+    @api.model
+    def _tal_target_name(self):
+        """The target app's name, for people."""
+        raise NotImplementedError
+
+    @api.model
+    def _tal_folder_label(self):
+        """What the target's folder is called, for people."""
+        raise NotImplementedError
 
     @api.model
     def _tal_target_models(self):
@@ -50,12 +60,14 @@ class TalTransferTarget(models.AbstractModel):
 
     @api.model
     def _tal_available_targets(self):
-        return [target for target in self._tal_target_models() if target._tal_is_available()]
+        return [
+            target for target in self._tal_target_models() if target._tal_is_available()
+        ]
 
     @api.model
     def _selection_folder_models(self):
         return [
-            (target._tal_folder_model, target._tal_folder_label)
+            (target._tal_folder_model, target._tal_folder_label())
             for target in self._tal_available_targets()
         ]
 
@@ -69,19 +81,21 @@ class TalTransferTarget(models.AbstractModel):
         if configured != "auto":
             available = [t for t in available if t._tal_target_key == configured]
             if not available:
-                raise UserError(
+                raise TransferError(
                     self.env._(
                         "The transfer target '%(target)s' chosen in the settings is "
                         "not installed: install it or choose another target.",
                         target=configured,
-                    )
+                    ),
+                    kind="no_target",
                 )
         if not available:
-            raise UserError(
+            raise TransferError(
                 self.env._(
                     "No document app is installed: install Documents or the OCA "
                     "'dms' app, then retry the failed invoices."
-                )
+                ),
+                kind="no_target",
             )
         return available[0]
 
@@ -95,7 +109,9 @@ class TalTransferTarget(models.AbstractModel):
         model, _sep, res_id = (ref or "").partition(",")
         if model not in self.env or not res_id.isdigit():
             return None
-        return self.env[model].sudo().with_context(active_test=False).browse(int(res_id))
+        return (
+            self.env[model].sudo().with_context(active_test=False).browse(int(res_id))
+        )
 
     # ------------------------------------------------------------------
     # Helpers shared by the targets
@@ -108,22 +124,24 @@ class TalTransferTarget(models.AbstractModel):
             if attachment.store_fname:
                 path = attachment._full_path(attachment.store_fname)
                 if not os.path.isfile(path):
-                    raise UserError(
+                    raise TransferError(
                         self.env._(
                             "The file '%(name)s' (attachment %(id)s) is missing from "
                             "the filestore: restore it from a backup, then retry.",
                             name=attachment.name,
                             id=attachment.id,
-                        )
+                        ),
+                        kind="file_missing",
                     )
             if not attachment.file_size:
-                raise UserError(
+                raise TransferError(
                     self.env._(
                         "The file '%(name)s' (attachment %(id)s) is empty: replace "
                         "it with the real file or exclude the invoice.",
                         name=attachment.name,
                         id=attachment.id,
-                    )
+                    ),
+                    kind="file_empty",
                 )
 
     @api.model
@@ -153,14 +171,15 @@ class TalTransferTarget(models.AbstractModel):
         tags = self.env[tag_model].sudo().search([("name", "in", names)])
         missing = set(names) - set(tags.mapped("name"))
         if missing:
-            raise UserError(
+            raise TransferError(
                 self.env._(
                     "The tags %(tags)s set for company %(company)s do not exist in "
                     "%(app)s: create them or fix the settings.",
                     tags=", ".join(sorted(missing)),
                     company=company.name,
-                    app=self._tal_folder_label,
-                )
+                    app=self._tal_target_name(),
+                ),
+                kind="settings",
             )
         return tags
 
@@ -172,44 +191,48 @@ class TalTransferTarget(models.AbstractModel):
             "set one in Invoicing > Configuration > Settings > Invoice Files Transfer"
         )
         if folder is None or folder._name != self._tal_folder_model:
-            raise UserError(
+            raise TransferError(
                 self.env._(
                     "No %(kind)s is set for company %(company)s: %(hint)s.",
-                    kind=self._tal_folder_label,
+                    kind=self._tal_folder_label(),
                     company=company.name,
                     hint=settings_hint,
-                )
+                ),
+                kind="settings",
             )
         if not folder.exists():
-            raise UserError(
+            raise TransferError(
                 self.env._(
                     "The %(kind)s set for company %(company)s was deleted: %(hint)s.",
-                    kind=self._tal_folder_label,
+                    kind=self._tal_folder_label(),
                     company=company.name,
                     hint=settings_hint,
-                )
+                ),
+                kind="settings",
             )
         if "active" in folder._fields and not folder.active:
-            raise UserError(
+            raise TransferError(
                 self.env._(
                     "The %(kind)s '%(folder)s' of company %(company)s is archived: "
                     "restore it or choose another.",
-                    kind=self._tal_folder_label,
+                    kind=self._tal_folder_label(),
                     folder=folder.display_name,
                     company=company.name,
-                )
+                ),
+                kind="settings",
             )
         folder_company = folder.company_id if "company_id" in folder._fields else None
         if folder_company and folder_company != company:
-            raise UserError(
+            raise TransferError(
                 self.env._(
                     "The %(kind)s '%(folder)s' belongs to company %(other)s, not to "
                     "%(company)s: choose a folder of %(company)s.",
-                    kind=self._tal_folder_label,
+                    kind=self._tal_folder_label(),
                     folder=folder.display_name,
                     other=folder_company.name,
                     company=company.name,
-                )
+                ),
+                kind="settings",
             )
         self._tal_check_folder(folder, company)
         return folder

@@ -1,8 +1,8 @@
 # Copyright 2026 TAL
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 from odoo import Command, api, models
-from odoo.exceptions import UserError
 
+from ..exceptions import TransferError
 from .tal_transfer_target import MAIL_QUIET_CONTEXT
 
 
@@ -23,19 +23,27 @@ class TalTransferTargetDms(models.AbstractModel):
     _tal_target_key = "dms"
     _tal_document_model = "dms.file"
     _tal_folder_model = "dms.directory"
-    _tal_folder_label = "DMS directory"
+
+    @api.model
+    def _tal_target_name(self):
+        return self.env._("DMS")
+
+    @api.model
+    def _tal_folder_label(self):
+        return self.env._("DMS directory")
 
     @api.model
     def _tal_check_folder(self, folder, company):
         if folder.storage_id.save_type != "attachment":
-            raise UserError(
+            raise TransferError(
                 self.env._(
                     "The DMS directory '%(name)s' of company %(company)s is not in a "
                     "storage of type 'Attachment': choose a directory of such a "
                     "storage, so files stay the invoices' own attachments.",
                     name=folder.display_name,
                     company=company.name,
-                )
+                ),
+                kind="settings",
             )
 
     @api.model
@@ -86,7 +94,9 @@ class TalTransferTargetDms(models.AbstractModel):
         day = move.invoice_date or move.date
         parent = root
         for name in (journal.code or journal.name, f"{day:%Y}", f"{day:%m}"):
-            parent = self._tal_child_directory(parent, self._tal_safe_name(name), journal)
+            parent = self._tal_child_directory(
+                parent, self._tal_safe_name(name), journal
+            )
         taken = set(parent.child_directory_ids.mapped("name"))
         return directories.create(
             {

@@ -3,8 +3,8 @@
 import logging
 
 from odoo import Command, api, models
-from odoo.exceptions import UserError
 
+from ..exceptions import TransferError
 from .tal_transfer_target import MAIL_QUIET_CONTEXT
 
 _logger = logging.getLogger(__name__)
@@ -25,18 +25,26 @@ class TalTransferTargetDocuments(models.AbstractModel):
     _tal_target_key = "documents"
     _tal_document_model = "documents.document"
     _tal_folder_model = "documents.document"
-    _tal_folder_label = "Documents folder"
+
+    @api.model
+    def _tal_target_name(self):
+        return self.env._("Documents")
+
+    @api.model
+    def _tal_folder_label(self):
+        return self.env._("Documents folder")
 
     @api.model
     def _tal_check_folder(self, folder, company):
         if folder.type != "folder":
-            raise UserError(
+            raise TransferError(
                 self.env._(
                     "'%(name)s' set for company %(company)s is a file, not a "
                     "Documents folder: choose a folder.",
                     name=folder.display_name,
                     company=company.name,
-                )
+                ),
+                kind="settings",
             )
 
     @api.model

@@ -23,7 +23,9 @@ class TalTransferCommon(AccountTestInvoicingCommon):
         super().setUpClass()
         model = {"documents": "documents.document", "dms": "dms.file"}[cls.target]
         if model not in cls.env:
-            raise SkipTest(f"{model} is not installed: the {cls.target} target cannot run")
+            raise SkipTest(
+                f"{model} is not installed: the {cls.target} target cannot run"
+            )
         cls.env["ir.config_parameter"].sudo().set_param(TARGET_PARAM, cls.target)
         cls.folder = cls._make_folder(cls.env.company)
         cls.Move = cls.env["account.move"]
@@ -32,20 +34,30 @@ class TalTransferCommon(AccountTestInvoicingCommon):
     def _make_folder(cls, company, name=None):
         name = name or f"Invoices {company.name}"
         if cls.target == "documents":
-            folder = cls.env["documents.document"].sudo().create(
-                {"name": name, "type": "folder", "company_id": company.id}
+            folder = (
+                cls.env["documents.document"]
+                .sudo()
+                .create({"name": name, "type": "folder", "company_id": company.id})
             )
         else:
-            storage = cls.env["dms.storage"].sudo().create(
-                {"name": name, "save_type": "attachment", "company_id": company.id}
+            storage = (
+                cls.env["dms.storage"]
+                .sudo()
+                .create(
+                    {"name": name, "save_type": "attachment", "company_id": company.id}
+                )
             )
-            folder = cls.env["dms.directory"].sudo().create(
-                {
-                    "name": name,
-                    "is_root_directory": True,
-                    "storage_id": storage.id,
-                    "model_id": cls.env["ir.model"]._get_id("account.move"),
-                }
+            folder = (
+                cls.env["dms.directory"]
+                .sudo()
+                .create(
+                    {
+                        "name": name,
+                        "is_root_directory": True,
+                        "storage_id": storage.id,
+                        "model_id": cls.env["ir.model"]._get_id("account.move"),
+                    }
+                )
             )
         company.tal_transfer_folder_ref = f"{folder._name},{folder.id}"
         return folder

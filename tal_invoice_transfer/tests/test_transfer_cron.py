@@ -51,7 +51,9 @@ class TestTransferCron(TalTransferCommon):
         self.assertEqual([m.tal_transfer_state for m in invoices], ["done"] * 3)
         self.assertEqual(no_files.tal_transfer_state, "no_attachment")
         # One commit announcing the backlog, then one per invoice.
-        processed = [call.kwargs.get("processed") for call in commit_progress.call_args_list]
+        processed = [
+            call.kwargs.get("processed") for call in commit_progress.call_args_list
+        ]
         self.assertEqual(processed, [None, 1, 1, 1, 1])
         self.assertEqual(commit_progress.call_args_list[0].kwargs["remaining"], 4)
         progress = self.env["ir.cron.progress"].search([("cron_id", "=", cron.id)])
@@ -68,10 +70,17 @@ class TestTransferCron(TalTransferCommon):
             calls.append(processed)
             return 0 if processed else 60
 
-        with patch.object(
-            type(self.env["ir.cron"]), "_commit_progress", out_of_time_after_first
-        ), patch.object(type(self.env["account.move"]), "_can_commit", return_value=True):
+        with (
+            patch.object(
+                type(self.env["ir.cron"]), "_commit_progress", out_of_time_after_first
+            ),
+            patch.object(
+                type(self.env["account.move"]), "_can_commit", return_value=True
+            ),
+        ):
             stats = self.Move._cron_tal_transfer()
 
         self.assertEqual(stats["done"], 1)
-        self.assertEqual([m.tal_transfer_state for m in invoices], ["done", "pending", "pending"])
+        self.assertEqual(
+            [m.tal_transfer_state for m in invoices], ["done", "pending", "pending"]
+        )

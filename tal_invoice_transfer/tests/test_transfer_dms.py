@@ -10,7 +10,9 @@ class TestTransferDms(TalTransferCommon):
     target = "dms"
 
     def test_files_are_linked_in_a_journal_year_month_invoice_tree(self):
-        invoice = self._make_invoice(files=("a.pdf", "b.pdf"), invoice_date="2025-11-20")
+        invoice = self._make_invoice(
+            files=("a.pdf", "b.pdf"), invoice_date="2025-11-20"
+        )
         attachments = self._files_of(invoice)
         checksums = attachments.mapped("checksum")
 
@@ -22,11 +24,19 @@ class TestTransferDms(TalTransferCommon):
         self.assertEqual(files.attachment_id, attachments)
         directory = files.directory_id
         self.assertEqual(len(directory), 1)
-        self.assertEqual((directory.res_model, directory.res_id), ("account.move", invoice.id))
+        self.assertEqual(
+            (directory.res_model, directory.res_id), ("account.move", invoice.id)
+        )
         self.assertEqual(
             directory.complete_name,
             " / ".join(
-                [self.folder.name, invoice.journal_id.code, "2025", "11", invoice.name.replace("/", "-")]
+                [
+                    self.folder.name,
+                    invoice.journal_id.code,
+                    "2025",
+                    "11",
+                    invoice.name.replace("/", "-"),
+                ]
             ),
         )
         # Linked, not copied: same attachments, same content, still on the invoice.
@@ -39,11 +49,15 @@ class TestTransferDms(TalTransferCommon):
 
         self.Move._tal_transfer_run()
 
-        dirs = self._documents_of(self._files_of(first) | self._files_of(second)).directory_id
+        dirs = self._documents_of(
+            self._files_of(first) | self._files_of(second)
+        ).directory_id
         self.assertEqual(len(dirs), 2)
         self.assertEqual(len(dirs.parent_id), 1, "one month folder for both")
         self.assertEqual(
-            self.env["dms.directory"].sudo().search_count([("parent_id", "=", self.folder.id)]),
+            self.env["dms.directory"]
+            .sudo()
+            .search_count([("parent_id", "=", self.folder.id)]),
             1,
             "one journal folder under the root",
         )
@@ -57,7 +71,9 @@ class TestTransferDms(TalTransferCommon):
         self.assertEqual(invoice.tal_transfer_state, "done", invoice.tal_transfer_error)
         names = self._documents_of(self._files_of(invoice)).mapped("name")
         self.assertEqual(len(set(names)), 3)
-        self.assertTrue(all("/" not in name and len(name.encode()) <= 200 for name in names))
+        self.assertTrue(
+            all("/" not in name and len(name.encode()) <= 200 for name in names)
+        )
         self.assertIn("a-b.pdf", names)
         self.assertIn("a-b (2).pdf", names)
 
@@ -74,7 +90,9 @@ class TestTransferDms(TalTransferCommon):
         self.assertEqual(invoice.tal_transfer_state, "done")
         self.assertEqual(len(self._documents_of(attachment)), 1)
         self.assertEqual(len(self._documents_of(self._files_of(invoice))), 2)
-        self.assertEqual(len(self._documents_of(self._files_of(invoice)).directory_id), 1)
+        self.assertEqual(
+            len(self._documents_of(self._files_of(invoice)).directory_id), 1
+        )
 
     def test_root_outside_attachment_storage_fails_with_a_clear_message(self):
         self.folder.storage_id.save_type = "database"

@@ -30,7 +30,9 @@ class TestTransferDocuments(TalTransferCommon):
         self.assertEqual(documents.partner_id, invoice.partner_id)
         self.assertEqual(invoice.tal_transfer_document_count, 2)
         self.assertEqual(invoice.tal_transfer_document, documents.sorted("id")[0])
-        self.assertEqual(invoice.tal_transfer_document_name, documents.sorted("id")[0].display_name)
+        self.assertEqual(
+            invoice.tal_transfer_document_name, documents.sorted("id")[0].display_name
+        )
         # The files stay the invoice's own attachments: linked, not moved.
         self.assertEqual(self._files_of(invoice), attachments)
         self.assertEqual(set(attachments.mapped("res_model")), {"account.move"})
@@ -59,6 +61,7 @@ class TestTransferDocuments(TalTransferCommon):
 
         self.assertEqual(invoice.tal_transfer_state, "failed")
         self.assertIn("is archived", invoice.tal_transfer_error)
+        self.assertEqual(invoice.tal_transfer_error_kind, "settings")
         self.assertFalse(self._documents_of(self._files_of(invoice)))
 
     def test_missing_folder_or_tag_fails_with_a_clear_message(self):
@@ -69,7 +72,9 @@ class TestTransferDocuments(TalTransferCommon):
         self.assertEqual(no_folder.tal_transfer_state, "failed")
         self.assertIn("No Documents folder is set", no_folder.tal_transfer_error)
 
-        self.env.company.tal_transfer_folder_ref = f"documents.document,{self.folder.id}"
+        self.env.company.tal_transfer_folder_ref = (
+            f"documents.document,{self.folder.id}"
+        )
         self.env.company.tal_transfer_tag_names = "Nope"
         with self.assertLogs("odoo.addons.tal_invoice_transfer", "WARNING"):
             self.Move._tal_transfer_run(move_ids=no_folder.ids, states=("failed",))
@@ -92,5 +97,7 @@ class TestTransferDocuments(TalTransferCommon):
 
         self.assertEqual(missing.tal_transfer_state, "failed")
         self.assertIn("missing from the filestore", missing.tal_transfer_error)
+        self.assertEqual(missing.tal_transfer_error_kind, "file_missing")
         self.assertEqual(empty.tal_transfer_state, "failed")
         self.assertIn("is empty", empty.tal_transfer_error)
+        self.assertEqual(empty.tal_transfer_error_kind, "file_empty")

@@ -32,7 +32,13 @@ class TestTransferHistory(TalTransferCommon):
         run = self.Run.search([])
         self.assertEqual(len(run), 1)
         self.assertEqual(
-            (run.trigger, run.state, run.done_count, run.failed_count, run.nothing_count),
+            (
+                run.trigger,
+                run.state,
+                run.done_count,
+                run.failed_count,
+                run.nothing_count,
+            ),
             ("cron", "done", 1, 1, 1),
         )
         self.assertTrue(run.date_end)
@@ -59,12 +65,28 @@ class TestTransferHistory(TalTransferCommon):
         invoice = self._make_invoice()
         invoice.action_tal_transfer_now()
         run = self.Run.search([])
-        self.assertEqual((run.trigger, run.user_id, run.done_count), ("manual", self.env.user, 1))
+        self.assertEqual(
+            (run.trigger, run.user_id, run.done_count), ("manual", self.env.user, 1)
+        )
 
     def test_old_runs_are_deleted_after_the_configured_delay(self):
-        self.env["ir.config_parameter"].sudo().set_param("tal_invoice_transfer.run_keep_days", 10)
-        old = self.Run.create({"date_start": fields.Datetime.now() - timedelta(days=11), "trigger": "cron", "state": "done"})
-        recent = self.Run.create({"date_start": fields.Datetime.now() - timedelta(days=9), "trigger": "cron", "state": "done"})
+        self.env["ir.config_parameter"].sudo().set_param(
+            "tal_invoice_transfer.run_keep_days", 10
+        )
+        old = self.Run.create(
+            {
+                "date_start": fields.Datetime.now() - timedelta(days=11),
+                "trigger": "cron",
+                "state": "done",
+            }
+        )
+        recent = self.Run.create(
+            {
+                "date_start": fields.Datetime.now() - timedelta(days=9),
+                "trigger": "cron",
+                "state": "done",
+            }
+        )
         self.Run._gc_old_runs()
         self.assertFalse(old.exists())
         self.assertTrue(recent.exists())
@@ -80,8 +102,14 @@ class TestTransferHistory(TalTransferCommon):
                 raise ValueError("broken")
             return real(target, move, attachments)
 
-        with patch.object(type(self.env["tal.transfer.target.documents"]), "_tal_transfer", fail_bad), \
-                self.assertLogs("odoo.addons.tal_invoice_transfer", "ERROR"):
+        with (
+            patch.object(
+                type(self.env["tal.transfer.target.documents"]),
+                "_tal_transfer",
+                fail_bad,
+            ),
+            self.assertLogs("odoo.addons.tal_invoice_transfer", "ERROR"),
+        ):
             self.Move._tal_transfer_run()
 
         self.assertEqual(good.message_ids, messages[good])
@@ -95,7 +123,13 @@ class TestTransferHistory(TalTransferCommon):
         self.Move._tal_transfer_run()
         pending = [self._make_invoice() for _ in range(6)]
         failed = self._make_invoice()
-        failed._tal_transfer_write({"tal_transfer_state": "failed", "tal_transfer_error": "Folder gone"})
+        failed._tal_transfer_write(
+            {
+                "tal_transfer_state": "failed",
+                "tal_transfer_error": "Folder gone",
+                "tal_transfer_error_kind": "settings",
+            }
+        )
 
         data = self.Move.tal_transfer_dashboard()
 
@@ -108,10 +142,23 @@ class TestTransferHistory(TalTransferCommon):
         self.assertAlmostEqual(
             (eta - fields.Datetime.now()).total_seconds() / 60, 6 / 0.3, delta=1
         )
-        self.assertEqual(data["failed_groups"], [{"error": "Folder gone", "count": 1}])
+        self.assertEqual(
+            data["failed_groups"],
+            [
+                {
+                    "kind": "settings",
+                    "label": "Transfer settings",
+                    "count": 1,
+                    "example": "Folder gone",
+                }
+            ],
+        )
+        self.assertEqual(data["labels"]["done"], "Transferred")
         self.assertTrue(done and pending)
 
     def test_dashboard_is_for_accounting_managers(self):
-        billing = new_test_user(self.env, login="tal_billing2", groups="account.group_account_invoice")
+        billing = new_test_user(
+            self.env, login="tal_billing2", groups="account.group_account_invoice"
+        )
         with self.assertRaises(AccessError):
             self.Move.with_user(billing).tal_transfer_dashboard()

@@ -9,7 +9,10 @@ from odoo.tests import new_test_user, tagged
 
 from .common import TalTransferCommon
 
-DOCUMENTS_TARGET = "odoo.addons.tal_invoice_transfer.models.tal_transfer_target_documents.TalTransferTargetDocuments"
+DOCUMENTS_TARGET = (
+    "odoo.addons.tal_invoice_transfer.models.tal_transfer_target_documents"
+    ".TalTransferTargetDocuments"
+)
 
 
 @tagged("post_install", "-at_install")
@@ -17,7 +20,9 @@ class TestTransferRun(TalTransferCommon):
     target = "documents"
 
     def test_failing_invoice_leaves_no_partial_document_and_others_go_on(self):
-        first, bad, last = (self._make_invoice(files=("a.pdf", "b.pdf")) for _ in range(3))
+        first, bad, last = (
+            self._make_invoice(files=("a.pdf", "b.pdf")) for _ in range(3)
+        )
         real_transfer = type(self.env["tal.transfer.target.documents"])._tal_transfer
 
         def transfer_then_crash(target, move, attachments):
@@ -36,8 +41,11 @@ class TestTransferRun(TalTransferCommon):
         self.assertEqual((first | last).mapped("tal_transfer_state"), ["done", "done"])
         self.assertEqual(bad.tal_transfer_state, "failed")
         self.assertIn("ValueError: disk on fire", bad.tal_transfer_error)
+        self.assertEqual(bad.tal_transfer_error_kind, "unexpected")
         self.assertEqual(bad.tal_transfer_attempts, 1)
-        self.assertFalse(self._documents_of(self._files_of(bad)), "rolled back with its savepoint")
+        self.assertFalse(
+            self._documents_of(self._files_of(bad)), "rolled back with its savepoint"
+        )
         self.assertEqual(len(self._documents_of(self._files_of(first | last))), 4)
 
     def test_transient_database_error_is_retried_a_bounded_number_of_times(self):
@@ -46,16 +54,20 @@ class TestTransferRun(TalTransferCommon):
         def busy(target, move, attachments):
             raise pg_errors.SerializationFailure("could not serialize access")
 
-        with patch(f"{DOCUMENTS_TARGET}._tal_transfer", busy), self.assertLogs(
-            "odoo.addons.tal_invoice_transfer", "WARNING"
+        with (
+            patch(f"{DOCUMENTS_TARGET}._tal_transfer", busy),
+            self.assertLogs("odoo.addons.tal_invoice_transfer", "WARNING"),
         ):
             for expected_state in ("pending", "pending", "failed"):
                 self.Move._tal_transfer_run(move_ids=invoice.ids)
                 self.assertEqual(invoice.tal_transfer_state, expected_state)
         self.assertEqual(invoice.tal_transfer_attempts, 3)
         self.assertIn("Another transaction was working", invoice.tal_transfer_error)
+        self.assertEqual(invoice.tal_transfer_error_kind, "busy")
         # Failed now: the scheduled action leaves it to a person.
-        self.assertEqual(self.Move._tal_transfer_run(move_ids=invoice.ids)["skipped"], 0)
+        self.assertEqual(
+            self.Move._tal_transfer_run(move_ids=invoice.ids)["skipped"], 0
+        )
 
     def test_state_is_checked_again_once_locked(self):
         invoice = self._make_invoice()
@@ -64,7 +76,8 @@ class TestTransferRun(TalTransferCommon):
 
         def finished_meanwhile(model, move_id, states):
             model.env.cr.execute(
-                "UPDATE account_move SET tal_transfer_state = 'done' WHERE id = %s", [move_id]
+                "UPDATE account_move SET tal_transfer_state = 'done' WHERE id = %s",
+                [move_id],
             )
             return real_lock(model, move_id, states)
 
@@ -78,16 +91,26 @@ class TestTransferRun(TalTransferCommon):
         failed = self._make_invoice()
         pending = self._make_invoice()
         failed._tal_transfer_write(
-            {"tal_transfer_state": "failed", "tal_transfer_error": "boom", "tal_transfer_attempts": 2}
+            {
+                "tal_transfer_state": "failed",
+                "tal_transfer_error": "boom",
+                "tal_transfer_error_kind": "unexpected",
+                "tal_transfer_attempts": 2,
+            }
         )
 
         pending.action_tal_transfer_exclude()
         self.assertEqual(pending.tal_transfer_state, "excluded")
-        self.assertEqual(self.Move._tal_transfer_run().total(), 0, "excluded and failed wait")
+        self.assertEqual(
+            self.Move._tal_transfer_run().total(), 0, "excluded and failed wait"
+        )
 
         (failed | pending).action_tal_transfer_retry()
-        self.assertEqual((failed | pending).mapped("tal_transfer_state"), ["pending", "pending"])
+        self.assertEqual(
+            (failed | pending).mapped("tal_transfer_state"), ["pending", "pending"]
+        )
         self.assertFalse(failed.tal_transfer_error)
+        self.assertFalse(failed.tal_transfer_error_kind)
         self.assertEqual(failed.tal_transfer_attempts, 0)
         self.assertEqual(self.Move._tal_transfer_run()["done"], 2)
 
@@ -109,7 +132,11 @@ class TestTransferRun(TalTransferCommon):
         manager = new_test_user(
             self.env, login="tal_manager", groups="account.group_account_manager"
         )
-        for action in ("action_tal_transfer_now", "action_tal_transfer_retry", "action_tal_transfer_exclude"):
+        for action in (
+            "action_tal_transfer_now",
+            "action_tal_transfer_retry",
+            "action_tal_transfer_exclude",
+        ):
             with self.assertRaises(AccessError):
                 getattr(invoice.with_user(billing), action)()
         self.assertEqual(invoice.tal_transfer_state, "pending")
@@ -125,12 +152,16 @@ class TestTransferRun(TalTransferCommon):
         watched = [
             name
             for name, field in invoice._fields.items()
-            if field.store and not name.startswith("tal_transfer_") and field.type not in ("one2many", "many2many")
+            if field.store
+            and not name.startswith("tal_transfer_")
+            and field.type not in ("one2many", "many2many")
         ]
         self.env.flush_all()
         self.env.invalidate_all()
         before = invoice.read(watched)[0]
-        lines_before = invoice.line_ids.read([n for n, f in invoice.line_ids._fields.items() if f.store])
+        lines_before = invoice.line_ids.read(
+            [n for n, f in invoice.line_ids._fields.items() if f.store]
+        )
         messages_before = invoice.message_ids
 
         self.Move._tal_transfer_run()
@@ -139,7 +170,9 @@ class TestTransferRun(TalTransferCommon):
         self.assertEqual(invoice.tal_transfer_state, "done")
         self.assertEqual(invoice.read(watched)[0], before)
         self.assertEqual(
-            invoice.line_ids.read([n for n, f in invoice.line_ids._fields.items() if f.store]),
+            invoice.line_ids.read(
+                [n for n, f in invoice.line_ids._fields.items() if f.store]
+            ),
             lines_before,
         )
         self.assertEqual(invoice.message_ids, messages_before)
@@ -156,8 +189,12 @@ class TestTransferRun(TalTransferCommon):
         with self.assertLogs("odoo.addons.tal_invoice_transfer", "WARNING"):
             self.Move._tal_transfer_run()
 
-        self.assertEqual(self._documents_of(self._files_of(mine)).folder_id, self.folder)
-        self.assertEqual(self._documents_of(self._files_of(theirs)).folder_id, other_folder)
+        self.assertEqual(
+            self._documents_of(self._files_of(mine)).folder_id, self.folder
+        )
+        self.assertEqual(
+            self._documents_of(self._files_of(theirs)).folder_id, other_folder
+        )
         self.assertEqual(orphan.tal_transfer_state, "failed")
         self.assertIn("No Folder Co", orphan.tal_transfer_error)
 
@@ -180,7 +217,9 @@ class TestTransferRun(TalTransferCommon):
 
         self.Move._tal_transfer_run()
 
-        self.assertEqual(self._documents_of(self._files_of(invoice)).attachment_id, main)
+        self.assertEqual(
+            self._documents_of(self._files_of(invoice)).attachment_id, main
+        )
 
     def test_no_target_app_fails_with_a_clear_message(self):
         invoice = self._make_invoice()
@@ -191,5 +230,6 @@ class TestTransferRun(TalTransferCommon):
 
         self.assertEqual(invoice.tal_transfer_state, "failed")
         self.assertIn("is not installed", invoice.tal_transfer_error)
+        self.assertEqual(invoice.tal_transfer_error_kind, "no_target")
         with self.assertRaises(UserError):
             self.env["tal.transfer.target"]._tal_get_target()

@@ -24,12 +24,17 @@ class TestTransferState(TalTransferCommon):
         self.assertFalse(entry.tal_transfer_state, "journal entries are out of scope")
 
     def test_install_hook_marks_the_backlog_in_one_statement(self):
-        invoices = [self._make_invoice(), self._make_invoice(files=()), self._make_invoice(move_type="in_invoice")]
+        invoices = [
+            self._make_invoice(),
+            self._make_invoice(files=()),
+            self._make_invoice(move_type="in_invoice"),
+        ]
         bill_out_of_date = self._make_invoice(invoice_date="2020-01-01")
         draft = self._make_invoice(post=False)
         ids = [m.id for m in invoices] + [bill_out_of_date.id, draft.id]
         self.env.cr.execute(
-            "UPDATE account_move SET tal_transfer_state = NULL WHERE id = ANY(%s)", [ids]
+            "UPDATE account_move SET tal_transfer_state = NULL WHERE id = ANY(%s)",
+            [ids],
         )
         self.env.company.tal_transfer_date_from = "2021-01-01"
         self.env.invalidate_all()
@@ -48,7 +53,8 @@ class TestTransferState(TalTransferCommon):
         self.assertEqual(len(updates), 1, "one statement for the whole backlog")
 
         self.assertEqual(
-            [m.tal_transfer_state for m in invoices], ["pending", "no_attachment", "pending"]
+            [m.tal_transfer_state for m in invoices],
+            ["pending", "no_attachment", "pending"],
         )
         self.assertFalse(bill_out_of_date.tal_transfer_state)
         self.assertFalse(draft.tal_transfer_state)
@@ -56,12 +62,18 @@ class TestTransferState(TalTransferCommon):
     def test_scope_settings_filter_journals_types_and_drafts(self):
         company = self.env.company
         company.tal_transfer_scope = "vendor"
-        self.assertFalse(self._make_invoice().tal_transfer_state, "customer invoice, vendor scope")
-        self.assertEqual(self._make_invoice(move_type="in_refund").tal_transfer_state, "pending")
+        self.assertFalse(
+            self._make_invoice().tal_transfer_state, "customer invoice, vendor scope"
+        )
+        self.assertEqual(
+            self._make_invoice(move_type="in_refund").tal_transfer_state, "pending"
+        )
 
         company.tal_transfer_scope = "all"
         company.tal_transfer_journal_ids = self.company_data["default_journal_purchase"]
-        self.assertFalse(self._make_invoice().tal_transfer_state, "journal not selected")
+        self.assertFalse(
+            self._make_invoice().tal_transfer_state, "journal not selected"
+        )
 
         company.tal_transfer_journal_ids = False
         company.tal_transfer_posted_only = False
@@ -76,7 +88,9 @@ class TestTransferState(TalTransferCommon):
         self._attach(invoice, name="late.pdf")
         self._attach(nothing, name="late.pdf")
 
-        self.assertEqual((invoice | nothing).mapped("tal_transfer_state"), ["pending", "pending"])
+        self.assertEqual(
+            (invoice | nothing).mapped("tal_transfer_state"), ["pending", "pending"]
+        )
         self.Move._tal_transfer_run()
         self.assertEqual(invoice.tal_transfer_document_count, 2)
         self.assertEqual(nothing.tal_transfer_state, "done")
@@ -94,10 +108,18 @@ class TestTransferState(TalTransferCommon):
         )
         self.assertEqual(invoice.tal_transfer_state, "pending")
         self.env["ir.attachment"].create(
-            {"name": "thumb.png", "raw": b"png", "res_model": "account.move", "res_id": invoice.id, "res_field": "some_image"}
+            {
+                "name": "thumb.png",
+                "raw": b"png",
+                "res_model": "account.move",
+                "res_id": invoice.id,
+                "res_field": "some_image",
+            }
         )
 
         self.Move._tal_transfer_run()
 
-        documents = self.env["documents.document"].search([("attachment_id.res_id", "=", invoice.id)])
+        documents = self.env["documents.document"].search(
+            [("attachment_id.res_id", "=", invoice.id)]
+        )
         self.assertEqual(documents.attachment_id, pdf)

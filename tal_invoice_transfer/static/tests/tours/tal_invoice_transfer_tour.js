@@ -1,4 +1,4 @@
-import { registry } from "@web/core/registry";
+import {registry} from "@web/core/registry";
 
 const ROW = ".o_data_row:contains(Tour Failing Partner)";
 

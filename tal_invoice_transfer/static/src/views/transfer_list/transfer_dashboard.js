@@ -1,6 +1,7 @@
-import { Component, onWillStart, onWillUpdateProps, useState } from "@odoo/owl";
-import { useService } from "@web/core/utils/hooks";
-import { deserializeDateTime, formatDateTime } from "@web/core/l10n/dates";
+import {Component, onWillStart, onWillUpdateProps, useState} from "@odoo/owl";
+import {useService} from "@web/core/utils/hooks";
+import {deserializeDateTime, formatDateTime} from "@web/core/l10n/dates";
+import {formatFloat, formatInteger} from "@web/views/fields/formatters";
 
 /**
  * Counts per state, share done, rate and estimated end, above the progress
@@ -8,17 +9,21 @@ import { deserializeDateTime, formatDateTime } from "@web/core/l10n/dates";
  */
 export class TalTransferDashboard extends Component {
     static template = "tal_invoice_transfer.TransferDashboard";
-    static props = { list: { type: Object, optional: true } };
+    static props = {list: {type: Object, optional: true}};
 
     setup() {
         this.orm = useService("orm");
-        this.state = useState({ data: null });
+        this.state = useState({data: null});
         onWillStart(() => this.load());
         onWillUpdateProps(() => this.load());
     }
 
     async load() {
-        this.state.data = await this.orm.call("account.move", "tal_transfer_dashboard", []);
+        this.state.data = await this.orm.call(
+            "account.move",
+            "tal_transfer_dashboard",
+            []
+        );
     }
 
     get eta() {
@@ -27,29 +32,44 @@ export class TalTransferDashboard extends Component {
     }
 
     get stateCards() {
-        const { counts, labels } = this.state.data;
-        return ["pending", "failed", "done", "no_attachment", "excluded"].map((key) => ({
-            key,
-            label: labels[key],
-            count: counts[key],
-        }));
+        const {counts, labels} = this.state.data;
+        return ["pending", "failed", "done", "no_attachment", "excluded"].map(
+            (key) => ({
+                key,
+                label: labels[key],
+                count: formatInteger(counts[key]),
+                empty: !counts[key],
+            })
+        );
+    }
+
+    get percentDone() {
+        return formatFloat(this.state.data.percent_done, {digits: [16, 1]});
+    }
+
+    get rate() {
+        return formatFloat(this.state.data.rate_per_minute, {digits: [16, 1]});
     }
 
     filterState(state) {
         this.applyFilters([`filter_${state}`]);
     }
 
-    filterError(error) {
+    filterErrorKind(group) {
         const searchModel = this.env.searchModel;
         this.applyFilters(["filter_failed"]);
         const field = searchModel
-            .getSearchItems((item) => item.type === "field" && item.fieldName === "tal_transfer_error")
+            .getSearchItems(
+                (item) =>
+                    item.type === "field" &&
+                    item.fieldName === "tal_transfer_error_kind"
+            )
             .at(0);
-        if (field) {
+        if (field && group.kind) {
             searchModel.addAutoCompletionValues(field.id, {
-                label: error,
+                label: group.label,
                 operator: "=",
-                value: error,
+                value: group.kind,
             });
         }
     }
@@ -57,7 +77,9 @@ export class TalTransferDashboard extends Component {
     applyFilters(names) {
         const searchModel = this.env.searchModel;
         searchModel.query = [];
-        for (const item of searchModel.getSearchItems((item) => names.includes(item.name))) {
+        for (const item of searchModel.getSearchItems((item) =>
+            names.includes(item.name)
+        )) {
             searchModel.toggleSearchItem(item.id);
         }
     }
