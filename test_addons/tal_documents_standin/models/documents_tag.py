@@ -18,7 +18,7 @@ class DocumentsTag(models.Model):
 
     name = fields.Char(required=True, translate=True)
     sequence = fields.Integer(default=10)
-    color = fields.Integer(default=_get_default_color)
+    color = fields.Integer(default=lambda self: self._get_default_color())
     document_ids = fields.Many2many("documents.document", "document_tag_rel")
 
     _tag_name_unique = models.Constraint(
