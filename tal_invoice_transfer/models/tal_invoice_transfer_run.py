@@ -1,15 +1,20 @@
 # Copyright 2026 TAL
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+import logging
 from datetime import timedelta
 
 from odoo import api, fields, models
 from odoo.tools import SQL
+
+_logger = logging.getLogger(__name__)
 
 KEEP_DAYS_PARAM = "tal_invoice_transfer.run_keep_days"
 KEEP_DAYS_DEFAULT = 90
 MAX_ERRORS_KEPT = 10
 # Consecutive scheduled runs closer than this are one run for a person.
 CONTINUE_WITHIN = timedelta(minutes=2)
+# A run not updated for this long died with its process.
+STALE_AFTER = timedelta(hours=1)
 
 
 class TalInvoiceTransferRun(models.Model):
@@ -46,6 +51,12 @@ class TalInvoiceTransferRun(models.Model):
         comodel_name="res.users",
         string="Started By",
         readonly=True,
+    )
+    cron_id = fields.Many2one(
+        comodel_name="ir.cron",
+        string="Scheduled Action",
+        readonly=True,
+        ondelete="set null",
     )
     done_count = fields.Integer(string="Transferred", readonly=True)
     failed_count = fields.Integer(string="Failed", readonly=True)
@@ -85,17 +96,23 @@ class TalInvoiceTransferRun(models.Model):
 
     @api.model
     def _tal_start(self, trigger):
-        """Open a run (or continue the scheduled run that just ended)."""
+        """Open a run, or continue the one this scheduled action just ended.
+
+        Only the scheduler's own job continues or closes a run: it runs one job
+        of an action at a time, so no other process writes that run. Other
+        callers (a shell, a second worker) get a run of their own.
+        """
         runs = self.sudo()
         now = fields.Datetime.now()
-        if trigger == "cron":
-            # Only one scheduled job runs at a time: a 'running' one was killed.
-            runs.search([("trigger", "=", "cron"), ("state", "=", "running")]).write(
+        cron_id = self.env.context.get("cron_id") if trigger == "cron" else False
+        if cron_id:
+            # A run of this action still 'running' died with its process.
+            runs.search([("cron_id", "=", cron_id), ("state", "=", "running")]).write(
                 {"state": "interrupted"}
             )
             previous = runs.search(
                 [
-                    ("trigger", "=", "cron"),
+                    ("cron_id", "=", cron_id),
                     ("state", "=", "done"),
                     ("date_end", ">=", now - CONTINUE_WITHIN),
                 ],
@@ -109,6 +126,7 @@ class TalInvoiceTransferRun(models.Model):
                 "date_start": now,
                 "trigger": trigger,
                 "user_id": self.env.uid,
+                "cron_id": cron_id,
             }
         )
 
@@ -127,10 +145,21 @@ class TalInvoiceTransferRun(models.Model):
         }
         if final:
             vals.update(state="done", date_end=fields.Datetime.now())
-        self.write(vals)
+        try:
+            with self.env.cr.savepoint():
+                self.write(vals)
+        except Exception:  # noqa: BLE001 - the history must never stop a transfer
+            _logger.warning("Could not update transfer run %s", self.id, exc_info=True)
 
     @api.autovacuum
     def _gc_old_runs(self):
+        self.env.cr.execute(
+            SQL(
+                """UPDATE tal_invoice_transfer_run SET state = 'interrupted'
+                    WHERE state = 'running' AND write_date < %s""",
+                fields.Datetime.now() - STALE_AFTER,
+            )
+        )
         days = int(
             self.env["ir.config_parameter"].sudo().get_param(KEEP_DAYS_PARAM)
             or KEEP_DAYS_DEFAULT

@@ -45,21 +45,72 @@ class TestTransferHistory(TalTransferCommon):
         self.assertIn(bad.name, run.first_errors)
         self.assertIn("Folderless Co", run.first_errors)
 
+    def _as_scheduler(self):
+        cron = self.env.ref("tal_invoice_transfer.ir_cron_tal_invoice_transfer")
+        return self.Move.with_context(cron_id=cron.id)
+
     def test_back_to_back_scheduled_calls_extend_one_run(self):
         self._make_invoice()
-        self.Move._cron_tal_transfer()
+        self._as_scheduler()._cron_tal_transfer()
         self._make_invoice()
-        self.Move._cron_tal_transfer()
+        self._as_scheduler()._cron_tal_transfer()
 
         run = self.Run.search([])
         self.assertEqual(len(run), 1)
         self.assertEqual(run.done_count, 2)
 
     def test_killed_run_is_marked_interrupted_by_the_next_one(self):
-        killed = self.Run._tal_start("cron")
-        self.Move._cron_tal_transfer()
+        killed = self.Run.with_context(self._as_scheduler().env.context)._tal_start(
+            "cron"
+        )
+        self._as_scheduler()._cron_tal_transfer()
         self.assertEqual(killed.state, "interrupted")
         self.assertEqual(len(self.Run.search([])), 2)
+
+    def test_other_workers_never_touch_a_live_run(self):
+        live = self.Run.with_context(self._as_scheduler().env.context)._tal_start(
+            "cron"
+        )
+        self._make_invoice()
+        # A second worker (a shell, another process) runs the transfer meanwhile.
+        self.Move._cron_tal_transfer()
+        self.Move._cron_tal_transfer()
+
+        self.assertEqual((live.state, live.done_count), ("running", 0))
+        others = self.Run.search([]) - live
+        self.assertEqual(len(others), 2, "a run each, never merged into the live one")
+        self.assertEqual(sum(others.mapped("done_count")), 1)
+
+    def test_a_run_not_updated_for_long_is_marked_interrupted(self):
+        stale = self.Run._tal_start("cron")
+        fresh = self.Run._tal_start("cron")
+        self.env.flush_all()
+        self.env.cr.execute(
+            "UPDATE tal_invoice_transfer_run SET write_date = now() - interval '2 hours'"
+            " WHERE id = %s",
+            [stale.id],
+        )
+        self.Run._gc_old_runs()
+        self.Run.invalidate_model()
+        self.assertEqual((stale.state, fresh.state), ("interrupted", "running"))
+
+    def test_a_failing_history_update_never_stops_the_transfer(self):
+        invoices = [self._make_invoice() for _ in range(2)]
+        run_class = type(self.env["tal.invoice.transfer.run"])
+        real_write = run_class.write
+
+        def broken_write(run, vals):
+            if "done_count" in vals:
+                raise ValueError("history table on fire")
+            return real_write(run, vals)
+
+        with (
+            patch.object(run_class, "write", broken_write),
+            self.assertLogs("odoo.addons.tal_invoice_transfer", "WARNING"),
+        ):
+            self.Move._cron_tal_transfer()
+
+        self.assertEqual([m.tal_transfer_state for m in invoices], ["done", "done"])
 
     def test_transfer_now_is_recorded_as_manual(self):
         invoice = self._make_invoice()
