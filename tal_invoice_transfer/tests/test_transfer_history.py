@@ -86,8 +86,8 @@ class TestTransferHistory(TalTransferCommon):
         fresh = self.Run._tal_start("cron")
         self.env.flush_all()
         self.env.cr.execute(
-            "UPDATE tal_invoice_transfer_run SET write_date = now() - interval '2 hours'"
-            " WHERE id = %s",
+            "UPDATE tal_invoice_transfer_run"
+            " SET write_date = now() - interval '2 hours' WHERE id = %s",
             [stale.id],
         )
         self.Run._gc_old_runs()
