@@ -1,6 +1,7 @@
 # Copyright 2026 TAL
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 import logging
+import time
 from collections import Counter
 from datetime import timedelta
 
@@ -50,16 +51,36 @@ TRANSFER_FIELDS = (
 # a later run, up to MAX_TRANSIENT_ATTEMPTS tries in all. A unique violation
 # means a concurrent transaction filed the same attachment (e.g. the target
 # app's own automatic filing): the next try finds that document and links it.
+# A foreign key violation means a folder or file vanished meanwhile: the next
+# try looks them up again.
 TRANSIENT_ERRORS = (
     pg_errors.SerializationFailure,
     pg_errors.DeadlockDetected,
     pg_errors.LockNotAvailable,
     pg_errors.UniqueViolation,
+    pg_errors.ForeignKeyViolation,
 )
 MAX_TRANSIENT_ATTEMPTS = 3
 # "Transfer now" runs in the user's request; larger selections go to the cron.
 SYNC_TRANSFER_LIMIT = 200
 CANDIDATE_BATCH = 200
+# What the transfer reads of an invoice and of its company.
+MOVE_FIELDS_READ = [
+    "name",
+    "company_id",
+    "partner_id",
+    "journal_id",
+    "invoice_date",
+    "date",
+    "message_main_attachment_id",
+    "tal_transfer_attempts",
+]
+COMPANY_FIELDS_READ = [
+    "name",
+    "tal_transfer_folder_ref",
+    "tal_transfer_tag_names",
+    "tal_transfer_attachment_mode",
+]
 # The dashboard's rate: invoices transferred over the last minutes.
 RATE_WINDOW_MINUTES = 10
 # Outcomes are added to the run record every so many invoices, not each time.
@@ -458,7 +479,7 @@ class AccountMove(models.Model):
         files = (
             self.env["ir.attachment"]
             .sudo()
-            .search(
+            .search_fetch(
                 [
                     ("res_model", "=", "account.move"),
                     ("res_id", "=", self.id),
@@ -467,6 +488,8 @@ class AccountMove(models.Model):
                     ("res_field", "=", False),
                     ("res_field", "in", self._tal_transfer_file_fields()),
                 ],
+                # what the targets read: one query, not a search then a read
+                ["name", "store_fname", "file_size", "res_field"],
                 order="id",
             )
         )
@@ -529,6 +552,9 @@ class AccountMove(models.Model):
         :param run: the tal.invoice.transfer.run recording this run
         """
         stats, unreported, errors = Counter(), Counter(), []
+        # Invoices committed but not yet added to the scheduler's progress.
+        uncounted = 0
+        cron_end = self.env.context.get("cron_end_time")
 
         def report():
             if run and unreported:
@@ -554,12 +580,28 @@ class AccountMove(models.Model):
                 if commit:
                     # Ends this invoice's transaction: its documents and its
                     # state are saved together, and its row lock is released.
-                    if not self.env["ir.cron"]._commit_progress(processed=1):
-                        report()
-                        return stats  # the scheduler's time budget is spent
+                    # The scheduler's progress record (an ORM write) is
+                    # updated every few invoices and when its time is short.
+                    uncounted += 1
+                    if uncounted >= RUN_REPORT_EVERY or (
+                        cron_end is not None and cron_end - time.monotonic() < 2
+                    ):
+                        time_left = self.env["ir.cron"]._commit_progress(
+                            processed=uncounted
+                        )
+                        uncounted = 0
+                        if not time_left:
+                            report()
+                            return stats  # the scheduler's time budget is spent
+                    else:
+                        # Per-invoice commit, see above; guarded by `commit`
+                        # (core's _can_commit), like core's per-record commits.
+                        self.env.cr.commit()  # pylint: disable=invalid-commit
                 if limit is not None and stats.total() >= limit:
                     break
         report()
+        if commit and uncounted:
+            self.env["ir.cron"]._commit_progress(processed=uncounted)
         return stats
 
     @api.model
@@ -610,6 +652,10 @@ class AccountMove(models.Model):
             return None
         move = self.browse(move_id)
         move.invalidate_recordset(list(TRANSFER_FIELDS))
+        # Each commit empties the ORM cache: fetch only what the transfer
+        # reads, not the hundred columns of an invoice.
+        move.fetch(MOVE_FIELDS_READ)
+        move.company_id.fetch(COMPANY_FIELDS_READ)
         return move
 
     def _tal_transfer_process(self):
@@ -628,6 +674,8 @@ class AccountMove(models.Model):
             return vals["tal_transfer_state"]
         except TRANSIENT_ERRORS as error:
             kind = "busy"
+            # A cached folder may be what vanished.
+            self.env["tal.transfer.target"]._tal_run_cache_clear()
             state = STATE_PENDING if attempts < MAX_TRANSIENT_ATTEMPTS else STATE_FAILED
             message = self.env._(
                 "Another transaction was working on this invoice or its files "

@@ -2,6 +2,7 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 import os
 import re
+import weakref
 
 from odoo import api, models
 
@@ -18,6 +19,10 @@ MAIL_QUIET_CONTEXT = {
 TARGET_PARAM = "tal_invoice_transfer.target"
 # Filesystems and DMS refuse longer names (255 bytes); keep room for suffixes.
 MAX_NAME_BYTES = 200
+
+# cursor -> {cache name: {key: record id}}: ids of committed rows found again
+# and again in one run (a scheduled job keeps one cursor across its commits).
+_RUN_CACHES = weakref.WeakKeyDictionary()
 
 
 class TalTransferTarget(models.AbstractModel):
@@ -118,6 +123,25 @@ class TalTransferTarget(models.AbstractModel):
     # ------------------------------------------------------------------
 
     @api.model
+    def _tal_run_cache(self, name):
+        """A dict of record ids kept for this run (this cursor).
+
+        Holds only ids of rows already committed: an id is added after its
+        transaction commits, so a rolled back invoice never leaves the id of a
+        row that does not exist. It is emptied on a rollback and whenever an
+        invoice fails (a cached row may have been deleted meanwhile).
+        """
+        cr = self.env.cr
+        cache = _RUN_CACHES.setdefault(cr, {}).setdefault(name, {})
+        cr.postrollback.add(cache.clear)
+        return cache
+
+    @api.model
+    def _tal_run_cache_clear(self):
+        for cache in _RUN_CACHES.get(self.env.cr, {}).values():
+            cache.clear()
+
+    @api.model
     def _tal_check_files(self, attachments):
         """Refuse files that cannot be read: linking them would 'transfer' nothing."""
         for attachment in attachments:
@@ -200,7 +224,11 @@ class TalTransferTarget(models.AbstractModel):
                 ),
                 kind="settings",
             )
-        if not folder.exists():
+        # Exists, and what the checks read, in one query.
+        folder = folder.search_fetch(
+            [("id", "=", folder.id)], self._tal_folder_fields()
+        )
+        if not folder:
             raise TransferError(
                 self.env._(
                     "The %(kind)s set for company %(company)s was deleted: %(hint)s.",
@@ -236,6 +264,12 @@ class TalTransferTarget(models.AbstractModel):
             )
         self._tal_check_folder(folder, company)
         return folder
+
+    @api.model
+    def _tal_folder_fields(self):
+        """The folder's fields the checks read (one narrow query)."""
+        model = self.env[self._tal_folder_model]
+        return [f for f in ("name", "active", "company_id") if f in model._fields]
 
     @api.model
     def _tal_check_folder(self, folder, company):

@@ -1,5 +1,8 @@
 # Copyright 2026 TAL
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+import os
+import re
+
 from odoo import Command, api, models
 
 from ..exceptions import TransferError
@@ -33,6 +36,10 @@ class TalTransferTargetDms(models.AbstractModel):
         return self.env._("DMS directory")
 
     @api.model
+    def _tal_folder_fields(self):
+        return [*super()._tal_folder_fields(), "storage_id"]
+
+    @api.model
     def _tal_check_folder(self, folder, company):
         if folder.storage_id.save_type != "attachment":
             raise TransferError(
@@ -59,21 +66,29 @@ class TalTransferTargetDms(models.AbstractModel):
         """Find or create `parent`/`name`, bound to `record` (attachment storage
         requires every directory to name a record)."""
         directories = self._tal_directories()
+        # Journal, year and month directories serve many invoices: looked up
+        # once per run, not three searches per invoice.
+        cache = self._tal_run_cache("dms_directories")
+        key = (parent.id, name)
+        if key in cache:
+            return directories.browse(cache[key])
         child = directories.search(
             [("parent_id", "=", parent.id), ("name", "=", name)], limit=1
         )
-        if child:
-            return child
-        return directories.create(
-            {
-                "name": name,
-                "parent_id": parent.id,
-                "storage_id": parent.storage_id.id,
-                "model_id": self.env["ir.model"]._get_id(record._name),
-                "res_model": record._name,
-                "res_id": record.id,
-            }
-        )
+        if not child:
+            child = directories.create(
+                {
+                    "name": name,
+                    "parent_id": parent.id,
+                    "storage_id": parent.storage_id.id,
+                    "model_id": self.env["ir.model"]._get_id(record._name),
+                    "res_model": record._name,
+                    "res_id": record.id,
+                }
+            )
+        # Cached once committed: a rolled back invoice takes its directory along.
+        self.env.cr.postcommit.add(lambda: cache.__setitem__(key, child.id))
+        return child
 
     @api.model
     def _tal_invoice_directory(self, move, root):
@@ -97,7 +112,15 @@ class TalTransferTargetDms(models.AbstractModel):
             parent = self._tal_child_directory(
                 parent, self._tal_safe_name(name), journal
             )
-        taken = set(parent.child_directory_ids.mapped("name"))
+        # Only the names that could clash (this name, bare or with a suffix),
+        # through the index on the name: a month folder holds thousands.
+        stem = os.path.splitext(self._tal_safe_name(move.name))[0]
+        like = re.sub(r"([\\%_])", r"\\\1", stem) + "%"
+        taken = set(
+            directories.search_fetch(
+                [("parent_id", "=", parent.id), ("name", "=like", like)], ["name"]
+            ).mapped("name")
+        )
         return directories.create(
             {
                 "name": self._tal_safe_name(move.name, taken),

@@ -35,6 +35,10 @@ class TalTransferTargetDocuments(models.AbstractModel):
         return self.env._("Documents folder")
 
     @api.model
+    def _tal_folder_fields(self):
+        return [*super()._tal_folder_fields(), "type"]
+
+    @api.model
     def _tal_check_folder(self, folder, company):
         if folder.type != "folder":
             raise TransferError(
@@ -81,6 +85,8 @@ class TalTransferTargetDocuments(models.AbstractModel):
                     "folder_id": folder.id,
                     "tag_ids": [Command.set(tags.ids)],
                     "partner_id": move.partner_id.id,
+                    # Owned by the company, not by whoever ran the transfer.
+                    "owner_id": False,
                     "company_id": company.id,
                 }
                 for attachment in new_attachments

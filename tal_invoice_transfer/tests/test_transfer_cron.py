@@ -1,5 +1,6 @@
 # Copyright 2026 TAL
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+import time
 from unittest.mock import patch
 
 from odoo.tests import tagged
@@ -50,17 +51,46 @@ class TestTransferCron(TalTransferCommon):
 
         self.assertEqual([m.tal_transfer_state for m in invoices], ["done"] * 3)
         self.assertEqual(no_files.tal_transfer_state, "no_attachment")
-        # One commit announcing the backlog, then one per invoice.
+        # Announces the backlog, then reports the invoices done (batched: the
+        # invoices themselves are committed one by one, see the next test).
         processed = [
             call.kwargs.get("processed") for call in commit_progress.call_args_list
         ]
-        self.assertEqual(processed, [None, 1, 1, 1, 1])
+        self.assertEqual(processed, [None, 4])
         self.assertEqual(commit_progress.call_args_list[0].kwargs["remaining"], 4)
         progress = self.env["ir.cron.progress"].search([("cron_id", "=", cron.id)])
         self.assertEqual(sum(progress.mapped("done")), 4)
         self.assertEqual(sum(progress.mapped("remaining")), 0)
         for invoice in invoices:
             self.assertEqual(len(self._documents_of(self._files_of(invoice))), 2)
+
+    def test_scheduled_action_commits_after_each_invoice(self):
+        invoices = [self._make_invoice() for _ in range(3)]
+        commits = []
+
+        cr = self.env.cr
+
+        def commit():
+            # What each commit would save: the invoices done so far.
+            cr.execute(
+                "SELECT count(*) FROM account_move WHERE tal_transfer_state = 'done'"
+            )
+            commits.append(cr.fetchone()[0])
+
+        done_before = self.Move.search_count([("tal_transfer_state", "=", "done")])
+        with (
+            patch.object(cr, "commit", commit),
+            patch.object(
+                type(self.env["ir.cron"]), "_commit_progress", return_value=60
+            ),
+            patch.object(
+                type(self.env["account.move"]), "_can_commit", return_value=True
+            ),
+        ):
+            self.Move._cron_tal_transfer()
+
+        self.assertEqual([c - done_before for c in commits], [1, 2, 3])
+        self.assertEqual([m.tal_transfer_state for m in invoices], ["done"] * 3)
 
     def test_scheduled_action_stops_when_its_time_is_spent(self):
         invoices = [self._make_invoice() for _ in range(3)]
@@ -78,9 +108,13 @@ class TestTransferCron(TalTransferCommon):
                 type(self.env["account.move"]), "_can_commit", return_value=True
             ),
         ):
-            stats = self.Move._cron_tal_transfer()
+            # The scheduler's window closes now: progress is reported each time.
+            stats = self.Move.with_context(
+                cron_end_time=time.monotonic()
+            )._cron_tal_transfer()
 
         self.assertEqual(stats["done"], 1)
+        self.assertEqual(calls, [0, 1])
         self.assertEqual(
             [m.tal_transfer_state for m in invoices], ["done", "pending", "pending"]
         )
