@@ -81,6 +81,19 @@ COMPANY_FIELDS_READ = [
     "tal_transfer_tag_names",
     "tal_transfer_attachment_mode",
 ]
+ATTACHMENT_FIELDS_READ = [
+    "name",
+    "type",
+    "store_fname",
+    "file_size",
+    "checksum",
+    "mimetype",
+    "res_model",
+    "res_id",
+    "res_field",
+    "company_id",
+    "description",
+]
 # The dashboard's rate: invoices transferred over the last minutes.
 RATE_WINDOW_MINUTES = 10
 # Outcomes are added to the run record every so many invoices, not each time.
@@ -488,8 +501,9 @@ class AccountMove(models.Model):
                     ("res_field", "=", False),
                     ("res_field", "in", self._tal_transfer_file_fields()),
                 ],
-                # what the targets read: one query, not a search then a read
-                ["name", "store_fname", "file_size", "res_field"],
+                # What the targets and their documents read: one query, not a
+                # search then reads.
+                ATTACHMENT_FIELDS_READ,
                 order="id",
             )
         )
