@@ -200,6 +200,7 @@ cleanup_db
 # A step that prints its own `N passed, N failed[, N skipped]` line has those
 # counts added; otherwise it counts as 1 passed or 1 failed by its exit status.
 run_step "install, upgrade, uninstall without target" bash "$SCRIPTS_DIR/install_check.sh"
+run_step "e2e harness (reduced)" bash "$REPO_ROOT/e2e/run.sh"
 # ------------------------------------------------ end of extra steps --------
 
 finish

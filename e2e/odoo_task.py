@@ -1,0 +1,273 @@
+"""Tasks the e2e harness runs inside Odoo (a process of its own each).
+
+    $ODOO_PYTHON e2e/odoo_task.py --db DB --data-dir DIR --addons-path P TASK [--args JSON]
+
+Prints one line `RESULT <json>` on success. Imports Odoo; the harness itself
+does not (it checks with SQL), so a crash here never takes the harness down.
+"""
+
+import argparse
+import json
+import logging
+import os
+import random
+import sys
+import time
+import traceback
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(HERE, "..", "scripts"))
+
+_logger = logging.getLogger("tal_e2e.task")
+
+MANAGER = ("e2e_manager", "e2e_manager_pw")
+BILLING = ("e2e_billing", "e2e_billing_pw")
+ADMIN_PASSWORD = "e2e_admin_pw"
+
+
+def _env(cr):
+    from odoo import SUPERUSER_ID, api
+
+    return api.Environment(cr, SUPERUSER_ID, {})
+
+
+# ---------------------------------------------------------------- setup ----
+
+
+def task_setup_base(registry, args):
+    """Companies, users and the backlog of posted invoices (addon installed,
+    no target app yet)."""
+    from invoice_factory import ensure_chart, make_invoices
+
+    out = {}
+    with registry.cursor() as cr:
+        env = _env(cr)
+        admin = env.ref("base.user_admin")
+        admin.password = ADMIN_PASSWORD
+        c1 = env.ref("base.main_company")
+        ensure_chart(env, c1)
+        companies = [c1]
+        for index in (2, 3):
+            company = env["res.company"].create({"name": f"E2E Company {index}"})
+            companies.append(company)
+        admin.company_ids = [(4, c.id) for c in companies]
+        cr.commit()
+        for company in companies[1:]:
+            ensure_chart(env, company)
+            cr.commit()
+        # Users: an accounting manager (may transfer) and a billing user (may not).
+        users = {}
+        for (login, password), group in (
+            (MANAGER, "account.group_account_manager"),
+            (BILLING, "account.group_account_invoice"),
+        ):
+            user = env["res.users"].create(
+                {
+                    "name": login,
+                    "login": login,
+                    "password": password,
+                    "company_id": c1.id,
+                    "company_ids": [(6, 0, [c.id for c in companies])],
+                    "group_ids": [(6, 0, [env.ref("base.group_user").id, env.ref(group).id])],
+                }
+            )
+            users[login] = user.id
+        cr.commit()
+        t0 = time.time()
+        ids = {}
+        counts = (args["count"], args["count_c2"], args["count_c3"])
+        for number, (company, count) in enumerate(zip(companies, counts, strict=True), 1):
+            ids[f"c{number}"] = make_invoices(
+                env, count, seed=args["seed"] + number, company=company
+            )
+            cr.commit()
+        # Nothing else runs in the servers the harness starts: the other
+        # scheduled actions wait (the transfer job is made ready on demand).
+        cron = env.ref("tal_invoice_transfer.ir_cron_tal_invoice_transfer")
+        cr.execute(
+            "UPDATE ir_cron SET nextcall = now() + interval '30 days' WHERE id != %s",
+            [cron.id],
+        )
+        cr.execute("UPDATE ir_cron SET nextcall = now() + interval '30 days' WHERE id = %s", [cron.id])
+        out.update(
+            companies=[c.id for c in companies],
+            users=users,
+            moves=ids,
+            cron_id=cron.id,
+            seconds_invoices=round(time.time() - t0, 1),
+        )
+    return out
+
+
+def task_setup_targets(registry, args):
+    """With dms and the Documents stand-in installed: a DMS root and a
+    Documents folder per company, plus a spare of each for company 1."""
+    from invoice_factory import ensure_dms_root, ensure_documents_folder
+
+    out = {"dms": {}, "documents": {}, "dms_spare": {}}
+    with registry.cursor() as cr:
+        env = _env(cr)
+        # admin manages DMS (the harness deletes a directory as admin)
+        env.ref("base.user_admin").group_ids = [(4, env.ref("dms.group_dms_manager").id)]
+        for company_id in args["companies"]:
+            company = env["res.company"].browse(company_id)
+            out["dms"][str(company_id)] = ensure_dms_root(env, company, f"Invoices {company_id}").id
+            out["documents"][str(company_id)] = ensure_documents_folder(
+                env, company, f"Invoices {company_id}"
+            ).id
+            out["dms_spare"][str(company_id)] = ensure_dms_root(
+                env, company, f"Invoices {company_id} spare"
+            ).id
+            company.tal_transfer_folder_ref = False
+    return out
+
+
+def task_add_attachments(registry, args):
+    """Add attachments: [{"move_id", "name", "size" | "empty": true}]."""
+    created = []
+    with registry.cursor() as cr:
+        env = _env(cr)
+        for spec in args["attachments"]:
+            if spec.get("empty"):
+                raw = b""
+            else:
+                raw = os.urandom(spec.get("size", 1024))
+            attachment = env["ir.attachment"].create(
+                {
+                    "name": spec["name"],
+                    "raw": raw,
+                    "mimetype": "application/pdf",
+                    "res_model": "account.move",
+                    "res_id": spec["move_id"],
+                }
+            )
+            created.append(attachment.id)
+    return {"attachments": created}
+
+
+# ----------------------------------------------------------- transfer -----
+
+
+def _wait_go(args):
+    """Tell the harness the registry is loaded (`ready_file`), then wait for
+    its `go_file`: several processes start acting at the same moment."""
+    if args.get("ready_file"):
+        with open(args["ready_file"], "w"):
+            pass
+    go_file = args.get("go_file")
+    deadline = time.time() + 120
+    while go_file and not os.path.exists(go_file) and time.time() < deadline:
+        time.sleep(0.02)
+
+
+def task_cron_loop(registry, args):
+    """A worker: call the scheduled action's method until nothing is pending.
+
+    Each call gets a fresh cursor, as the scheduler gives it. An exception
+    escaping a call is counted (and logged), then the worker goes on.
+    """
+    _wait_go(args)
+    deadline = time.time() + args.get("timeout", 300)
+    calls, errors, stats_total = 0, [], {}
+    # `limit`: calls of at most so many invoices, as the scheduler's repeated
+    # calls within one job (more calls: more overlapping starts)
+    limits = args.get("limits")
+    rng = random.Random(args.get("seed", 0))
+    while time.time() < deadline:
+        calls += 1
+        try:
+            with registry.cursor() as cr:
+                env = _env(cr)
+                limit = rng.randint(*limits) if limits else None
+                stats = env["account.move"]._cron_tal_transfer(limit=limit)
+                for key, value in stats.items():
+                    stats_total[key] = stats_total.get(key, 0) + value
+                cr.execute(
+                    "SELECT count(*) FROM account_move WHERE tal_transfer_state = 'pending'"
+                )
+                pending = cr.fetchone()[0]
+        except Exception as error:  # noqa: BLE001
+            errors.append(f"{type(error).__name__}: {str(error).strip().splitlines()[0] if str(error).strip() else ''}")
+            _logger.error("cron_loop call %s failed:\n%s", calls, traceback.format_exc())
+            time.sleep(0.2)
+            continue
+        if not pending:
+            break
+        if not sum(stats.values()) or stats.get("skipped", 0) == sum(stats.values()):
+            time.sleep(0.2)  # all taken by others: let them finish
+    return {"calls": calls, "errors": errors, "stats": stats_total}
+
+
+def task_mutate(registry, args):
+    """Changes made by 'a user' (superuser) while a run goes on, each in its
+    own transaction: [op, model, id] with op in archive, unlink, draft_unlink.
+    Loads the registry first, then waits for `go_file` to exist."""
+    _wait_go(args)
+    done = []
+    for op, model, res_id in args["ops"]:
+        with registry.cursor() as cr:
+            env = _env(cr)
+            record = env[model].with_context(active_test=False).browse(res_id)
+            if op == "archive":
+                record.write({"active": False})
+            elif op == "unlink":
+                record.unlink()
+            elif op == "draft_unlink":
+                record.button_draft()
+                record.unlink()
+            else:
+                raise ValueError(op)
+        done.append([op, model, res_id, time.time()])
+    return {"done": done}
+
+
+def task_uninstall(registry, args):
+    with registry.cursor() as cr:
+        env = _env(cr)
+        module = env["ir.module.module"].search([("name", "=", args.get("module", "tal_invoice_transfer"))])
+        module.button_immediate_uninstall()
+    return {"uninstalled": True}
+
+
+TASKS = {
+    "setup_base": task_setup_base,
+    "setup_targets": task_setup_targets,
+    "add_attachments": task_add_attachments,
+    "cron_loop": task_cron_loop,
+    "uninstall": task_uninstall,
+    "mutate": task_mutate,
+}
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--db", required=True)
+    parser.add_argument("--data-dir", required=True)
+    parser.add_argument("--addons-path", required=True)
+    parser.add_argument("--log-level", default="warn")
+    parser.add_argument("--logfile")
+    parser.add_argument("--config", help="an empty odoo.conf: keeps ~/.odoorc out")
+    parser.add_argument("task", choices=sorted(TASKS))
+    parser.add_argument("--args", default="{}")
+    opts = parser.parse_args()
+
+    import odoo
+    from odoo.modules.registry import Registry
+
+    config_args = [
+        "-d", opts.db, "--db_host=", f"--addons-path={opts.addons_path}",
+        f"--data-dir={opts.data_dir}", f"--log-level={opts.log_level}",
+        "--http-interface=127.0.0.1", "--max-cron-threads=0",
+    ]
+    if opts.logfile:
+        config_args.append(f"--logfile={opts.logfile}")
+    if opts.config:
+        config_args[:0] = ["-c", opts.config]
+    odoo.tools.config.parse_config(config_args, setup_logging=True)
+    registry = Registry(opts.db)
+    result = TASKS[opts.task](registry, json.loads(opts.args))
+    print("RESULT " + json.dumps(result), flush=True)
+
+
+if __name__ == "__main__":
+    main()

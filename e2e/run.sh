@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# End-to-end harness of tal_invoice_transfer (see e2e/README.md).
+#
+#   bash e2e/run.sh            reduced run (a few minutes; CI)
+#   bash e2e/run.sh --full     full run
+#   bash e2e/run.sh --help     options (--seed, --only, --keep, --no-pg-restart)
+#
+# Last line: `N passed, N failed`; exit status 0 only if every scenario passed.
+# The harness (e2e/harness.py) starts its own databases (tal_e2e_<pid>_*) and
+# Odoo processes on 127.0.0.1:18100-18199 and removes them when it ends,
+# also on Ctrl-C / SIGTERM.
+set -uo pipefail
+E2E_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+REPO_ROOT=$(cd "$E2E_DIR/.." && pwd)
+# shellcheck source=scripts/odoo_env.sh
+if ! ODOO_ENV_QUIET=1 . "$REPO_ROOT/scripts/odoo_env.sh"; then
+    echo "FAIL e2e: environment (scripts/odoo_env.sh) not ready"
+    echo "0 passed, 1 failed"
+    exit 1
+fi
+unset PGHOST PGHOSTADDR
+# python handles SIGINT/SIGTERM itself and cleans up (see harness.main)
+exec "$ODOO_PYTHON" -u "$E2E_DIR/harness.py" "$@"
