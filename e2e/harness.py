@@ -704,9 +704,11 @@ def _links(db, has_docs, has_dms):
 
 def lock_failures(db):
     """Invoices failed (or with an error) because of a busy database."""
-    rows = q(db, "SELECT id, tal_transfer_state, tal_transfer_error FROM account_move "
-                 "WHERE tal_transfer_error IS NOT NULL AND tal_transfer_state IN ('failed', 'pending')")
-    return [f"LOCK FAILURE: invoice {r[0]} {r[1]}: {r[2][:120]}" for r in rows if LOCK_WORDS.search(r[2])]
+    rows = q(db, "SELECT id, tal_transfer_state, tal_transfer_error, tal_transfer_error_kind"
+                 " FROM account_move WHERE tal_transfer_error IS NOT NULL"
+                 " AND tal_transfer_state IN ('failed', 'pending')")
+    return [f"LOCK FAILURE: invoice {r[0]} {r[1]}: {r[2][:120]}" for r in rows
+            if r[3] == "busy" or LOCK_WORDS.search(r[2])]
 
 
 def run_history(db, counts, killed):
