@@ -68,7 +68,9 @@ def task_setup_base(registry, args):
                     "password": password,
                     "company_id": c1.id,
                     "company_ids": [(6, 0, [c.id for c in companies])],
-                    "group_ids": [(6, 0, [env.ref("base.group_user").id, env.ref(group).id])],
+                    "group_ids": [
+                        (6, 0, [env.ref("base.group_user").id, env.ref(group).id])
+                    ],
                 }
             )
             users[login] = user.id
@@ -76,7 +78,9 @@ def task_setup_base(registry, args):
         t0 = time.time()
         ids = {}
         counts = (args["count"], args["count_c2"], args["count_c3"])
-        for number, (company, count) in enumerate(zip(companies, counts, strict=True), 1):
+        for number, (company, count) in enumerate(
+            zip(companies, counts, strict=True), 1
+        ):
             ids[f"c{number}"] = make_invoices(
                 env, count, seed=args["seed"] + number, company=company
             )
@@ -88,7 +92,10 @@ def task_setup_base(registry, args):
             "UPDATE ir_cron SET nextcall = now() + interval '30 days' WHERE id != %s",
             [cron.id],
         )
-        cr.execute("UPDATE ir_cron SET nextcall = now() + interval '30 days' WHERE id = %s", [cron.id])
+        cr.execute(
+            "UPDATE ir_cron SET nextcall = now() + interval '30 days' WHERE id = %s",
+            [cron.id],
+        )
         out.update(
             companies=[c.id for c in companies],
             users=users,
@@ -108,10 +115,14 @@ def task_setup_targets(registry, args):
     with registry.cursor() as cr:
         env = _env(cr)
         # admin manages DMS (the harness deletes a directory as admin)
-        env.ref("base.user_admin").group_ids = [(4, env.ref("dms.group_dms_manager").id)]
+        env.ref("base.user_admin").group_ids = [
+            (4, env.ref("dms.group_dms_manager").id)
+        ]
         for company_id in args["companies"]:
             company = env["res.company"].browse(company_id)
-            out["dms"][str(company_id)] = ensure_dms_root(env, company, f"Invoices {company_id}").id
+            out["dms"][str(company_id)] = ensure_dms_root(
+                env, company, f"Invoices {company_id}"
+            ).id
             out["documents"][str(company_id)] = ensure_documents_folder(
                 env, company, f"Invoices {company_id}"
             ).id
@@ -187,8 +198,12 @@ def task_cron_loop(registry, args):
                 )
                 pending = cr.fetchone()[0]
         except Exception as error:  # noqa: BLE001
-            errors.append(f"{type(error).__name__}: {str(error).strip().splitlines()[0] if str(error).strip() else ''}")
-            _logger.error("cron_loop call %s failed:\n%s", calls, traceback.format_exc())
+            errors.append(
+                f"{type(error).__name__}: {str(error).strip().splitlines()[0] if str(error).strip() else ''}"
+            )
+            _logger.error(
+                "cron_loop call %s failed:\n%s", calls, traceback.format_exc()
+            )
             time.sleep(0.2)
             continue
         if not pending:
@@ -224,7 +239,9 @@ def task_mutate(registry, args):
 def task_uninstall(registry, args):
     with registry.cursor() as cr:
         env = _env(cr)
-        module = env["ir.module.module"].search([("name", "=", args.get("module", "tal_invoice_transfer"))])
+        module = env["ir.module.module"].search(
+            [("name", "=", args.get("module", "tal_invoice_transfer"))]
+        )
         module.button_immediate_uninstall()
     return {"uninstalled": True}
 
@@ -255,9 +272,14 @@ def main():
     from odoo.modules.registry import Registry
 
     config_args = [
-        "-d", opts.db, "--db_host=", f"--addons-path={opts.addons_path}",
-        f"--data-dir={opts.data_dir}", f"--log-level={opts.log_level}",
-        "--http-interface=127.0.0.1", "--max-cron-threads=0",
+        "-d",
+        opts.db,
+        "--db_host=",
+        f"--addons-path={opts.addons_path}",
+        f"--data-dir={opts.data_dir}",
+        f"--log-level={opts.log_level}",
+        "--http-interface=127.0.0.1",
+        "--max-cron-threads=0",
     ]
     if opts.logfile:
         config_args.append(f"--logfile={opts.logfile}")

@@ -28,12 +28,19 @@ def main():
     parser.add_argument("--data-dir")
     opts = parser.parse_args()
 
+    from psycopg2 import errors
+
     import odoo
     from odoo import SUPERUSER_ID, api
     from odoo.modules.registry import Registry
-    from psycopg2 import errors
 
-    args = ["-d", opts.database, "--db_host=", f"--addons-path={opts.addons_path}", "--log-level=critical"]
+    args = [
+        "-d",
+        opts.database,
+        "--db_host=",
+        f"--addons-path={opts.addons_path}",
+        "--log-level=critical",
+    ]
     if opts.data_dir:
         args.append(f"--data-dir={opts.data_dir}")
     odoo.tools.config.parse_config(args, setup_logging=True)
@@ -43,7 +50,9 @@ def main():
         env_b = api.Environment(cr_b, SUPERUSER_ID, {})
         run_a = env_a["tal.invoice.transfer.run"]._tal_start("cron")
         cr_a.commit()
-        cr_a.execute("SELECT 1 FROM account_move LIMIT 1")  # A's next transaction begins
+        cr_a.execute(
+            "SELECT 1 FROM account_move LIMIT 1"
+        )  # A's next transaction begins
         run_b = env_b["tal.invoice.transfer.run"]._tal_start("cron")
         cr_b.commit()
         state_a = env_b["tal.invoice.transfer.run"].browse(run_a.id).state
@@ -52,9 +61,11 @@ def main():
             env_a.flush_all()
             cr_a.commit()
         except errors.SerializationFailure as error:
-            print(f"REPRODUCED: worker B (run {run_b.id}) marked worker A's live run {run_a.id} "
-                  f"'{state_a}', then A's progress report raised {type(error).__name__}: "
-                  f"{str(error).strip()}")
+            print(
+                f"REPRODUCED: worker B (run {run_b.id}) marked worker A's live run {run_a.id} "
+                f"'{state_a}', then A's progress report raised {type(error).__name__}: "
+                f"{str(error).strip()}"
+            )
             cr_a.rollback()
             return 1
         print(f"OK (A's run {run_a.id} was '{state_a}' after B started run {run_b.id})")

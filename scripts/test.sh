@@ -201,6 +201,7 @@ cleanup_db
 # counts added; otherwise it counts as 1 passed or 1 failed by its exit status.
 run_step "install, upgrade, uninstall without target" bash "$SCRIPTS_DIR/install_check.sh"
 run_step "e2e harness (reduced)" bash "$REPO_ROOT/e2e/run.sh"
+run_step "lint (ruff, pylint-odoo, prettier, i18n)" bash "$SCRIPTS_DIR/lint.sh"
 # ------------------------------------------------ end of extra steps --------
 
 finish

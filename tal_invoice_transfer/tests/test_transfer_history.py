@@ -45,9 +45,12 @@ class TestTransferHistory(TalTransferCommon):
         self.assertIn(bad.name, run.first_errors)
         self.assertIn("Folderless Co", run.first_errors)
 
+    @property
+    def _cron(self):
+        return self.env.ref("tal_invoice_transfer.ir_cron_tal_invoice_transfer")
+
     def _as_scheduler(self):
-        cron = self.env.ref("tal_invoice_transfer.ir_cron_tal_invoice_transfer")
-        return self.Move.with_context(cron_id=cron.id)
+        return self.Move.with_context(cron_id=self._cron.id)
 
     def test_back_to_back_scheduled_calls_extend_one_run(self):
         self._make_invoice()
@@ -60,17 +63,13 @@ class TestTransferHistory(TalTransferCommon):
         self.assertEqual(run.done_count, 2)
 
     def test_killed_run_is_marked_interrupted_by_the_next_one(self):
-        killed = self.Run.with_context(self._as_scheduler().env.context)._tal_start(
-            "cron"
-        )
+        killed = self.Run.with_context(cron_id=self._cron.id)._tal_start("cron")
         self._as_scheduler()._cron_tal_transfer()
         self.assertEqual(killed.state, "interrupted")
         self.assertEqual(len(self.Run.search([])), 2)
 
     def test_other_workers_never_touch_a_live_run(self):
-        live = self.Run.with_context(self._as_scheduler().env.context)._tal_start(
-            "cron"
-        )
+        live = self.Run.with_context(cron_id=self._cron.id)._tal_start("cron")
         self._make_invoice()
         # A second worker (a shell, another process) runs the transfer meanwhile.
         self.Move._cron_tal_transfer()
