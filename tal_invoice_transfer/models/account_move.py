@@ -655,7 +655,9 @@ class AccountMove(models.Model):
                          WHERE id = %s FOR UPDATE SKIP LOCKED
                         """,
                         move_id,
-                    )
+                    ),
+                    # An expected race, handled below: not an error for the log.
+                    log_exceptions=False,
                 )
                 row = self.env.cr.fetchone()
         except pg_errors.SerializationFailure:
