@@ -2,7 +2,7 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 import logging
 import time
-from collections import Counter
+from collections import Counter, defaultdict
 from datetime import timedelta
 
 from psycopg2 import errors as pg_errors
@@ -173,9 +173,22 @@ class AccountMove(models.Model):
     @api.depends("tal_transfer_document_ref")
     def _compute_tal_transfer_document(self):
         targets = self.env["tal.transfer.target"]
-        for move in self:
-            document = targets._tal_record_from_ref(move.tal_transfer_document_ref)
-            document = document and document.exists()
+        refs = {
+            move: targets._tal_record_from_ref(move.tal_transfer_document_ref)
+            for move in self
+        }
+        # One existence query per model for the whole list, not one per row.
+        ids_by_model = defaultdict(list)
+        for document in refs.values():
+            if document is not None:
+                ids_by_model[document._name].append(document.id)
+        existing = {
+            (document._name, document.id): document
+            for model, ids in ids_by_model.items()
+            for document in self.env[model].sudo().browse(ids).exists()
+        }
+        for move, ref in refs.items():
+            document = existing.get((ref._name, ref.id)) if ref is not None else None
             move.tal_transfer_document = document or False
             move.tal_transfer_document_name = (
                 document.display_name if document else False

@@ -101,3 +101,23 @@ class TestTransferDocuments(TalTransferCommon):
         self.assertEqual(empty.tal_transfer_state, "failed")
         self.assertIn("is empty", empty.tal_transfer_error)
         self.assertEqual(empty.tal_transfer_error_kind, "file_empty")
+
+    def test_document_link_of_many_invoices_and_of_a_deleted_document(self):
+        invoices = self.env["account.move"]
+        for _ in range(3):
+            invoices |= self._make_invoice()
+        self.Move._tal_transfer_run()
+        gone = invoices[1]
+        self._documents_of(self._files_of(gone)).unlink()
+        invoices.invalidate_recordset()
+
+        names = invoices.mapped("tal_transfer_document_name")
+
+        self.assertEqual(
+            [bool(name) for name in names], [True, False, True], "deleted: no link"
+        )
+        self.assertEqual(
+            invoices[0].tal_transfer_document,
+            self._documents_of(self._files_of(invoices[0])),
+        )
+        self.assertFalse(gone.tal_transfer_document)
