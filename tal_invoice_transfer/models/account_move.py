@@ -546,12 +546,26 @@ class AccountMove(models.Model):
                 remaining=self._tal_transfer_pending_count()
             )
             if not time_left:
-                # The scheduler's window is spent: end this job, it comes back
-                # at once as a new one (one call per job, not ten tiny ones).
+                # The scheduler's window is spent: end this job (one call per
+                # job, not ten tiny ones); the previous call asked for the next.
                 run._tal_add(Counter(), final=True)
                 return Counter()
         stats = self._tal_transfer_run(limit=limit, commit=commit, run=run)
         run._tal_add(Counter(), final=True)
+        if (
+            commit
+            and stats.total() - stats["skipped"]
+            and self._tal_transfer_pending_count()
+        ):
+            # A partially done job waits for the scheduler's next poll (a
+            # minute); a backlog that progressed asks for the next run now.
+            # Not when nothing moved: invoices held by another worker would
+            # make it spin.
+            cron = self.env["ir.cron"].browse(self.env.context.get("cron_id"))
+            cron = cron or self.env.ref(
+                "tal_invoice_transfer.ir_cron_tal_invoice_transfer"
+            )
+            cron._trigger()
         _logger.info(
             "Invoice files transfer: %s",
             ", ".join(f"{count} {state}" for state, count in sorted(stats.items()))

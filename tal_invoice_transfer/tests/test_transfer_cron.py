@@ -118,3 +118,30 @@ class TestTransferCron(TalTransferCommon):
         self.assertEqual(
             [m.tal_transfer_state for m in invoices], ["done", "pending", "pending"]
         )
+
+    def test_backlog_left_asks_for_the_next_run_at_once(self):
+        self._make_invoice()
+        left = self._make_invoice()
+        cron = self.env.ref("tal_invoice_transfer.ir_cron_tal_invoice_transfer")
+        triggers = self.env["ir.cron.trigger"].sudo()
+        before = triggers.search_count([("cron_id", "=", cron.id)])
+
+        with (
+            patch.object(
+                type(self.env["ir.cron"]), "_commit_progress", return_value=60
+            ),
+            patch.object(
+                type(self.env["account.move"]), "_can_commit", return_value=True
+            ),
+            patch.object(self.env.cr, "commit", lambda: None),
+        ):
+            self.Move._cron_tal_transfer(limit=1)
+            self.assertEqual(
+                triggers.search_count([("cron_id", "=", cron.id)]), before + 1
+            )
+            self.Move._cron_tal_transfer()  # the rest: nothing left, no trigger
+            self.assertEqual(
+                triggers.search_count([("cron_id", "=", cron.id)]), before + 1
+            )
+
+        self.assertEqual(left.tal_transfer_state, "done")
