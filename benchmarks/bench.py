@@ -451,7 +451,7 @@ def cmd_prepare(args):
         # The state last, through the addon's own set-based marking.
         env = api.Environment(cr, SUPERUSER_ID, {})
         marked = env["account.move"]._tal_transfer_mark_in_scope()
-        cr.commit()
+        cr.commit()  # pylint: disable=invalid-commit - a benchmark script: its setup must be saved
         cr.execute("ANALYZE")
         log(
             f"{db}: {moves} invoices, {lines} lines, {atts} attachments cloned, "
@@ -556,19 +556,19 @@ def cmd_transfer(args):
                 )
             )
             cron, _progress = cron._add_progress()
-            cr.commit()
+            cr.commit()  # pylint: disable=invalid-commit - a benchmark script: its setup must be saved
             moves = env["account.move"].with_context(cron.env.context)
             stats = moves._cron_tal_transfer(limit=args.limit)
         else:
             # Two workers at once: ir.cron runs one job in one worker only, so
             # the parallel measure calls the transfer method directly.
             run = env["tal.invoice.transfer.run"]._tal_start("manual")
-            cr.commit()
+            cr.commit()  # pylint: disable=invalid-commit - a benchmark script: its setup must be saved
             stats = env["account.move"]._tal_transfer_run(
                 limit=args.limit, commit=True, run=run
             )
             run._tal_add(type(stats)(), final=True)
-            cr.commit()
+            cr.commit()  # pylint: disable=invalid-commit - a benchmark script: its setup must be saved
         if args.profile:
             profiler.disable()
         pg_cpu = proc_cpu_s(backend_pid) - pg_cpu0

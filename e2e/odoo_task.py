@@ -51,10 +51,10 @@ def task_setup_base(registry, args):
             company = env["res.company"].create({"name": f"E2E Company {index}"})
             companies.append(company)
         admin.company_ids = [(4, c.id) for c in companies]
-        cr.commit()
+        cr.commit()  # pylint: disable=invalid-commit - harness setup, saved for the Odoo processes
         for company in companies[1:]:
             ensure_chart(env, company)
-            cr.commit()
+            cr.commit()  # pylint: disable=invalid-commit - test tooling: saved for the other processes
         # Users: an accounting manager (may transfer) and a billing user (may not).
         users = {}
         for (login, password), group in (
@@ -74,7 +74,7 @@ def task_setup_base(registry, args):
                 }
             )
             users[login] = user.id
-        cr.commit()
+        cr.commit()  # pylint: disable=invalid-commit - test tooling: saved for the other processes
         t0 = time.time()
         ids = {}
         counts = (args["count"], args["count_c2"], args["count_c3"])
@@ -84,7 +84,7 @@ def task_setup_base(registry, args):
             ids[f"c{number}"] = make_invoices(
                 env, count, seed=args["seed"] + number, company=company
             )
-            cr.commit()
+            cr.commit()  # pylint: disable=invalid-commit - test tooling: saved for the other processes
         # Nothing else runs in the servers the harness starts: the other
         # scheduled actions wait (the transfer job is made ready on demand).
         cron = env.ref("tal_invoice_transfer.ir_cron_tal_invoice_transfer")
