@@ -3,13 +3,14 @@
 import logging
 import time
 from collections import Counter, defaultdict
+from contextlib import nullcontext
 from datetime import timedelta
 
 from psycopg2 import errors as pg_errors
 
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError
-from odoo.tools import SQL
+from odoo.tools import SQL, Query
 
 from ..exceptions import TransferError
 
@@ -502,23 +503,25 @@ class AccountMove(models.Model):
     def _tal_transfer_files(self):
         """The attachments this invoice transfers, per its company's settings."""
         self.ensure_one()
-        files = (
-            self.env["ir.attachment"]
-            .sudo()
-            .search_fetch(
-                [
-                    ("res_model", "=", "account.move"),
-                    ("res_id", "=", self.id),
-                    ("type", "=", "binary"),
-                    "|",
-                    ("res_field", "=", False),
-                    ("res_field", "in", self._tal_transfer_file_fields()),
-                ],
-                # What the targets and their documents read: one query, not a
-                # search then reads.
-                ATTACHMENT_FIELDS_READ,
-                order="id",
+        attachments = self.env["ir.attachment"].sudo()
+        # A plain query rather than a search: the domain machinery costs more
+        # than the query, once per invoice, and sudo skips the access rules.
+        query = Query(attachments.env, attachments._table, attachments._table_sql)
+        query.add_where(
+            SQL(
+                """ir_attachment.res_model = 'account.move'
+                   AND ir_attachment.res_id = %s
+                   AND ir_attachment.type = 'binary'
+                   AND (ir_attachment.res_field IS NULL
+                        OR ir_attachment.res_field IN %s)""",
+                self.id,
+                tuple(self._tal_transfer_file_fields()),
             )
+        )
+        query.order = SQL("ir_attachment.id")
+        # What the targets and their documents read, in the same query.
+        files = attachments._fetch_query(
+            query, [attachments._fields[name] for name in ATTACHMENT_FIELDS_READ]
         )
         if self.company_id.tal_transfer_attachment_mode == "main" and files:
             main = self.sudo().message_main_attachment_id
@@ -603,6 +606,9 @@ class AccountMove(models.Model):
             unreported.clear()
             errors.clear()
 
+        # Whether the transaction holds no work yet: true after each commit
+        # (the caller's own transaction may hold some).
+        fresh_transaction = False
         after_id = 0
         while limit is None or stats.total() < limit:
             candidates = self._tal_transfer_candidates(after_id, move_ids, states)
@@ -610,7 +616,9 @@ class AccountMove(models.Model):
                 break
             for move_id in candidates:
                 after_id = move_id
-                move = self._tal_transfer_lock(move_id, states)
+                move = self._tal_transfer_lock(
+                    move_id, states, own_transaction=fresh_transaction
+                )
                 outcome = move._tal_transfer_process() if move else "skipped"
                 stats[outcome] += 1
                 unreported[outcome] += 1
@@ -638,6 +646,7 @@ class AccountMove(models.Model):
                         # Per-invoice commit, see above; guarded by `commit`
                         # (core's _can_commit), like core's per-record commits.
                         self.env.cr.commit()  # pylint: disable=invalid-commit
+                    fresh_transaction = True
                 if limit is not None and stats.total() >= limit:
                     break
         report()
@@ -666,39 +675,65 @@ class AccountMove(models.Model):
         return [row[0] for row in self.env.cr.fetchall()]
 
     @api.model
-    def _tal_transfer_lock(self, move_id, states):
+    def _tal_transfer_lock(self, move_id, states, own_transaction=False):
         """Lock one invoice for this transaction, or return None.
 
         SKIP LOCKED: an invoice another worker holds is left to it. The state
         is checked again once locked: another worker may have finished it
         since the candidates were read.
+
+        The same statement reads what the transfer needs of the invoice and of
+        its company: every commit empties the ORM cache, and on a local socket
+        each round trip costs about as much as the commit itself.
+
+        :param own_transaction: the transaction holds nothing else yet (the
+            scheduled action commits before each invoice), so a serialization
+            failure rolls it back instead of paying a savepoint per invoice.
         """
+        move_fields = [self._fields[name] for name in MOVE_FIELDS_READ]
+        company_fields = [
+            self.env["res.company"]._fields[name] for name in COMPANY_FIELDS_READ
+        ]
+        lock_sql = SQL(
+            """
+            SELECT m.tal_transfer_state, %s, %s
+              FROM account_move m
+              JOIN res_company c ON c.id = m.company_id
+             WHERE m.id = %s
+               FOR UPDATE OF m SKIP LOCKED
+            """,
+            SQL(", ").join(SQL.identifier("m", f.name) for f in move_fields),
+            SQL(", ").join(SQL.identifier("c", f.name) for f in company_fields),
+            move_id,
+        )
         try:
-            with self.env.cr.savepoint(flush=False):
-                self.env.cr.execute(
-                    SQL(
-                        """
-                        SELECT tal_transfer_state FROM account_move
-                         WHERE id = %s FOR UPDATE SKIP LOCKED
-                        """,
-                        move_id,
-                    ),
-                    # An expected race, handled below: not an error for the log.
-                    log_exceptions=False,
-                )
+            with (
+                nullcontext() if own_transaction else self.env.cr.savepoint(flush=False)
+            ):
+                # An expected race, handled below: not an error for the log.
+                self.env.cr.execute(lock_sql, log_exceptions=False)
                 row = self.env.cr.fetchone()
         except pg_errors.SerializationFailure:
             # Changed and committed by another worker after this transaction
             # began: that worker has dealt with it.
+            if own_transaction:
+                self.env.cr.rollback()
             return None
         if not row or row[0] not in states:
             return None
         move = self.browse(move_id)
         move.invalidate_recordset(list(TRANSFER_FIELDS))
-        # Each commit empties the ORM cache: fetch only what the transfer
-        # reads, not the hundred columns of an invoice.
-        move.fetch(MOVE_FIELDS_READ)
-        move.company_id.fetch(COMPANY_FIELDS_READ)
+        move_values = row[1 : 1 + len(move_fields)]
+        company = move.env["res.company"].browse(
+            move_values[MOVE_FIELDS_READ.index("company_id")]
+        )
+        # Into the ORM cache, as BaseModel._fetch_query does with its rows.
+        for records, record_fields, values in (
+            (move, move_fields, move_values),
+            (company, company_fields, row[1 + len(move_fields) :]),
+        ):
+            for field, value in zip(record_fields, values, strict=True):
+                field._insert_cache(records, [value])
         return move
 
     def _tal_transfer_process(self):

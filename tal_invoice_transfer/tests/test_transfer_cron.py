@@ -3,6 +3,8 @@
 import time
 from unittest.mock import patch
 
+from psycopg2 import errors as pg_errors
+
 from odoo.tests import tagged
 
 from .common import TalTransferCommon
@@ -145,3 +147,44 @@ class TestTransferCron(TalTransferCommon):
             )
 
         self.assertEqual(left.tal_transfer_state, "done")
+
+    def test_lock_race_after_a_commit_skips_the_invoice_and_goes_on(self):
+        first, raced, last = (self._make_invoice() for _ in range(3))
+        real_lock = type(self.Move)._tal_transfer_lock
+        own_transactions, rollbacks = [], []
+
+        def lock(model, move_id, states, own_transaction=False):
+            own_transactions.append(own_transaction)
+            if move_id != raced.id:
+                return real_lock(model, move_id, states, own_transaction)
+            # Another worker changed and committed the row since this
+            # transaction's snapshot: PostgreSQL refuses the lock.
+            cr = model.env.cr
+            real_execute = cr.execute
+
+            def execute(query, params=None, log_exceptions=True):
+                if "SKIP LOCKED" in getattr(query, "code", str(query)):
+                    raise pg_errors.SerializationFailure("could not serialize")
+                return real_execute(query, params, log_exceptions)
+
+            with (
+                patch.object(cr, "execute", execute),
+                patch.object(cr, "rollback", wraps=cr.rollback) as rollback,
+            ):
+                locked = real_lock(model, move_id, states, own_transaction)
+            rollbacks.append(rollback.call_count)
+            return locked
+
+        with patch.object(type(self.Move), "_tal_transfer_lock", lock):
+            self._run_scheduled_action()
+
+        # The first invoice may follow the caller's work: a savepoint guards
+        # its lock; after each commit the transaction is the invoice's own.
+        self.assertEqual(own_transactions, [False, True, True])
+        self.assertEqual(rollbacks, [1], "the aborted transaction is rolled back")
+        self.assertEqual(
+            [m.tal_transfer_state for m in (first, raced, last)],
+            ["done", "pending", "done"],
+        )
+        self.assertFalse(self._documents_of(self._files_of(raced)))
+        self.assertEqual(raced.tal_transfer_attempts, 0)

@@ -7,6 +7,7 @@ from psycopg2 import errors as pg_errors
 from odoo.exceptions import AccessError, UserError
 from odoo.tests import new_test_user, tagged
 
+from ..models.account_move import COMPANY_FIELDS_READ, MOVE_FIELDS_READ
 from .common import TalTransferCommon
 
 DOCUMENTS_TARGET = (
@@ -74,18 +75,39 @@ class TestTransferRun(TalTransferCommon):
         # Another worker finished it between the candidate query and the lock.
         real_lock = type(self.Move)._tal_transfer_lock
 
-        def finished_meanwhile(model, move_id, states):
+        def finished_meanwhile(model, move_id, states, **kwargs):
             model.env.cr.execute(
                 "UPDATE account_move SET tal_transfer_state = 'done' WHERE id = %s",
                 [move_id],
             )
-            return real_lock(model, move_id, states)
+            return real_lock(model, move_id, states, **kwargs)
 
         with patch.object(type(self.Move), "_tal_transfer_lock", finished_meanwhile):
             stats = self.Move._tal_transfer_run()
 
         self.assertEqual(stats["skipped"], 1)
         self.assertFalse(self._documents_of(self._files_of(invoice)))
+
+    def test_lock_reads_the_invoice_and_its_company_in_one_statement(self):
+        invoice = self._make_invoice()
+        self.env.invalidate_all()
+
+        with self.assertQueryCount(1):
+            move = self.Move._tal_transfer_lock(
+                invoice.id, ("pending",), own_transaction=True
+            )
+            for name in MOVE_FIELDS_READ:
+                move[name]  # noqa: B018 - reading is the point
+            for name in COMPANY_FIELDS_READ:
+                move.company_id[name]  # noqa: B018
+
+        self.assertEqual(move, invoice)
+        self.assertEqual(move.company_id, invoice.company_id)
+        self.assertEqual(move.journal_id, invoice.journal_id)
+        self.assertEqual(
+            move.company_id.tal_transfer_folder_ref,
+            self.env.company.tal_transfer_folder_ref,
+        )
 
     def test_retry_and_exclude_actions(self):
         failed = self._make_invoice()
