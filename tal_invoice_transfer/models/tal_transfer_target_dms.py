@@ -91,7 +91,27 @@ class TalTransferTargetDms(models.AbstractModel):
         return child
 
     @api.model
+    def _tal_month_directory(self, move, root):
+        """root / journal / year / month of the invoice, made when missing."""
+        day = move.invoice_date or move.date
+        # Found once per run: the next invoices of the month need neither the
+        # journal's name nor three lookups.
+        cache = self._tal_run_cache("dms_month_directories")
+        key = (root.id, move.journal_id.id, f"{day:%Y-%m}")
+        if key in cache:
+            return self._tal_directories().browse(cache[key])
+        journal = move.journal_id
+        parent = root
+        for name in (journal.code or journal.name, f"{day:%Y}", f"{day:%m}"):
+            parent = self._tal_child_directory(
+                parent, self._tal_safe_name(name), journal
+            )
+        self.env.cr.postcommit.add(lambda: cache.__setitem__(key, parent.id))
+        return parent
+
+    @api.model
     def _tal_invoice_directory(self, move, root):
+        """The invoice's own directory and whether it was made just now."""
         directories = self._tal_directories()
         # An invoice directory may already exist, made by an earlier run or by
         # DMS itself when its storage lists invoices: never make a second one.
@@ -104,14 +124,8 @@ class TalTransferTargetDms(models.AbstractModel):
             limit=1,
         )
         if existing:
-            return existing
-        journal = move.journal_id
-        day = move.invoice_date or move.date
-        parent = root
-        for name in (journal.code or journal.name, f"{day:%Y}", f"{day:%m}"):
-            parent = self._tal_child_directory(
-                parent, self._tal_safe_name(name), journal
-            )
+            return existing, False
+        parent = self._tal_month_directory(move, root)
         # Only the names that could clash (this name, bare or with a suffix),
         # through the index on the name: a month folder holds thousands.
         stem = os.path.splitext(self._tal_safe_name(move.name))[0]
@@ -121,7 +135,7 @@ class TalTransferTargetDms(models.AbstractModel):
                 [("parent_id", "=", parent.id), ("name", "=like", like)], ["name"]
             ).mapped("name")
         )
-        return directories.create(
+        directory = directories.create(
             {
                 "name": self._tal_safe_name(move.name, taken),
                 "parent_id": parent.id,
@@ -131,6 +145,7 @@ class TalTransferTargetDms(models.AbstractModel):
                 "res_id": move.id,
             }
         )
+        return directory, True
 
     @api.model
     def _tal_transfer(self, move, attachments):
@@ -147,8 +162,8 @@ class TalTransferTargetDms(models.AbstractModel):
         new_attachments = attachments - existing.attachment_id
         if not new_attachments:
             return existing
-        directory = self._tal_invoice_directory(move, root)
-        taken = set(directory.file_ids.mapped("name"))
+        directory, is_new = self._tal_invoice_directory(move, root)
+        taken = set() if is_new else set(directory.file_ids.mapped("name"))
         vals_list = []
         for attachment in new_attachments:
             name = self._tal_safe_name(attachment.name, taken)
