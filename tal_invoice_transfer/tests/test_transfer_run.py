@@ -96,12 +96,11 @@ class TestTransferRun(TalTransferCommon):
             move = self.Move._tal_transfer_lock(
                 invoice.id, ("pending",), own_transaction=True
             )
-            for name in MOVE_FIELDS_READ:
-                move[name]  # noqa: B018 - reading is the point
-            for name in COMPANY_FIELDS_READ:
-                move.company_id[name]  # noqa: B018
+            values = [move[name] for name in MOVE_FIELDS_READ]
+            values += [move.company_id[name] for name in COMPANY_FIELDS_READ]
 
         self.assertEqual(move, invoice)
+        self.assertEqual(values[MOVE_FIELDS_READ.index("name")], invoice.name)
         self.assertEqual(move.company_id, invoice.company_id)
         self.assertEqual(move.journal_id, invoice.journal_id)
         self.assertEqual(
