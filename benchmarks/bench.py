@@ -3,7 +3,7 @@
 Run through benchmarks/run.sh; every sub-command runs in its own process
 (Odoo's registry is per process, and peak RSS must be the worker's own).
 
-    bench.py run [--sizes 1000,10000,100000] [--quick] [--sample M] [--variants stock,patched]
+    bench.py run [--sizes 1000,10000,100000] [--quick] [--sample M]
     bench.py template            build the template database once
     bench.py prepare --size N    clone N invoices into tal_bench_n<N>
     bench.py transfer ...        one transfer worker (used by `run`)
@@ -28,14 +28,8 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(HERE)
 RESULTS = os.path.join(HERE, "results")
 DATA_DIR = os.environ.get("TAL_BENCH_DATA_DIR", "/tmp/tal_bench_data")
-# A scratch addons folder holding only the addon itself: the bridge addon
-# (tal_invoice_transfer_dms, auto_install) must not install itself into the
-# "stock" databases.
+# A scratch addons folder holding a snapshot of the addon (see snapshot_addons).
 STOCK_ADDONS = os.path.join(DATA_DIR, "addons_stock")
-# The same snapshot plus the bridge addon (variant "patched").
-PATCHED_ADDONS = os.environ.get("TAL_BENCH_PATCHED_ADDONS") or (
-    f"{os.path.join(DATA_DIR, 'addons_patched')},{REPO}/test_addons"
-)
 TEMPLATE_DB = "tal_bench_tpl"
 TEMPLATE_INVOICES = 40
 PORT_BASE = 18210
@@ -116,22 +110,13 @@ def snapshot_addons():
     """Copy the addons as they are now: a run measures one version even if
     the working tree changes meanwhile. Returns the addon's source hash."""
     ignore = shutil.ignore_patterns("__pycache__", "*.pyc")
-    for folder, names in (
-        (STOCK_ADDONS, ["tal_invoice_transfer"]),
-        (os.path.join(DATA_DIR, "addons_patched"), ["tal_invoice_transfer_dms"]),
-    ):
-        os.makedirs(folder, exist_ok=True)
-        for name in names:
-            dst = os.path.join(folder, name)
-            if os.path.islink(dst):
-                os.unlink(dst)
-            elif os.path.isdir(dst):
-                shutil.rmtree(dst)
-            if os.path.isdir(os.path.join(REPO, name)):
-                shutil.copytree(os.path.join(REPO, name), dst, ignore=ignore)
-    link = os.path.join(DATA_DIR, "addons_patched", "tal_invoice_transfer")
-    if not os.path.islink(link):
-        os.symlink(os.path.join(STOCK_ADDONS, "tal_invoice_transfer"), link)
+    os.makedirs(STOCK_ADDONS, exist_ok=True)
+    dst = os.path.join(STOCK_ADDONS, "tal_invoice_transfer")
+    if os.path.islink(dst):
+        os.unlink(dst)
+    elif os.path.isdir(dst):
+        shutil.rmtree(dst)
+    shutil.copytree(os.path.join(REPO, "tal_invoice_transfer"), dst, ignore=ignore)
     return _tree_hash(os.path.join(STOCK_ADDONS, "tal_invoice_transfer"))
 
 
@@ -465,16 +450,9 @@ def cmd_prepare(args):
 
 
 def cmd_transfer(args):
-    addons = PATCHED_ADDONS if args.variant == "patched" else ensure_stock_addons()
-    registry = odoo_setup(args.db, addons)
+    registry = odoo_setup(args.db, ensure_stock_addons())
     import odoo.sql_db as sql_db
     from odoo import SUPERUSER_ID, api
-
-    if args.variant == "patched":
-        sys.path.insert(0, HERE)
-        import patches
-
-        patches.apply(registry, args.patches)
 
     sqlstats = {}
     if args.sqlstats:
@@ -934,7 +912,6 @@ def _run_workers(
     mode,
     workdir,
     label,
-    patches=None,
     profile=False,
     keep=False,
     sqlstats=False,
@@ -942,22 +919,6 @@ def _run_workers(
     db = f"tal_bench_r_{label}"[:63]
     clone_db(src_db, db)
     set_target(db, target)
-    if variant == "patched" and (patches is None or "bridge" in patches):
-        # The bridge addon, installed as a user would (auto_install).
-        subprocess.run(
-            odoo_cmd(
-                "-d",
-                db,
-                f"--addons-path={PATCHED_ADDONS}",
-                "--log-level=warn",
-                "-i",
-                "tal_invoice_transfer_dms",
-                "--stop-after-init",
-                "--http-port=18298",
-            ),
-            check=True,
-            capture_output=True,
-        )
     start_file = f"{workdir}/{label}.start" if workers > 1 else None
     procs, outs = [], []
     # Each worker gets the whole limit: the transfer counts the invoices it
@@ -983,8 +944,6 @@ def _run_workers(
             "--out",
             out,
         ]
-        if patches is not None:
-            cmd += ["--patches", ",".join(patches)]
         if start_file:
             cmd += ["--start-file", start_file]
         if profile:
@@ -1113,10 +1072,6 @@ def cmd_run(args):
     )
     sample = args.sample if args.sample is not None else (1000 if args.quick else 3000)
     variants = args.variants.split(",")
-    if "patched" in variants:
-        # Its addon changes were merged into the addon; the DMS bridge it also
-        # measured is not shipped (see the README's Performance section).
-        sys.exit("the 'patched' variant is retired: use --variants stock")
     xml_sample = args.xmlrpc_sample or (30 if args.quick else 100)
     stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
     workdir = os.path.join(DATA_DIR, "runs", stamp)
@@ -1373,7 +1328,7 @@ def main():
     p.add_argument("--sizes")
     p.add_argument("--quick", action="store_true")
     p.add_argument("--sample", type=int, help="invoices measured per size (0: all)")
-    p.add_argument("--variants", default="stock")
+    p.add_argument("--variants", default="stock", choices=["stock"])
     p.add_argument("--xmlrpc-sample", type=int)
     p.add_argument("--rebuild", action="store_true")
     p.set_defaults(func=cmd_run)
@@ -1394,8 +1349,7 @@ def main():
     p.set_defaults(func=cmd_prepare)
     p = sub.add_parser("transfer")
     p.add_argument("--db", required=True)
-    p.add_argument("--variant", default="stock")
-    p.add_argument("--patches")
+    p.add_argument("--variant", default="stock", choices=["stock"])
     p.add_argument("--limit", type=int)
     p.add_argument("--mode", choices=["cron", "direct"], default="cron")
     p.add_argument("--worker", type=int, default=0)
@@ -1421,8 +1375,7 @@ def main():
     p = sub.add_parser("one")  # one measurement, for profiling by hand
     p.add_argument("--size", type=int, required=True)
     p.add_argument("--target", default="dms")
-    p.add_argument("--variant", default="stock")
-    p.add_argument("--patches")
+    p.add_argument("--variant", default="stock", choices=["stock"])
     p.add_argument("--limit", type=int, default=500)
     p.add_argument("--workers", type=int, default=1)
     p.add_argument("--mode", default="cron")
@@ -1443,8 +1396,6 @@ def cmd_one(args):
     workdir = os.path.join(DATA_DIR, "runs", "one")
     os.makedirs(workdir, exist_ok=True)
     label = f"{args.target}_{args.variant}_{args.size}_{args.mode}_w{args.workers}"
-    if args.patches:
-        label += "_" + args.patches.replace(",", "+")
     agg = run_workers(
         f"tal_bench_n{args.size}",
         args.target,
@@ -1454,7 +1405,6 @@ def cmd_one(args):
         args.mode,
         workdir,
         label,
-        patches=args.patches.split(",") if args.patches else None,
         profile=args.profile,
         keep=args.keep,
         sqlstats=args.sqlstats,
