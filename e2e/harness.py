@@ -185,10 +185,14 @@ class Harness:
                 return port
         raise ScenarioError("no free port in 18100-18199")
 
-    def spawn(self, cmd, logfile, env=None):
-        out = open(logfile, "ab")
-        out.write(f"\n===== {time.strftime('%H:%M:%S')} {' '.join(cmd)}\n".encode())
-        out.flush()
+    def spawn(self, cmd, logfile, env=None, append=True):
+        """Start cmd in its own session, output to logfile; killed at cleanup.
+
+        append=False starts the file afresh (a task's result file, parsed)."""
+        out = open(logfile, "ab" if append else "wb")
+        if append:
+            out.write(f"\n===== {time.strftime('%H:%M:%S')} {' '.join(cmd)}\n".encode())
+            out.flush()
         proc = subprocess.Popen(
             cmd,
             stdout=out,
@@ -237,18 +241,8 @@ class Harness:
             json.dumps(args or {}),
         ]
         resfile = logfile + ".out"
-        out = open(resfile, "wb")
-        proc = subprocess.Popen(
-            cmd,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            stdin=subprocess.DEVNULL,
-            cwd=self.work,
-            start_new_session=True,
-        )
-        out.close()
+        proc = self.spawn(cmd, resfile, append=False)
         proc.resfile = resfile
-        self.procs.append(proc)
         if background:
             return proc
         self.wait_proc(proc, timeout)
