@@ -56,7 +56,7 @@ move = env['account.move'].create({'move_type': 'out_invoice', 'partner_id': env
 env['ir.attachment'].create({'name': 'a.pdf', 'raw': b'%PDF-1.4', 'res_model': 'account.move', 'res_id': move.id})
 move.action_post()
 assert move.tal_transfer_state == 'pending', move.tal_transfer_state
-stats = env['account.move']._cron_tal_transfer()
+stats = env['tal.invoice.transfer']._cron_transfer()
 move.invalidate_recordset()
 assert stats['failed'] == 1, stats
 assert 'No document app is installed' in move.tal_transfer_error, move.tal_transfer_error

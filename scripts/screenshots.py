@@ -30,7 +30,7 @@ what the page showed instead is saved as ``$TMPDIR/failed_<shot>.png``.
 Staging the demo database for the store screenshots (what was done for the
 committed ones): after ``scripts/demo.sh``, make a few real failures by moving
 the filestore files of 3 invoices away, setting those invoices back to
-``pending`` (SQL), running ``env['account.move']._cron_tal_transfer()`` in
+``pending`` (SQL), running ``env['tal.invoice.transfer']._cron_transfer()`` in
 ``odoo shell``, then moving the files back; set 40 other invoices back to
 ``pending`` so the progress bar is under way, and spread the transferred ones'
 ``tal_transfer_date`` over the last 9 minutes so a rate and an end show; on

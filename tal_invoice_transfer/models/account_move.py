@@ -1,20 +1,11 @@
 # Copyright 2026 TAL
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
-import logging
-import time
 from collections import Counter, defaultdict
-from contextlib import nullcontext
 from datetime import timedelta
 
-from psycopg2 import errors as pg_errors
-
 from odoo import api, fields, models
-from odoo.exceptions import AccessError, UserError
+from odoo.exceptions import AccessError
 from odoo.tools import SQL, Query
-
-from ..exceptions import TransferError
-
-_logger = logging.getLogger(__name__)
 
 STATE_PENDING = "pending"
 STATE_DONE = "done"
@@ -48,40 +39,9 @@ TRANSFER_FIELDS = (
     "tal_transfer_document_ref",
     "tal_transfer_document_count",
 )
-# Errors another transaction may not meet again: the invoice stays pending for
-# a later run, up to MAX_TRANSIENT_ATTEMPTS tries in all. A unique violation
-# means a concurrent transaction filed the same attachment (e.g. the target
-# app's own automatic filing): the next try finds that document and links it.
-# A foreign key violation means a folder or file vanished meanwhile: the next
-# try looks them up again.
-TRANSIENT_ERRORS = (
-    pg_errors.SerializationFailure,
-    pg_errors.DeadlockDetected,
-    pg_errors.LockNotAvailable,
-    pg_errors.UniqueViolation,
-    pg_errors.ForeignKeyViolation,
-)
-MAX_TRANSIENT_ATTEMPTS = 3
 # "Transfer now" runs in the user's request; larger selections go to the cron.
 SYNC_TRANSFER_LIMIT = 200
-CANDIDATE_BATCH = 200
-# What the transfer reads of an invoice and of its company.
-MOVE_FIELDS_READ = [
-    "name",
-    "company_id",
-    "partner_id",
-    "journal_id",
-    "invoice_date",
-    "date",
-    "message_main_attachment_id",
-    "tal_transfer_attempts",
-]
-COMPANY_FIELDS_READ = [
-    "name",
-    "tal_transfer_folder_ref",
-    "tal_transfer_tag_names",
-    "tal_transfer_attachment_mode",
-]
+# What the targets and their documents read of each file.
 ATTACHMENT_FIELDS_READ = [
     "name",
     "type",
@@ -97,8 +57,6 @@ ATTACHMENT_FIELDS_READ = [
 ]
 # The dashboard's rate: invoices transferred over the last minutes.
 RATE_WINDOW_MINUTES = 10
-# Outcomes are added to the run record every so many invoices, not each time.
-RUN_REPORT_EVERY = 25
 
 
 class AccountMove(models.Model):
@@ -243,8 +201,10 @@ class AccountMove(models.Model):
                 )
             )
         run = self.env["tal.invoice.transfer.run"]._tal_start("manual")
-        stats = self.sudo()._tal_transfer_run(
-            move_ids=moves.ids, states=(STATE_PENDING, STATE_FAILED), run=run
+        stats = (
+            self.env["tal.invoice.transfer"]
+            .sudo()
+            ._run(move_ids=moves.ids, states=(STATE_PENDING, STATE_FAILED), run=run)
         )
         run._tal_add(Counter(), final=True)
         return self._tal_transfer_notify(
@@ -529,289 +489,3 @@ class AccountMove(models.Model):
                 main = self.sudo().invoice_pdf_report_id
             files = main if main in files else files[0]
         return files
-
-    # ------------------------------------------------------------------
-    # The transfer
-    # ------------------------------------------------------------------
-
-    @api.model
-    def _cron_tal_transfer(self, limit=None):
-        """Scheduled action: transfer pending invoices, one transaction each.
-
-        Each invoice's documents and its state are committed together, so a
-        crash can neither lose a finished invoice nor transfer one twice.
-        """
-        commit = self._can_commit()
-        run = self.env["tal.invoice.transfer.run"]._tal_start("cron")
-        if commit:
-            # Commits the run record and the progress: no invoice is under way.
-            time_left = self.env["ir.cron"]._commit_progress(
-                remaining=self._tal_transfer_pending_count()
-            )
-            if not time_left:
-                # The scheduler's window is spent: end this job (one call per
-                # job, not ten tiny ones); the previous call asked for the next.
-                run._tal_add(Counter(), final=True)
-                return Counter()
-        stats = self._tal_transfer_run(limit=limit, commit=commit, run=run)
-        run._tal_add(Counter(), final=True)
-        if (
-            commit
-            and stats.total() - stats["skipped"]
-            and self._tal_transfer_pending_count()
-        ):
-            # A partially done job waits for the scheduler's next poll (a
-            # minute); a backlog that progressed asks for the next run now.
-            # Not when nothing moved: invoices held by another worker would
-            # make it spin.
-            cron = self.env["ir.cron"].browse(self.env.context.get("cron_id"))
-            cron = cron or self.env.ref(
-                "tal_invoice_transfer.ir_cron_tal_invoice_transfer"
-            )
-            cron._trigger()
-        _logger.info(
-            "Invoice files transfer: %s",
-            ", ".join(f"{count} {state}" for state, count in sorted(stats.items()))
-            or "nothing pending",
-        )
-        return stats
-
-    @api.model
-    def _tal_transfer_pending_count(self):
-        self.env.cr.execute(
-            "SELECT count(*) FROM account_move WHERE tal_transfer_state = 'pending'"
-        )
-        return self.env.cr.fetchone()[0]
-
-    @api.model
-    def _tal_transfer_run(
-        self, move_ids=None, limit=None, commit=False, states=(STATE_PENDING,), run=None
-    ):
-        """Transfer invoices one by one; return a Counter of outcomes.
-
-        :param move_ids: only these invoices (default: every pending one)
-        :param limit: stop after this many invoices
-        :param commit: commit after each invoice (the scheduled action)
-        :param states: states an invoice must still have once locked
-        :param run: the tal.invoice.transfer.run recording this run
-        """
-        stats, unreported, errors = Counter(), Counter(), []
-        # Invoices committed but not yet added to the scheduler's progress.
-        uncounted = 0
-        cron_end = self.env.context.get("cron_end_time")
-
-        def report():
-            if run and unreported:
-                run._tal_add(unreported, errors)
-            unreported.clear()
-            errors.clear()
-
-        # Whether the transaction holds no work yet: true after each commit
-        # (the caller's own transaction may hold some).
-        fresh_transaction = False
-        after_id = 0
-        while limit is None or stats.total() < limit:
-            candidates = self._tal_transfer_candidates(after_id, move_ids, states)
-            if not candidates:
-                break
-            for move_id in candidates:
-                after_id = move_id
-                move = self._tal_transfer_lock(
-                    move_id, states, own_transaction=fresh_transaction
-                )
-                outcome = move._tal_transfer_process() if move else "skipped"
-                stats[outcome] += 1
-                unreported[outcome] += 1
-                if outcome == STATE_FAILED:
-                    errors.append(f"{move.name}: {move.tal_transfer_error}")
-                if unreported.total() >= RUN_REPORT_EVERY:
-                    report()
-                if commit:
-                    # Ends this invoice's transaction: its documents and its
-                    # state are saved together, and its row lock is released.
-                    # The scheduler's progress record (an ORM write) is
-                    # updated every few invoices and when its time is short.
-                    uncounted += 1
-                    if uncounted >= RUN_REPORT_EVERY or (
-                        cron_end is not None and cron_end - time.monotonic() < 2
-                    ):
-                        time_left = self.env["ir.cron"]._commit_progress(
-                            processed=uncounted
-                        )
-                        uncounted = 0
-                        if not time_left:
-                            report()
-                            return stats  # the scheduler's time budget is spent
-                    else:
-                        # Per-invoice commit, see above; guarded by `commit`
-                        # (core's _can_commit), like core's per-record commits.
-                        self.env.cr.commit()  # pylint: disable=invalid-commit
-                    fresh_transaction = True
-                if limit is not None and stats.total() >= limit:
-                    break
-        report()
-        if commit and uncounted:
-            self.env["ir.cron"]._commit_progress(processed=uncounted)
-        return stats
-
-    @api.model
-    def _tal_transfer_candidates(self, after_id, move_ids, states):
-        """The next ids to try, in id order; no lock (taken one by one)."""
-        self.env.cr.execute(
-            SQL(
-                """
-                SELECT id FROM account_move
-                 WHERE tal_transfer_state IN %s AND id > %s %s
-                 ORDER BY id LIMIT %s
-                """,
-                tuple(states),
-                after_id,
-                SQL("AND id = ANY(%s)", list(move_ids))
-                if move_ids is not None
-                else SQL(),
-                CANDIDATE_BATCH,
-            )
-        )
-        return [row[0] for row in self.env.cr.fetchall()]
-
-    @api.model
-    def _tal_transfer_lock(self, move_id, states, own_transaction=False):
-        """Lock one invoice for this transaction, or return None.
-
-        SKIP LOCKED: an invoice another worker holds is left to it. The state
-        is checked again once locked: another worker may have finished it
-        since the candidates were read.
-
-        The same statement reads what the transfer needs of the invoice and of
-        its company: every commit empties the ORM cache, and on a local socket
-        each round trip costs about as much as the commit itself.
-
-        :param own_transaction: the transaction holds nothing else yet (the
-            scheduled action commits before each invoice), so a serialization
-            failure rolls it back instead of paying a savepoint per invoice.
-        """
-        move_fields = [self._fields[name] for name in MOVE_FIELDS_READ]
-        company_fields = [
-            self.env["res.company"]._fields[name] for name in COMPANY_FIELDS_READ
-        ]
-        lock_sql = SQL(
-            """
-            SELECT m.tal_transfer_state, %s, %s
-              FROM account_move m
-              JOIN res_company c ON c.id = m.company_id
-             WHERE m.id = %s
-               FOR UPDATE OF m SKIP LOCKED
-            """,
-            SQL(", ").join(SQL.identifier("m", f.name) for f in move_fields),
-            SQL(", ").join(SQL.identifier("c", f.name) for f in company_fields),
-            move_id,
-        )
-        try:
-            with (
-                nullcontext() if own_transaction else self.env.cr.savepoint(flush=False)
-            ):
-                # An expected race, handled below: not an error for the log.
-                self.env.cr.execute(lock_sql, log_exceptions=False)
-                row = self.env.cr.fetchone()
-        except pg_errors.SerializationFailure:
-            # Changed and committed by another worker after this transaction
-            # began: that worker has dealt with it.
-            if own_transaction:
-                self.env.cr.rollback()
-            return None
-        if not row or row[0] not in states:
-            return None
-        move = self.browse(move_id)
-        move.invalidate_recordset(list(TRANSFER_FIELDS))
-        move_values = row[1 : 1 + len(move_fields)]
-        company = move.env["res.company"].browse(
-            move_values[MOVE_FIELDS_READ.index("company_id")]
-        )
-        # Into the ORM cache, as BaseModel._fetch_query does with its rows.
-        for records, record_fields, values in (
-            (move, move_fields, move_values),
-            (company, company_fields, row[1 + len(move_fields) :]),
-        ):
-            for field, value in zip(record_fields, values, strict=True):
-                field._insert_cache(records, [value])
-        return move
-
-    def _tal_transfer_process(self):
-        """Transfer one locked invoice; return its new state.
-
-        The documents and the state are written in one savepoint: both or
-        neither. A failure is recorded on the invoice and never stops the run.
-        """
-        self.ensure_one()
-        attempts = self.tal_transfer_attempts + 1
-        try:
-            with self.env.cr.savepoint():
-                vals = self._tal_transfer_apply()
-                vals["tal_transfer_attempts"] = attempts
-                self._tal_transfer_write(vals)
-            return vals["tal_transfer_state"]
-        except TRANSIENT_ERRORS as error:
-            kind = "busy"
-            # A cached folder may be what vanished.
-            self.env["tal.transfer.target"]._tal_run_cache_clear()
-            state = STATE_PENDING if attempts < MAX_TRANSIENT_ATTEMPTS else STATE_FAILED
-            message = self.env._(
-                "Another transaction was working on this invoice or its files "
-                "(%(error)s); attempt %(attempt)s of %(max)s.",
-                error=type(error).__name__,
-                attempt=attempts,
-                max=MAX_TRANSIENT_ATTEMPTS,
-            )
-            _logger.warning("Invoice %s (id %s): %s", self.name, self.id, message)
-        except (UserError, AccessError) as error:
-            # TransferError is ours; other UserErrors (ValidationError...) come
-            # from the target app's own checks.
-            kind = error.kind if isinstance(error, TransferError) else "refused"
-            state, message = STATE_FAILED, str(error.args[0])
-            _logger.warning("Invoice %s (id %s): %s", self.name, self.id, message)
-        except Exception as error:  # noqa: BLE001 - one bad invoice must not stop the others
-            state, kind = STATE_FAILED, "unexpected"
-            message = self.env._(
-                "Unexpected error, see the server log: %(type)s: %(error)s",
-                type=type(error).__name__,
-                error=str(error).strip().splitlines()[0] if str(error).strip() else "",
-            )
-            _logger.exception("Invoice %s (id %s): transfer failed", self.name, self.id)
-        self._tal_transfer_write(
-            {
-                "tal_transfer_state": state,
-                "tal_transfer_error": message,
-                "tal_transfer_error_kind": kind,
-                "tal_transfer_attempts": attempts,
-            }
-        )
-        if state == STATE_FAILED:
-            # A note for the people who follow the invoice; successes get none
-            # (thousands of them would flood the chatter).
-            self._message_log(
-                body=self.env._(
-                    "The transfer of this invoice's files failed: %s", message
-                )
-            )
-        return state
-
-    def _tal_transfer_apply(self):
-        """Create the documents of this invoice; return the fields to write."""
-        files = self._tal_transfer_files()
-        if not files:
-            return {
-                "tal_transfer_state": STATE_NOTHING,
-                "tal_transfer_error": None,
-                "tal_transfer_error_kind": None,
-            }
-        target = self.env["tal.transfer.target"]._tal_get_target()
-        documents = target._tal_transfer(self, files)
-        first = documents.sorted("id")[:1]
-        return {
-            "tal_transfer_state": STATE_DONE,
-            "tal_transfer_error": None,
-            "tal_transfer_error_kind": None,
-            "tal_transfer_date": fields.Datetime.now(),
-            "tal_transfer_document_ref": f"{first._name},{first.id}",
-            "tal_transfer_document_count": len(documents),
-        }

@@ -29,6 +29,7 @@ class TalTransferCommon(AccountTestInvoicingCommon):
         cls.env["ir.config_parameter"].sudo().set_param(TARGET_PARAM, cls.target)
         cls.folder = cls._make_folder(cls.env.company)
         cls.Move = cls.env["account.move"]
+        cls.Transfer = cls.env["tal.invoice.transfer"]
 
     @classmethod
     def _make_folder(cls, company, name=None):

@@ -89,7 +89,7 @@ class TestTransferCron(TalTransferCommon):
                 type(self.env["account.move"]), "_can_commit", return_value=True
             ),
         ):
-            self.Move._cron_tal_transfer()
+            self.Transfer._cron_transfer()
 
         self.assertEqual([c - done_before for c in commits], [1, 2, 3])
         self.assertEqual([m.tal_transfer_state for m in invoices], ["done"] * 3)
@@ -111,9 +111,9 @@ class TestTransferCron(TalTransferCommon):
             ),
         ):
             # The scheduler's window closes now: progress is reported each time.
-            stats = self.Move.with_context(
+            stats = self.Transfer.with_context(
                 cron_end_time=time.monotonic()
-            )._cron_tal_transfer()
+            )._cron_transfer()
 
         self.assertEqual(stats["done"], 1)
         self.assertEqual(calls, [0, 1])
@@ -137,11 +137,11 @@ class TestTransferCron(TalTransferCommon):
             ),
             patch.object(self.env.cr, "commit", lambda: None),
         ):
-            self.Move._cron_tal_transfer(limit=1)
+            self.Transfer._cron_transfer(limit=1)
             self.assertEqual(
                 triggers.search_count([("cron_id", "=", cron.id)]), before + 1
             )
-            self.Move._cron_tal_transfer()  # the rest: nothing left, no trigger
+            self.Transfer._cron_transfer()  # the rest: nothing left, no trigger
             self.assertEqual(
                 triggers.search_count([("cron_id", "=", cron.id)]), before + 1
             )
@@ -150,7 +150,7 @@ class TestTransferCron(TalTransferCommon):
 
     def test_lock_race_after_a_commit_skips_the_invoice_and_goes_on(self):
         first, raced, last = (self._make_invoice() for _ in range(3))
-        real_lock = type(self.Move)._tal_transfer_lock
+        real_lock = type(self.Transfer)._lock
         own_transactions, rollbacks = [], []
 
         def lock(model, move_id, states, own_transaction=False):
@@ -175,7 +175,7 @@ class TestTransferCron(TalTransferCommon):
             rollbacks.append(rollback.call_count)
             return locked
 
-        with patch.object(type(self.Move), "_tal_transfer_lock", lock):
+        with patch.object(type(self.Transfer), "_lock", lock):
             self._run_scheduled_action()
 
         # The first invoice may follow the caller's work: a savepoint guards

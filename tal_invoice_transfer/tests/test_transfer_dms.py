@@ -16,7 +16,7 @@ class TestTransferDms(TalTransferCommon):
         attachments = self._files_of(invoice)
         checksums = attachments.mapped("checksum")
 
-        self.Move._tal_transfer_run()
+        self.Transfer._run()
 
         self.assertEqual(invoice.tal_transfer_state, "done")
         files = self._documents_of(attachments)
@@ -47,7 +47,7 @@ class TestTransferDms(TalTransferCommon):
         first = self._make_invoice(invoice_date="2025-11-20")
         second = self._make_invoice(invoice_date="2025-11-21")
 
-        self.Move._tal_transfer_run()
+        self.Transfer._run()
 
         dirs = self._documents_of(
             self._files_of(first) | self._files_of(second)
@@ -66,7 +66,7 @@ class TestTransferDms(TalTransferCommon):
         long_name = "Facture é/ü 🧾 " + "x" * 300 + ".pdf"
         invoice = self._make_invoice(files=(long_name, "a/b.pdf", "a\\b.pdf"))
 
-        self.Move._tal_transfer_run()
+        self.Transfer._run()
 
         self.assertEqual(invoice.tal_transfer_state, "done", invoice.tal_transfer_error)
         names = self._documents_of(self._files_of(invoice)).mapped("name")
@@ -79,13 +79,13 @@ class TestTransferDms(TalTransferCommon):
 
     def test_file_already_in_dms_is_not_filed_twice(self):
         invoice = self._make_invoice()
-        self.Move._tal_transfer_run()
+        self.Transfer._run()
         attachment = self._files_of(invoice)
         # A new file on the invoice re-opens it; the old one must not be re-filed.
         self._attach(invoice, name="second.pdf")
         self.assertEqual(invoice.tal_transfer_state, "pending")
 
-        self.Move._tal_transfer_run()
+        self.Transfer._run()
 
         self.assertEqual(invoice.tal_transfer_state, "done")
         self.assertEqual(len(self._documents_of(attachment)), 1)
@@ -99,7 +99,7 @@ class TestTransferDms(TalTransferCommon):
         invoice = self._make_invoice()
 
         with self.assertLogs("odoo.addons.tal_invoice_transfer", "WARNING"):
-            self.Move._tal_transfer_run()
+            self.Transfer._run()
 
         self.assertEqual(invoice.tal_transfer_state, "failed")
         self.assertIn("storage of type 'Attachment'", invoice.tal_transfer_error)

@@ -15,7 +15,7 @@ class TestTransferDocuments(TalTransferCommon):
         invoice = self._make_invoice(files=("a.pdf", "b.xml"))
         attachments = self._files_of(invoice)
 
-        stats = self.Move._tal_transfer_run()
+        stats = self.Transfer._run()
 
         self.assertEqual(stats["done"], 1)
         self.assertEqual(invoice.tal_transfer_state, "done")
@@ -45,7 +45,7 @@ class TestTransferDocuments(TalTransferCommon):
         )
         trashed.active = False
 
-        self.Move._tal_transfer_run()
+        self.Transfer._run()
 
         self.assertEqual(invoice.tal_transfer_state, "done")
         self.assertEqual(self._documents_of(attachment), trashed)
@@ -57,7 +57,7 @@ class TestTransferDocuments(TalTransferCommon):
         self.folder.active = False
 
         with self.assertLogs("odoo.addons.tal_invoice_transfer", "WARNING"):
-            self.Move._tal_transfer_run()
+            self.Transfer._run()
 
         self.assertEqual(invoice.tal_transfer_state, "failed")
         self.assertIn("is archived", invoice.tal_transfer_error)
@@ -68,7 +68,7 @@ class TestTransferDocuments(TalTransferCommon):
         no_folder = self._make_invoice()
         self.env.company.tal_transfer_folder_ref = False
         with self.assertLogs("odoo.addons.tal_invoice_transfer", "WARNING"):
-            self.Move._tal_transfer_run()
+            self.Transfer._run()
         self.assertEqual(no_folder.tal_transfer_state, "failed")
         self.assertIn("No Documents folder is set", no_folder.tal_transfer_error)
 
@@ -77,7 +77,7 @@ class TestTransferDocuments(TalTransferCommon):
         )
         self.env.company.tal_transfer_tag_names = "Nope"
         with self.assertLogs("odoo.addons.tal_invoice_transfer", "WARNING"):
-            self.Move._tal_transfer_run(move_ids=no_folder.ids, states=("failed",))
+            self.Transfer._run(move_ids=no_folder.ids, states=("failed",))
         self.assertIn("Nope", no_folder.tal_transfer_error)
         self.assertEqual(no_folder.tal_transfer_attempts, 2)
 
@@ -93,7 +93,7 @@ class TestTransferDocuments(TalTransferCommon):
         attachment.invalidate_recordset()
 
         with self.assertLogs("odoo.addons.tal_invoice_transfer", "WARNING"):
-            self.Move._tal_transfer_run()
+            self.Transfer._run()
 
         self.assertEqual(missing.tal_transfer_state, "failed")
         self.assertIn("missing from the filestore", missing.tal_transfer_error)
@@ -106,7 +106,7 @@ class TestTransferDocuments(TalTransferCommon):
         invoices = self.env["account.move"]
         for _ in range(3):
             invoices |= self._make_invoice()
-        self.Move._tal_transfer_run()
+        self.Transfer._run()
         gone = invoices[1]
         self._documents_of(self._files_of(gone)).unlink()
         invoices.invalidate_recordset()

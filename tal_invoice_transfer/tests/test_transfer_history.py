@@ -27,7 +27,7 @@ class TestTransferHistory(TalTransferCommon):
         bad = self._make_invoice(company_id=other_company)
 
         with self.assertLogs("odoo.addons.tal_invoice_transfer", "WARNING"):
-            self.Move._cron_tal_transfer()
+            self.Transfer._cron_transfer()
 
         run = self.Run.search([])
         self.assertEqual(len(run), 1)
@@ -50,13 +50,13 @@ class TestTransferHistory(TalTransferCommon):
         return self.env.ref("tal_invoice_transfer.ir_cron_tal_invoice_transfer")
 
     def _as_scheduler(self):
-        return self.Move.with_context(cron_id=self._cron.id)
+        return self.Transfer.with_context(cron_id=self._cron.id)
 
     def test_back_to_back_scheduled_calls_extend_one_run(self):
         self._make_invoice()
-        self._as_scheduler()._cron_tal_transfer()
+        self._as_scheduler()._cron_transfer()
         self._make_invoice()
-        self._as_scheduler()._cron_tal_transfer()
+        self._as_scheduler()._cron_transfer()
 
         run = self.Run.search([])
         self.assertEqual(len(run), 1)
@@ -64,7 +64,7 @@ class TestTransferHistory(TalTransferCommon):
 
     def test_killed_run_is_marked_interrupted_by_the_next_one(self):
         killed = self.Run.with_context(cron_id=self._cron.id)._tal_start("cron")
-        self._as_scheduler()._cron_tal_transfer()
+        self._as_scheduler()._cron_transfer()
         self.assertEqual(killed.state, "interrupted")
         self.assertEqual(len(self.Run.search([])), 2)
 
@@ -72,8 +72,8 @@ class TestTransferHistory(TalTransferCommon):
         live = self.Run.with_context(cron_id=self._cron.id)._tal_start("cron")
         self._make_invoice()
         # A second worker (a shell, another process) runs the transfer meanwhile.
-        self.Move._cron_tal_transfer()
-        self.Move._cron_tal_transfer()
+        self.Transfer._cron_transfer()
+        self.Transfer._cron_transfer()
 
         self.assertEqual((live.state, live.done_count), ("running", 0))
         others = self.Run.search([]) - live
@@ -107,7 +107,7 @@ class TestTransferHistory(TalTransferCommon):
             patch.object(run_class, "write", broken_write),
             self.assertLogs("odoo.addons.tal_invoice_transfer", "WARNING"),
         ):
-            self.Move._cron_tal_transfer()
+            self.Transfer._cron_transfer()
 
         self.assertEqual([m.tal_transfer_state for m in invoices], ["done", "done"])
 
@@ -160,7 +160,7 @@ class TestTransferHistory(TalTransferCommon):
             ),
             self.assertLogs("odoo.addons.tal_invoice_transfer", "ERROR"),
         ):
-            self.Move._tal_transfer_run()
+            self.Transfer._run()
 
         self.assertEqual(good.message_ids, messages[good])
         new = bad.message_ids - messages[bad]
@@ -170,7 +170,7 @@ class TestTransferHistory(TalTransferCommon):
 
     def test_dashboard_counts_rate_eta_and_failed_groups(self):
         done = [self._make_invoice() for _ in range(3)]
-        self.Move._tal_transfer_run()
+        self.Transfer._run()
         pending = [self._make_invoice() for _ in range(6)]
         failed = self._make_invoice()
         failed._tal_transfer_write(

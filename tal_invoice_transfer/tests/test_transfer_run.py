@@ -7,7 +7,7 @@ from psycopg2 import errors as pg_errors
 from odoo.exceptions import AccessError, UserError
 from odoo.tests import new_test_user, tagged
 
-from ..models.account_move import COMPANY_FIELDS_READ, MOVE_FIELDS_READ
+from ..models.tal_invoice_transfer import COMPANY_FIELDS_READ, MOVE_FIELDS_READ
 from .common import TalTransferCommon
 
 DOCUMENTS_TARGET = (
@@ -36,7 +36,7 @@ class TestTransferRun(TalTransferCommon):
             patch(f"{DOCUMENTS_TARGET}._tal_transfer", transfer_then_crash),
             self.assertLogs("odoo.addons.tal_invoice_transfer", "ERROR"),
         ):
-            stats = self.Move._tal_transfer_run()
+            stats = self.Transfer._run()
 
         self.assertEqual((stats["done"], stats["failed"]), (2, 1))
         self.assertEqual((first | last).mapped("tal_transfer_state"), ["done", "done"])
@@ -60,20 +60,18 @@ class TestTransferRun(TalTransferCommon):
             self.assertLogs("odoo.addons.tal_invoice_transfer", "WARNING"),
         ):
             for expected_state in ("pending", "pending", "failed"):
-                self.Move._tal_transfer_run(move_ids=invoice.ids)
+                self.Transfer._run(move_ids=invoice.ids)
                 self.assertEqual(invoice.tal_transfer_state, expected_state)
         self.assertEqual(invoice.tal_transfer_attempts, 3)
         self.assertIn("Another transaction was working", invoice.tal_transfer_error)
         self.assertEqual(invoice.tal_transfer_error_kind, "busy")
         # Failed now: the scheduled action leaves it to a person.
-        self.assertEqual(
-            self.Move._tal_transfer_run(move_ids=invoice.ids)["skipped"], 0
-        )
+        self.assertEqual(self.Transfer._run(move_ids=invoice.ids)["skipped"], 0)
 
     def test_state_is_checked_again_once_locked(self):
         invoice = self._make_invoice()
         # Another worker finished it between the candidate query and the lock.
-        real_lock = type(self.Move)._tal_transfer_lock
+        real_lock = type(self.Transfer)._lock
 
         def finished_meanwhile(model, move_id, states, **kwargs):
             model.env.cr.execute(
@@ -82,8 +80,8 @@ class TestTransferRun(TalTransferCommon):
             )
             return real_lock(model, move_id, states, **kwargs)
 
-        with patch.object(type(self.Move), "_tal_transfer_lock", finished_meanwhile):
-            stats = self.Move._tal_transfer_run()
+        with patch.object(type(self.Transfer), "_lock", finished_meanwhile):
+            stats = self.Transfer._run()
 
         self.assertEqual(stats["skipped"], 1)
         self.assertFalse(self._documents_of(self._files_of(invoice)))
@@ -93,9 +91,7 @@ class TestTransferRun(TalTransferCommon):
         self.env.invalidate_all()
 
         with self.assertQueryCount(1):
-            move = self.Move._tal_transfer_lock(
-                invoice.id, ("pending",), own_transaction=True
-            )
+            move = self.Transfer._lock(invoice.id, ("pending",), own_transaction=True)
             values = [move[name] for name in MOVE_FIELDS_READ]
             values += [move.company_id[name] for name in COMPANY_FIELDS_READ]
 
@@ -122,9 +118,7 @@ class TestTransferRun(TalTransferCommon):
 
         pending.action_tal_transfer_exclude()
         self.assertEqual(pending.tal_transfer_state, "excluded")
-        self.assertEqual(
-            self.Move._tal_transfer_run().total(), 0, "excluded and failed wait"
-        )
+        self.assertEqual(self.Transfer._run().total(), 0, "excluded and failed wait")
 
         (failed | pending).action_tal_transfer_retry()
         self.assertEqual(
@@ -133,7 +127,7 @@ class TestTransferRun(TalTransferCommon):
         self.assertFalse(failed.tal_transfer_error)
         self.assertFalse(failed.tal_transfer_error_kind)
         self.assertEqual(failed.tal_transfer_attempts, 0)
-        self.assertEqual(self.Move._tal_transfer_run()["done"], 2)
+        self.assertEqual(self.Transfer._run()["done"], 2)
 
     def test_transfer_now_handles_the_selection_only(self):
         selected = self._make_invoice()
@@ -185,7 +179,7 @@ class TestTransferRun(TalTransferCommon):
         )
         messages_before = invoice.message_ids
 
-        self.Move._tal_transfer_run()
+        self.Transfer._run()
         self.env.invalidate_all()
 
         self.assertEqual(invoice.tal_transfer_state, "done")
@@ -208,7 +202,7 @@ class TestTransferRun(TalTransferCommon):
         orphan = self._make_invoice(company_id=orphan_company)
 
         with self.assertLogs("odoo.addons.tal_invoice_transfer", "WARNING"):
-            self.Move._tal_transfer_run()
+            self.Transfer._run()
 
         self.assertEqual(
             self._documents_of(self._files_of(mine)).folder_id, self.folder
@@ -225,7 +219,7 @@ class TestTransferRun(TalTransferCommon):
         self.folder.company_id = other_company
 
         with self.assertLogs("odoo.addons.tal_invoice_transfer", "WARNING"):
-            self.Move._tal_transfer_run()
+            self.Transfer._run()
 
         self.assertEqual(invoice.tal_transfer_state, "failed")
         self.assertIn("belongs to company Other Co", invoice.tal_transfer_error)
@@ -236,7 +230,7 @@ class TestTransferRun(TalTransferCommon):
         main = self._files_of(invoice).filtered(lambda a: a.name == "main.pdf")
         invoice.message_main_attachment_id = main
 
-        self.Move._tal_transfer_run()
+        self.Transfer._run()
 
         self.assertEqual(
             self._documents_of(self._files_of(invoice)).attachment_id, main
@@ -247,7 +241,7 @@ class TestTransferRun(TalTransferCommon):
         self.env["ir.config_parameter"].set_param("tal_invoice_transfer.target", "nope")
 
         with self.assertLogs("odoo.addons.tal_invoice_transfer", "WARNING"):
-            self.Move._tal_transfer_run()
+            self.Transfer._run()
 
         self.assertEqual(invoice.tal_transfer_state, "failed")
         self.assertIn("is not installed", invoice.tal_transfer_error)

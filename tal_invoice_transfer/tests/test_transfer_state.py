@@ -82,7 +82,7 @@ class TestTransferState(TalTransferCommon):
     def test_new_file_on_a_transferred_invoice_reopens_it(self):
         invoice = self._make_invoice()
         nothing = self._make_invoice(files=())
-        self.Move._tal_transfer_run()
+        self.Transfer._run()
         self.assertEqual(invoice.tal_transfer_state, "done")
 
         self._attach(invoice, name="late.pdf")
@@ -91,7 +91,7 @@ class TestTransferState(TalTransferCommon):
         self.assertEqual(
             (invoice | nothing).mapped("tal_transfer_state"), ["pending", "pending"]
         )
-        self.Move._tal_transfer_run()
+        self.Transfer._run()
         self.assertEqual(invoice.tal_transfer_document_count, 2)
         self.assertEqual(nothing.tal_transfer_state, "done")
 
@@ -117,7 +117,7 @@ class TestTransferState(TalTransferCommon):
             }
         )
 
-        self.Move._tal_transfer_run()
+        self.Transfer._run()
 
         documents = self.env["documents.document"].search(
             [("attachment_id.res_id", "=", invoice.id)]

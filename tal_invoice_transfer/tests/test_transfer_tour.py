@@ -15,7 +15,7 @@ class TestTransferTour(TalTransferCommon, HttpCase):
         folder_ref = self.env.company.tal_transfer_folder_ref
         self.env.company.tal_transfer_folder_ref = False
         with self.assertLogs("odoo.addons.tal_invoice_transfer", "WARNING"):
-            self.Move._tal_transfer_run()
+            self.Transfer._run()
         self.assertEqual(invoice.tal_transfer_state, "failed")
         self.env.company.tal_transfer_folder_ref = folder_ref
 
