@@ -4,4 +4,4 @@ def post_init_hook(env):
     Record by record would take hours on a million invoices; one UPDATE takes
     seconds.
     """
-    env["account.move"]._tal_transfer_mark_in_scope()
+    env["tal.invoice.transfer.scope"]._mark_in_scope()

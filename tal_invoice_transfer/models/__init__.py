@@ -6,4 +6,5 @@ from . import tal_transfer_target
 from . import tal_transfer_target_documents
 from . import tal_transfer_target_dms
 from . import tal_invoice_transfer
+from . import tal_invoice_transfer_scope
 from . import tal_invoice_transfer_run

@@ -5,7 +5,7 @@ from datetime import timedelta
 
 from odoo import api, fields, models
 from odoo.exceptions import AccessError
-from odoo.tools import SQL, Query
+from odoo.tools import SQL
 
 STATE_PENDING = "pending"
 STATE_DONE = "done"
@@ -41,20 +41,6 @@ TRANSFER_FIELDS = (
 )
 # "Transfer now" runs in the user's request; larger selections go to the cron.
 SYNC_TRANSFER_LIMIT = 200
-# What the targets and their documents read of each file.
-ATTACHMENT_FIELDS_READ = [
-    "name",
-    "type",
-    "store_fname",
-    "file_size",
-    "checksum",
-    "mimetype",
-    "res_model",
-    "res_id",
-    "res_field",
-    "company_id",
-    "description",
-]
 # The dashboard's rate: invoices transferred over the last minutes.
 RATE_WINDOW_MINUTES = 10
 
@@ -162,12 +148,12 @@ class AccountMove(models.Model):
         moves = super().create(vals_list)
         # Draft invoices are in scope for companies that do not wait for posting.
         if not all(moves.company_id.mapped("tal_transfer_posted_only")):
-            moves._tal_transfer_mark_in_scope(moves.ids)
+            self.env["tal.invoice.transfer.scope"]._mark_in_scope(moves.ids)
         return moves
 
     def _post(self, soft=True):
         posted = super()._post(soft=soft)
-        posted._tal_transfer_mark_in_scope(posted.ids)
+        self.env["tal.invoice.transfer.scope"]._mark_in_scope(posted.ids)
         return posted
 
     # ------------------------------------------------------------------
@@ -261,7 +247,7 @@ class AccountMove(models.Model):
     def action_tal_transfer_open_documents(self):
         self.ensure_one()
         target = self.env["tal.transfer.target"]._tal_get_target()
-        attachments = self._tal_transfer_files()
+        attachments = self.env["tal.invoice.transfer.scope"]._files(self)
         return {
             "type": "ir.actions.act_window",
             "name": self.env._("Files of %s", self.display_name),
@@ -363,129 +349,3 @@ class AccountMove(models.Model):
             )
         )
         self.invalidate_recordset(list(vals))
-
-    @api.model
-    def _tal_transfer_files_sql(self, move_alias):
-        """SQL condition: the move has at least one file to transfer."""
-        return SQL(
-            """EXISTS (
-                SELECT 1 FROM ir_attachment a
-                 WHERE a.res_model = 'account.move'
-                   AND a.res_id = %(move)s.id
-                   AND a.type = 'binary'
-                   AND (a.res_field IS NULL OR a.res_field IN %(fields)s)
-            )""",
-            move=SQL.identifier(move_alias),
-            fields=tuple(self._tal_transfer_file_fields()),
-        )
-
-    @api.model
-    def _tal_transfer_file_fields(self):
-        # The invoice's legal documents (its PDF, e-invoice XML) are binary
-        # fields' attachments; the list is the one core detaches on reset.
-        return self._get_fields_to_detach()
-
-    @api.model
-    def _tal_transfer_mark_in_scope(self, move_ids=None, company_ids=None):
-        """Set pending / nothing-to-transfer on in-scope invoices without a state.
-
-        One set-based statement for any number of invoices: the install hook
-        runs it on the whole backlog.
-        """
-        if move_ids is not None and not move_ids:
-            return
-        companies = (
-            self.env["res.company"]
-            .sudo()
-            .search([("id", "in", company_ids)] if company_ids else [])
-        )
-        if move_ids is not None:
-            self.env["account.move"].browse(move_ids).flush_recordset(
-                ["move_type", "state", "company_id", "date", "journal_id"]
-            )
-        scopes = SQL(", ").join(
-            SQL(
-                "(%s, %s::varchar[], %s::date, %s, %s::int[])",
-                company.id,
-                list(company._tal_transfer_move_types()),
-                company.tal_transfer_date_from or None,
-                company.tal_transfer_posted_only,
-                company.tal_transfer_journal_ids.ids,
-            )
-            for company in companies
-        )
-        self.env.cr.execute(
-            SQL(
-                """
-                UPDATE account_move m
-                   SET tal_transfer_state = CASE WHEN %(has_files)s
-                                                 THEN 'pending'
-                                                 ELSE 'no_attachment' END
-                  FROM (VALUES %(scopes)s)
-                       AS scope(company_id, move_types, date_from, posted_only,
-                                journal_ids)
-                 WHERE m.company_id = scope.company_id
-                   AND m.tal_transfer_state IS NULL
-                   AND m.move_type = ANY(scope.move_types)
-                   AND (m.state = 'posted'
-                        OR (NOT scope.posted_only AND m.state = 'draft'))
-                   AND (scope.date_from IS NULL OR m.date >= scope.date_from)
-                   AND (cardinality(scope.journal_ids) = 0
-                        OR m.journal_id = ANY(scope.journal_ids))
-                   AND (%(all)s OR m.id = ANY(%(ids)s))
-                """,
-                has_files=self._tal_transfer_files_sql("m"),
-                scopes=scopes,
-                all=move_ids is None,
-                ids=list(move_ids or []),
-            )
-        )
-        if self.env.cr.rowcount:
-            self.env["account.move"].invalidate_model(["tal_transfer_state"])
-        return self.env.cr.rowcount
-
-    @api.model
-    def _tal_transfer_reopen(self, move_ids):
-        """A new file on a transferred invoice: transfer it too."""
-        self.env.cr.execute(
-            SQL(
-                """
-                UPDATE account_move SET tal_transfer_state = 'pending'
-                 WHERE id = ANY(%s) AND tal_transfer_state IN %s
-                """,
-                list(move_ids),
-                (STATE_DONE, STATE_NOTHING),
-            )
-        )
-        if self.env.cr.rowcount:
-            self.env["account.move"].invalidate_model(["tal_transfer_state"])
-
-    def _tal_transfer_files(self):
-        """The attachments this invoice transfers, per its company's settings."""
-        self.ensure_one()
-        attachments = self.env["ir.attachment"].sudo()
-        # A plain query rather than a search: the domain machinery costs more
-        # than the query, once per invoice, and sudo skips the access rules.
-        query = Query(attachments.env, attachments._table, attachments._table_sql)
-        query.add_where(
-            SQL(
-                """ir_attachment.res_model = 'account.move'
-                   AND ir_attachment.res_id = %s
-                   AND ir_attachment.type = 'binary'
-                   AND (ir_attachment.res_field IS NULL
-                        OR ir_attachment.res_field IN %s)""",
-                self.id,
-                tuple(self._tal_transfer_file_fields()),
-            )
-        )
-        query.order = SQL("ir_attachment.id")
-        # What the targets and their documents read, in the same query.
-        files = attachments._fetch_query(
-            query, [attachments._fields[name] for name in ATTACHMENT_FIELDS_READ]
-        )
-        if self.company_id.tal_transfer_attachment_mode == "main" and files:
-            main = self.sudo().message_main_attachment_id
-            if main not in files:
-                main = self.sudo().invoice_pdf_report_id
-            files = main if main in files else files[0]
-        return files

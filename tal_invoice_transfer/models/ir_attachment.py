@@ -21,7 +21,7 @@ class IrAttachment(models.Model):
 
     def _tal_transfer_reopen_invoices(self):
         """A new file on an already transferred invoice puts it back to pending."""
-        file_fields = set(self.env["account.move"]._tal_transfer_file_fields())
+        file_fields = set(self.env["tal.invoice.transfer.scope"]._file_fields())
         move_ids = {
             attachment.res_id
             for attachment in self.sudo()
@@ -31,4 +31,4 @@ class IrAttachment(models.Model):
             and (not attachment.res_field or attachment.res_field in file_fields)
         }
         if move_ids:
-            self.env["account.move"]._tal_transfer_reopen(move_ids)
+            self.env["tal.invoice.transfer.scope"]._reopen(move_ids)

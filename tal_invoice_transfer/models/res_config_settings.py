@@ -66,7 +66,7 @@ class ResConfigSettings(models.TransientModel):
     def set_values(self):
         result = super().set_values()
         # A widened scope brings older invoices in: mark them in one statement.
-        self.env["account.move"]._tal_transfer_mark_in_scope(
+        self.env["tal.invoice.transfer.scope"]._mark_in_scope(
             company_ids=self.company_id.ids
         )
         return result

@@ -331,7 +331,7 @@ class TalInvoiceTransfer(models.AbstractModel):
     @api.model
     def _apply(self, move):
         """Create the documents of one invoice; return the fields to write."""
-        files = move._tal_transfer_files()
+        files = self.env["tal.invoice.transfer.scope"]._files(move)
         if not files:
             return {
                 "tal_transfer_state": STATE_NOTHING,
