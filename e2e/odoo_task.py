@@ -1,34 +1,29 @@
-"""Tasks the e2e harness runs inside Odoo (a process of its own each).
+"""Tasks the e2e harness runs inside Odoo, a process of its own each
+(harness_tools.odoo.run_task starts them):
 
-    $ODOO_PYTHON e2e/odoo_task.py --db DB --data-dir DIR --addons-path P TASK [--args JSON]
+    $ODOO_PYTHON -m e2e.odoo_task --db DB --data-dir DIR --addons-path P TASK [--args JSON]
 
 Prints one line `RESULT <json>` on success. Imports Odoo; the harness itself
 does not (it checks with SQL), so a crash here never takes the harness down.
 """
 
-import argparse
-import json
 import logging
 import os
 import random
-import sys
 import time
 import traceback
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-sys.path.insert(0, os.path.join(HERE, "..", "scripts"))
+from harness_tools import addon
+from harness_tools.in_odoo import (
+    invoice_factory,
+    ready_then_wait,
+    superuser_env,
+    task_main,
+)
+
+from .settings import ADMIN, BILLING, MANAGER
 
 _logger = logging.getLogger("tal_e2e.task")
-
-MANAGER = ("e2e_manager", "e2e_manager_pw")
-BILLING = ("e2e_billing", "e2e_billing_pw")
-ADMIN_PASSWORD = "e2e_admin_pw"
-
-
-def _env(cr):
-    from odoo import SUPERUSER_ID, api
-
-    return api.Environment(cr, SUPERUSER_ID, {})
 
 
 # ---------------------------------------------------------------- setup ----
@@ -37,15 +32,14 @@ def _env(cr):
 def task_setup_base(registry, args):
     """Companies, users and the backlog of posted invoices (addon installed,
     no target app yet)."""
-    from invoice_factory import ensure_chart, make_invoices
-
+    factory = invoice_factory()
     out = {}
     with registry.cursor() as cr:
-        env = _env(cr)
+        env = superuser_env(cr)
         admin = env.ref("base.user_admin")
-        admin.password = ADMIN_PASSWORD
+        admin.password = ADMIN[1]
         c1 = env.ref("base.main_company")
-        ensure_chart(env, c1)
+        factory.ensure_chart(env, c1)
         companies = [c1]
         for index in (2, 3):
             company = env["res.company"].create({"name": f"E2E Company {index}"})
@@ -53,7 +47,7 @@ def task_setup_base(registry, args):
         admin.company_ids = [(4, c.id) for c in companies]
         cr.commit()  # pylint: disable=invalid-commit - harness setup, saved for the Odoo processes
         for company in companies[1:]:
-            ensure_chart(env, company)
+            factory.ensure_chart(env, company)
             cr.commit()  # pylint: disable=invalid-commit - test tooling: saved for the other processes
         # Users: an accounting manager (may transfer) and a billing user (may not).
         users = {}
@@ -81,13 +75,13 @@ def task_setup_base(registry, args):
         for number, (company, count) in enumerate(
             zip(companies, counts, strict=True), 1
         ):
-            ids[f"c{number}"] = make_invoices(
+            ids[f"c{number}"] = factory.make_invoices(
                 env, count, seed=args["seed"] + number, company=company
             )
             cr.commit()  # pylint: disable=invalid-commit - test tooling: saved for the other processes
         # Nothing else runs in the servers the harness starts: the other
         # scheduled actions wait (the transfer job is made ready on demand).
-        cron = env.ref("tal_invoice_transfer.ir_cron_tal_invoice_transfer")
+        cron = env.ref(addon.CRON_XMLID)
         cr.execute(
             "UPDATE ir_cron SET nextcall = now() + interval '30 days' WHERE id != %s",
             [cron.id],
@@ -109,24 +103,23 @@ def task_setup_base(registry, args):
 def task_setup_targets(registry, args):
     """With dms and the Documents stand-in installed: a DMS root and a
     Documents folder per company, plus a spare of each for company 1."""
-    from invoice_factory import ensure_dms_root, ensure_documents_folder
-
+    factory = invoice_factory()
     out = {"dms": {}, "documents": {}, "dms_spare": {}}
     with registry.cursor() as cr:
-        env = _env(cr)
+        env = superuser_env(cr)
         # admin manages DMS (the harness deletes a directory as admin)
         env.ref("base.user_admin").group_ids = [
             (4, env.ref("dms.group_dms_manager").id)
         ]
         for company_id in args["companies"]:
             company = env["res.company"].browse(company_id)
-            out["dms"][str(company_id)] = ensure_dms_root(
+            out["dms"][str(company_id)] = factory.ensure_dms_root(
                 env, company, f"Invoices {company_id}"
             ).id
-            out["documents"][str(company_id)] = ensure_documents_folder(
+            out["documents"][str(company_id)] = factory.ensure_documents_folder(
                 env, company, f"Invoices {company_id}"
             ).id
-            out["dms_spare"][str(company_id)] = ensure_dms_root(
+            out["dms_spare"][str(company_id)] = factory.ensure_dms_root(
                 env, company, f"Invoices {company_id} spare"
             ).id
             company.tal_transfer_folder_ref = False
@@ -137,7 +130,7 @@ def task_add_attachments(registry, args):
     """Add attachments: [{"move_id", "name", "size" | "empty": true}]."""
     created = []
     with registry.cursor() as cr:
-        env = _env(cr)
+        env = superuser_env(cr)
         for spec in args["attachments"]:
             if spec.get("empty"):
                 raw = b""
@@ -162,13 +155,7 @@ def task_add_attachments(registry, args):
 def _wait_go(args):
     """Tell the harness the registry is loaded (`ready_file`), then wait for
     its `go_file`: several processes start acting at the same moment."""
-    if args.get("ready_file"):
-        with open(args["ready_file"], "w"):
-            pass
-    go_file = args.get("go_file")
-    deadline = time.time() + 120
-    while go_file and not os.path.exists(go_file) and time.time() < deadline:
-        time.sleep(0.02)
+    ready_then_wait(args.get("ready_file"), args.get("go_file"), timeout=120)
 
 
 def task_cron_loop(registry, args):
@@ -188,9 +175,9 @@ def task_cron_loop(registry, args):
         calls += 1
         try:
             with registry.cursor() as cr:
-                env = _env(cr)
+                env = superuser_env(cr)
                 limit = rng.randint(*limits) if limits else None
-                stats = env["account.move"]._cron_tal_transfer(limit=limit)
+                stats = addon.cron_transfer(env, limit=limit)
                 for key, value in stats.items():
                     stats_total[key] = stats_total.get(key, 0) + value
                 cr.execute(
@@ -221,7 +208,7 @@ def task_mutate(registry, args):
     done = []
     for op, model, res_id in args["ops"]:
         with registry.cursor() as cr:
-            env = _env(cr)
+            env = superuser_env(cr)
             record = env[model].with_context(active_test=False).browse(res_id)
             if op == "archive":
                 record.write({"active": False})
@@ -238,9 +225,9 @@ def task_mutate(registry, args):
 
 def task_uninstall(registry, args):
     with registry.cursor() as cr:
-        env = _env(cr)
+        env = superuser_env(cr)
         module = env["ir.module.module"].search(
-            [("name", "=", args.get("module", "tal_invoice_transfer"))]
+            [("name", "=", args.get("module", addon.MODULE))]
         )
         module.button_immediate_uninstall()
     return {"uninstalled": True}
@@ -256,40 +243,5 @@ TASKS = {
 }
 
 
-def main():
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--db", required=True)
-    parser.add_argument("--data-dir", required=True)
-    parser.add_argument("--addons-path", required=True)
-    parser.add_argument("--log-level", default="warn")
-    parser.add_argument("--logfile")
-    parser.add_argument("--config", help="an empty odoo.conf: keeps ~/.odoorc out")
-    parser.add_argument("task", choices=sorted(TASKS))
-    parser.add_argument("--args", default="{}")
-    opts = parser.parse_args()
-
-    import odoo
-    from odoo.modules.registry import Registry
-
-    config_args = [
-        "-d",
-        opts.db,
-        "--db_host=",
-        f"--addons-path={opts.addons_path}",
-        f"--data-dir={opts.data_dir}",
-        f"--log-level={opts.log_level}",
-        "--http-interface=127.0.0.1",
-        "--max-cron-threads=0",
-    ]
-    if opts.logfile:
-        config_args.append(f"--logfile={opts.logfile}")
-    if opts.config:
-        config_args[:0] = ["-c", opts.config]
-    odoo.tools.config.parse_config(config_args, setup_logging=True)
-    registry = Registry(opts.db)
-    result = TASKS[opts.task](registry, json.loads(opts.args))
-    print("RESULT " + json.dumps(result), flush=True)
-
-
 if __name__ == "__main__":
-    main()
+    task_main(TASKS)

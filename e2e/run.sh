@@ -6,9 +6,9 @@
 #   bash e2e/run.sh --help     options (--seed, --only, --keep, --no-pg-restart)
 #
 # Last line: `N passed, N failed`; exit status 0 only if every scenario passed.
-# The harness (e2e/harness.py) starts its own databases (tal_e2e_<pid>_*) and
-# Odoo processes on 127.0.0.1:18100-18199 and removes them when it ends,
-# also on Ctrl-C / SIGTERM.
+# The harness (the e2e package, run as `python -m e2e`) starts its own
+# databases (tal_e2e_<pid>_*) and Odoo processes on 127.0.0.1:18100-18199 and
+# removes them when it ends, also on Ctrl-C / SIGTERM.
 set -uo pipefail
 E2E_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 REPO_ROOT=$(cd "$E2E_DIR/.." && pwd)
@@ -19,5 +19,7 @@ if ! ODOO_ENV_QUIET=1 . "$REPO_ROOT/scripts/odoo_env.sh"; then
     exit 1
 fi
 unset PGHOST PGHOSTADDR
-# python handles SIGINT/SIGTERM itself and cleans up (see harness.main)
-exec "$ODOO_PYTHON" -u "$E2E_DIR/harness.py" "$@"
+# the repository root holds the packages e2e and harness_tools
+export PYTHONPATH="$REPO_ROOT${PYTHONPATH:+:$PYTHONPATH}"
+# python handles SIGINT/SIGTERM itself and cleans up (see e2e/runner.py)
+exec "$ODOO_PYTHON" -u -m e2e "$@"

@@ -20,7 +20,7 @@
 #   prettier        prettier + @prettier/plugin-xml --check (XML, JS, SCSS, YAML)
 #   whitespace      trailing whitespace, final newline, LF line ends
 # Paths: the addons and folders below that exist (tal_invoice_transfer,
-# tal_invoice_transfer_dms, test_addons, scripts, benchmarks, e2e), as tracked
+# tal_invoice_transfer_dms, test_addons, scripts, benchmarks, e2e, harness_tools), as tracked
 # or added (not ignored) in git.
 #
 # Environment (optional):
@@ -108,7 +108,7 @@ ensure_node_tools() {
 
 # ------------------------------------------------------------------ paths ---
 TARGETS=()
-for d in tal_invoice_transfer tal_invoice_transfer_dms test_addons scripts benchmarks e2e; do
+for d in tal_invoice_transfer tal_invoice_transfer_dms test_addons scripts benchmarks e2e harness_tools; do
     [ -d "$d" ] && TARGETS+=("$d")
 done
 ADDONS=()

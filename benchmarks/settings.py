@@ -1,0 +1,30 @@
+"""Paths, databases and ports of the benchmark, and how it runs its own
+sub-commands (each in a process of its own)."""
+
+import os
+import sys
+import time
+from datetime import date
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+REPO = os.path.dirname(HERE)
+RESULTS = os.path.join(HERE, "results")
+DATA_DIR = os.environ.get("TAL_BENCH_DATA_DIR", "/tmp/tal_bench_data")
+# A scratch addons folder holding a snapshot of the addon (see backlog.snapshot_addons).
+STOCK_ADDONS = os.path.join(DATA_DIR, "addons_stock")
+TEMPLATE_DB = "tal_bench_tpl"
+TEMPLATE_INVOICES = 40
+PORTS = range(18210, 18299)  # the XML-RPC reference's server
+TEMPLATE_PORT = 18299  # install and upgrade of the template
+CLONE_FIRST_DAY = date(2016, 1, 1)  # clones span 4 years: 48 month folders per journal
+CLONE_DAYS = 4 * 365
+TASK_MODULE = "benchmarks.odoo_tasks"
+
+
+def log(*args):
+    print(time.strftime("%H:%M:%S"), *args, file=sys.stderr, flush=True)
+
+
+def bench_cmd(*args):
+    """The command line of one of the benchmark's sub-commands."""
+    return [sys.executable, "-m", "benchmarks", *args]

@@ -1,0 +1,321 @@
+"""The exactly-once invariant, checked with SQL and the filestore after
+every scenario, and the other checks scenarios share (lock failures, the run
+history, problems in a server's log)."""
+
+import hashlib
+import os
+import re
+from collections import Counter
+
+from harness_tools.db import q, q1, table_exists
+
+from .settings import FILE_FIELDS
+
+LOCK_WORDS = re.compile(r"busy|lock|serializ|deadlock|concurrent", re.I)
+
+
+def sha1_file(path):
+    digest = hashlib.sha1()
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def snapshot(h, db):
+    """What the invariant compares against: the invoices' attachments, and the
+    highest ids of attachments and documents before the scenario acts."""
+    rows = q(
+        db,
+        "SELECT id, res_model, res_id, type, res_field, checksum, store_fname, file_size "
+        "FROM ir_attachment WHERE res_model = 'account.move'",
+    )
+    snap = {
+        "attachments": {r[0]: r[1:] for r in rows},
+        "max_attachment": q1(db, "SELECT coalesce(max(id), 0) FROM ir_attachment"),
+    }
+    for table in ("documents_document", "dms_file"):
+        snap[f"max_{table}"] = (
+            q1(db, f"SELECT coalesce(max(id), 0) FROM {table}")
+            if table_exists(db, table)
+            else 0  # noqa: S608
+        )
+    return snap
+
+
+def check_invariant(
+    h,
+    db,
+    snap,
+    *,
+    deleted_attachments=(),
+    deleted_moves=(),
+    missing_files=(),
+    added_attachments=(),
+    linked_not_done=(),
+    addon_installed=True,
+):
+    """The exactly-once invariant. Returns (counts, violations).
+
+    - every attachment an in-scope invoice transfers is linked by exactly one
+      documents.document or dms.file (attachment_id), archived ones included;
+    - an invoice is 'done' iff all its attachments are linked; no document or
+      file exists for an invoice that is not done (`linked_not_done`: invoices
+      where the scenario allows it, e.g. a file added after the transfer);
+    - no attachment was copied (no new attachment with an invoice file's
+      checksum, the count of the invoices' attachments moves only by what the
+      scenario added or deleted), moved (res_model/res_id), changed, or lost
+      (row gone, file gone from the filestore or not matching its checksum);
+    - failed invoices carry a non-empty tal_transfer_error;
+    - (also) at most one DMS directory per invoice, no document or file created
+      without an invoice attachment.
+    """
+    violations, counts = [], Counter()
+    deleted_attachments, deleted_moves = set(deleted_attachments), set(deleted_moves)
+    missing_files, added = set(missing_files), set(added_attachments)
+    filestore = h.filestore(db)
+    has_docs = table_exists(db, "documents_document")
+    has_dms = table_exists(db, "dms_file")
+
+    # 1. The invoices' attachments: not lost, not moved, not changed.
+    snap_att = snap["attachments"]
+    now = {
+        r[0]: r[1:]
+        for r in q(
+            db,
+            "SELECT id, res_model, res_id, type, res_field, checksum, store_fname, "
+            "file_size FROM ir_attachment WHERE id = ANY(%s) OR res_model = 'account.move'",
+            [list(snap_att)],
+        )
+    }
+    for att_id, old in snap_att.items():
+        if att_id in deleted_attachments or old[1] in deleted_moves:
+            if att_id in now and old[1] in deleted_moves:
+                violations.append(
+                    f"attachment {att_id} of deleted invoice {old[1]} still exists"
+                )
+            continue
+        counts["attachments"] += 1
+        new = now.get(att_id)
+        if new is None:
+            violations.append(
+                f"LOST: attachment {att_id} of invoice {old[1]} was deleted"
+            )
+            continue
+        if new[:2] != old[:2]:
+            violations.append(
+                f"MOVED: attachment {att_id} from {old[0]},{old[1]} to {new[0]},{new[1]}"
+            )
+        if (new[4], new[5]) != (old[4], old[5]):
+            violations.append(
+                f"CHANGED: attachment {att_id} checksum/file {old[4:6]} -> {new[4:6]}"
+            )
+        if new[5] and att_id not in missing_files:
+            path = os.path.join(filestore, new[5])
+            if not os.path.isfile(path):
+                violations.append(
+                    f"LOST: file of attachment {att_id} (invoice {old[1]}) missing on disk"
+                )
+            elif sha1_file(path) != new[4]:
+                violations.append(
+                    f"CORRUPT: file of attachment {att_id} does not match its checksum"
+                )
+            else:
+                counts["files_verified"] += 1
+    expected_count = sum(
+        1
+        for a, old in snap_att.items()
+        if a not in deleted_attachments and old[1] not in deleted_moves
+    ) + sum(1 for a in added if a in now and a not in snap_att)
+    actual_count = sum(1 for row in now.values() if row[0] == "account.move")
+    if actual_count != expected_count:
+        violations.append(
+            f"COUNT: {actual_count} invoice attachments, expected {expected_count}"
+        )
+
+    # 2. No copy: a new attachment with an invoice file's content, or on a document.
+    checksums = {old[4] for old in snap_att.values() if old[4]}
+    for att_id, res_model, res_id, checksum, name in q(
+        db,
+        "SELECT id, res_model, res_id, checksum, name FROM ir_attachment WHERE id > %s",
+        [snap["max_attachment"]],
+    ):
+        if att_id in added:
+            continue
+        if checksum in checksums:
+            violations.append(
+                f"COPIED: new attachment {att_id} ({res_model},{res_id}) has the "
+                f"content of an invoice file"
+            )
+        elif res_model in (
+            "documents.document",
+            "dms.file",
+            "dms.directory",
+            "account.move",
+        ):
+            violations.append(
+                f"NEW: unexpected attachment {att_id} '{name}' on {res_model},{res_id}"
+            )
+
+    if not addon_installed:
+        # After an uninstall only the documents and files are checked.
+        links = _links(db, has_docs, has_dms)
+        counts["links"] = sum(links.values())
+        for att_id, n in links.items():
+            if n > 1:
+                violations.append(f"DUPLICATE: attachment {att_id} linked {n} times")
+        return dict(counts), violations
+
+    # 3. Links per invoice and state.
+    links = _links(db, has_docs, has_dms)
+    moves = {
+        r[0]: r[1:]
+        for r in q(
+            db,
+            "SELECT id, tal_transfer_state, tal_transfer_error FROM account_move "
+            "WHERE tal_transfer_state IS NOT NULL",
+        )
+    }
+    files = {}
+    for att_id, res_id in q(
+        db,
+        "SELECT id, res_id FROM ir_attachment WHERE res_model = 'account.move' AND type = 'binary' "
+        "AND (res_field IS NULL OR res_field = ANY(%s))",
+        [list(FILE_FIELDS)],
+    ):
+        files.setdefault(res_id, []).append(att_id)
+    counts["invoices"] = len(moves)
+    states = Counter(state for state, _error in moves.values())
+    for move_id, (state, error) in moves.items():
+        move_files = files.get(move_id, [])
+        linked = [a for a in move_files if links.get(a, 0) > 0]
+        for att_id in move_files:
+            if links.get(att_id, 0) > 1:
+                violations.append(
+                    f"DUPLICATE: attachment {att_id} of invoice {move_id} linked "
+                    f"{links[att_id]} times"
+                )
+        if state == "done":
+            if len(linked) != len(move_files) or not move_files:
+                violations.append(
+                    f"NOT LINKED: invoice {move_id} is done but {len(move_files) - len(linked)}"
+                    f" of its {len(move_files)} files have no document"
+                )
+        elif linked and move_id not in linked_not_done:
+            violations.append(
+                f"LINKED BUT {state}: invoice {move_id} has {len(linked)} document(s)"
+            )
+        if state == "no_attachment" and move_files:
+            violations.append(
+                f"NO_ATTACHMENT WITH FILES: invoice {move_id} has {len(move_files)} files"
+            )
+        if state == "failed" and not (error or "").strip():
+            violations.append(f"FAILED WITHOUT ERROR: invoice {move_id}")
+        counts["links"] += len(linked)
+    out_of_scope = set(files) - set(moves)
+    for move_id in out_of_scope:
+        if any(links.get(a, 0) for a in files[move_id]):
+            violations.append(
+                f"LINKED OUT OF SCOPE: invoice {move_id} (no transfer state) has documents"
+            )
+    for state in ("done", "failed", "pending", "no_attachment", "excluded"):
+        counts[state] = states.get(state, 0)
+
+    # 4. Documents/files created in the scenario must link an invoice's attachment.
+    for table, has in (("documents_document", has_docs), ("dms_file", has_dms)):
+        if not has:
+            continue
+        extra = "AND d.type = 'binary'" if table == "documents_document" else ""
+        for doc_id, att_id, res_model in q(
+            db,
+            f"SELECT d.id, d.attachment_id, a.res_model FROM {table} d "  # noqa: S608
+            f"LEFT JOIN ir_attachment a ON a.id = d.attachment_id WHERE d.id > %s {extra}",
+            [snap[f"max_{table}"]],
+        ):
+            if res_model != "account.move":
+                violations.append(
+                    f"ORPHAN: {table} {doc_id} links attachment {att_id} ({res_model})"
+                )
+    # 5. One DMS directory per invoice.
+    if has_dms:
+        for res_id, n in q(
+            db,
+            "SELECT res_id, count(*) FROM dms_directory WHERE res_model = "
+            "'account.move' AND res_id IS NOT NULL GROUP BY res_id HAVING count(*) > 1",
+        ):
+            violations.append(
+                f"DUPLICATE DIRECTORY: invoice {res_id} has {n} DMS directories"
+            )
+    return dict(counts), violations
+
+
+def _links(db, has_docs, has_dms):
+    parts = []
+    if has_docs:
+        parts.append(
+            "SELECT attachment_id FROM documents_document WHERE attachment_id IS NOT NULL"
+        )
+    if has_dms:
+        parts.append(
+            "SELECT attachment_id FROM dms_file WHERE attachment_id IS NOT NULL"
+        )
+    if not parts:
+        return {}
+    rows = q(
+        db,
+        "SELECT attachment_id, count(*) FROM ("
+        + " UNION ALL ".join(parts)
+        + ") l GROUP BY attachment_id",
+    )
+    return dict(rows)
+
+
+def lock_failures(db):
+    """Invoices failed (or with an error) because of a busy database."""
+    rows = q(
+        db,
+        "SELECT id, tal_transfer_state, tal_transfer_error, tal_transfer_error_kind"
+        " FROM account_move WHERE tal_transfer_error IS NOT NULL"
+        " AND tal_transfer_state IN ('failed', 'pending')",
+    )
+    return [
+        f"LOCK FAILURE: invoice {r[0]} {r[1]}: {r[2][:120]}"
+        for r in rows
+        if r[3] == "busy" or LOCK_WORDS.search(r[2])
+    ]
+
+
+def run_history(db, counts, killed):
+    """The progress view's run records agree with the invoices (no worker was
+    killed: every run ended and reported all it did)."""
+    problems = []
+    runs = q(
+        db,
+        "SELECT state, count(*), sum(done_count), sum(failed_count), sum(nothing_count) "
+        "FROM tal_invoice_transfer_run GROUP BY state",
+    )
+    by_state = {r[0]: r[1] for r in runs}
+    done = sum(r[2] or 0 for r in runs)
+    counts["runs"] = sum(by_state.values())
+    if not killed:
+        if by_state.get("interrupted") or by_state.get("running"):
+            problems.append(
+                f"RUN HISTORY: runs {by_state} after a run where no worker died "
+                f"(a live worker's run was marked interrupted)"
+            )
+        if done != counts.get("done", 0):
+            problems.append(
+                f"RUN HISTORY: the runs count {done} invoices done, the invoices say "
+                f"{counts.get('done', 0)}"
+            )
+    return problems
+
+
+def log_problems(text, patterns=(r"deadlock detected",)):
+    found = []
+    for pattern in patterns:
+        for match in re.finditer(pattern, text, re.I):
+            line_start = text.rfind("\n", 0, match.start()) + 1
+            line_end = text.find("\n", match.end())
+            found.append(text[line_start : line_end if line_end > 0 else None][:200])
+    return found

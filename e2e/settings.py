@@ -1,0 +1,43 @@
+"""Paths, ports, users and the run profiles of the e2e harness."""
+
+import os
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+REPO = os.path.dirname(HERE)
+ADDONS_PATH = f"{REPO},{REPO}/test_addons"
+RUNS_DIR = os.path.join(HERE, ".runs")
+PORTS = range(18100, 18200)
+LOCK_FILE = "/tmp/tal_e2e.lock"
+DB_PREFIX = "tal_e2e_"
+TASK_MODULE = "e2e.odoo_task"
+
+FILE_FIELDS = ("invoice_pdf_report_file",)  # account.move._get_fields_to_detach()
+
+# (login, password); created by odoo_task.task_setup_base
+MANAGER = ("e2e_manager", "e2e_manager_pw")
+BILLING = ("e2e_billing", "e2e_billing_pw")
+ADMIN = ("admin", "e2e_admin_pw")
+
+PROFILES = {
+    # invoices per company (c1 good, c2 folder removed during the run, c3 misconfigured)
+    "reduced": {
+        "count": 250,
+        "count_c2": 10,
+        "count_c3": 6,
+        "kills": 5,
+        "big_file_mb": 5,
+        "timeout": 150,
+        "cron_workers": 2,
+        "upgrade_targets": ("dms",),
+    },
+    "full": {
+        "count": 2000,
+        "count_c2": 40,
+        "count_c3": 20,
+        "kills": 20,
+        "big_file_mb": 50,
+        "timeout": 900,
+        "cron_workers": 2,
+        "upgrade_targets": ("dms", "documents"),
+    },
+}

@@ -1,0 +1,88 @@
+"""Steps the scenarios share: the backlog's progress, the scheduled action
+woken until the backlog is done, processes started together, and where a
+killed server was."""
+
+import os
+import time
+
+from harness_tools.db import q, q1
+from harness_tools.procs import StartLine, wait_until
+
+
+def pending_count(db):
+    return q1(
+        db, "SELECT count(*) FROM account_move WHERE tal_transfer_state = 'pending'"
+    )
+
+
+def handled_count(db):
+    return q1(
+        db,
+        "SELECT count(*) FROM account_move WHERE tal_transfer_state IN "
+        "('done', 'failed', 'no_attachment')",
+    )
+
+
+def drain(h, db, server, timeout):
+    """Run the cron until nothing is pending (re-arming it when it idles)."""
+    wait_until(
+        lambda: pending_count(db) == 0,
+        timeout,
+        "the backlog to be done",
+        on_idle=lambda: h.make_cron_ready(db),
+    )
+    # let the job end on its own (it is not killed here)
+    time.sleep(0.5)
+
+
+def start_together(h, db, name, procs_args, timeout=60):
+    """Start task processes, wait until each has loaded its registry, return
+    them and a function that lets them all go at once."""
+    line = StartLine(os.path.join(h.work, f"{db}.{name}.go"), len(procs_args))
+    procs = [
+        h.task(
+            db,
+            args.pop("task"),
+            dict(args, go_file=line.go_file, ready_file=line.ready_file(index)),
+            background=True,
+            log_name=f"{db}.{name}{index}.log",
+        )
+        for index, args in enumerate(procs_args)
+    ]
+    line.wait_ready(timeout, procs, f"{name} processes to load")
+    return procs, line.go
+
+
+def wait_progress(h, db, before, timeout=90):
+    """Wake the cron until it transfers something."""
+    h.make_cron_ready(db)
+    wait_until(
+        lambda: handled_count(db) > before or pending_count(db) == 0,
+        timeout,
+        "the cron to start transferring",
+        interval=0.1,
+        on_idle=lambda: h.make_cron_ready(db),
+        idle_every=2.0,
+    )
+
+
+def backend_states(db, pid):
+    """What the server's PostgreSQL sessions are doing (for the kill report)."""
+    return q(
+        db,
+        "SELECT state, left(query, 40) FROM pg_stat_activity WHERE application_name = %s",
+        [f"odoo-{pid}"],
+    )
+
+
+def classify(states):
+    if any(
+        s == "active" and (qry or "").strip().upper().startswith("COMMIT")
+        for s, qry in states
+    ):
+        return "during COMMIT"
+    if any(s == "active" for s, _qry in states):
+        return "during a query"
+    if sum(1 for s, _qry in states if s == "idle in transaction") > 1:
+        return "mid-transaction"
+    return "between transactions"

@@ -1,0 +1,54 @@
+"""Every call of the addon's Python methods that the harness and the
+benchmark make, by name, in one place: when the addon moves or renames one,
+this file changes, not the scenarios or the workers.
+
+The callers run inside Odoo (e2e/odoo_task.py, benchmarks/worker.py and
+benchmarks/backlog.py). Not here: the UI actions the e2e scenarios call over
+JSON-RPC on account.move (action_tal_transfer_now, action_tal_transfer_retry,
+action_tal_transfer_exclude, tal_transfer_dashboard), and the SQL on the
+addon's fields and tables.
+"""
+
+MODULE = "tal_invoice_transfer"
+CRON_XMLID = "tal_invoice_transfer.ir_cron_tal_invoice_transfer"
+# the scheduled action's name, as the scheduler logs it ("Job '...' (id) starting")
+CRON_NAME = "Invoice Files: Transfer to Documents"
+# the engine's methods the benchmark times (wrapped on engine_class(registry))
+CANDIDATES_METHOD = "_tal_transfer_candidates"
+PROCESS_METHOD = "_tal_transfer_process"
+
+
+def engine_class(registry):
+    """The registry class holding the transfer engine's methods."""
+    return registry["account.move"]
+
+
+def warm_up(env):
+    """Load what a first transfer loads (target, caches), touching no invoice."""
+    env["tal.transfer.target"]._tal_get_target()
+
+
+def cron_transfer(env, limit=None):
+    """What the scheduled action runs (the scheduler's context is `env`'s)."""
+    return env["account.move"]._cron_tal_transfer(limit=limit)
+
+
+def start_run(env, trigger):
+    """A run record of the transfer history (trigger: 'cron', 'manual')."""
+    return env["tal.invoice.transfer.run"]._tal_start(trigger)
+
+
+def transfer_run(env, run, limit=None):
+    """The transfer loop with a commit per invoice, reporting to `run`."""
+    return env["account.move"]._tal_transfer_run(limit=limit, commit=True, run=run)
+
+
+def close_run(run, stats):
+    """Add `stats` to the run record and close it."""
+    run._tal_add(stats, final=True)
+
+
+def mark_in_scope(env):
+    """The addon's set-based marking of the invoices in scope (as its install
+    hook); the number marked."""
+    return env["account.move"]._tal_transfer_mark_in_scope()
