@@ -69,9 +69,9 @@ def cmd_transfer(args):
         candidate_times.append((len(marks), (time.perf_counter() - t0) * 1000))
         return result
 
-    def marked_process(self):
+    def marked_process(self, *a, **kw):
         marks.append((time.perf_counter(), sql_db.sql_counter))
-        return orig_process(self)
+        return orig_process(self, *a, **kw)
 
     setattr(engine, addon.CANDIDATES_METHOD, timed_candidates)
     setattr(engine, addon.PROCESS_METHOD, marked_process)

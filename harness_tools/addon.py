@@ -14,13 +14,13 @@ CRON_XMLID = "tal_invoice_transfer.ir_cron_tal_invoice_transfer"
 # the scheduled action's name, as the scheduler logs it ("Job '...' (id) starting")
 CRON_NAME = "Invoice Files: Transfer to Documents"
 # the engine's methods the benchmark times (wrapped on engine_class(registry))
-CANDIDATES_METHOD = "_tal_transfer_candidates"
-PROCESS_METHOD = "_tal_transfer_process"
+CANDIDATES_METHOD = "_candidates"
+PROCESS_METHOD = "_process"
 
 
 def engine_class(registry):
     """The registry class holding the transfer engine's methods."""
-    return registry["account.move"]
+    return registry["tal.invoice.transfer"]
 
 
 def warm_up(env):
@@ -30,7 +30,7 @@ def warm_up(env):
 
 def cron_transfer(env, limit=None):
     """What the scheduled action runs (the scheduler's context is `env`'s)."""
-    return env["account.move"]._cron_tal_transfer(limit=limit)
+    return env["tal.invoice.transfer"]._cron_transfer(limit=limit)
 
 
 def start_run(env, trigger):
@@ -40,7 +40,7 @@ def start_run(env, trigger):
 
 def transfer_run(env, run, limit=None):
     """The transfer loop with a commit per invoice, reporting to `run`."""
-    return env["account.move"]._tal_transfer_run(limit=limit, commit=True, run=run)
+    return env["tal.invoice.transfer"]._run(limit=limit, commit=True, run=run)
 
 
 def close_run(run, stats):
@@ -51,4 +51,4 @@ def close_run(run, stats):
 def mark_in_scope(env):
     """The addon's set-based marking of the invoices in scope (as its install
     hook); the number marked."""
-    return env["account.move"]._tal_transfer_mark_in_scope()
+    return env["tal.invoice.transfer.scope"]._mark_in_scope()
