@@ -124,7 +124,8 @@ step_debian() {
     fi
     if ! is_root; then
         if [ "${#missing[@]}" -gt 0 ]; then
-            step_failed "missing Debian packages: ${missing[*]}; as root run: apt-get install ${missing[*]} chromium (or run this as root)"
+            [ -n "$browser" ] || missing+=(chromium)
+            step_failed "missing Debian packages: ${missing[*]}; as root run: apt-get install ${missing[*]} (or run this as root)"
         fi
         step_ok "present (no chromium: the tour test will be skipped; as root: apt-get install chromium)"
         return 0
