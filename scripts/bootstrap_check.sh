@@ -228,7 +228,8 @@ port=$("$VPY" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); 
 rc=${PIPESTATUS[0]}
 "$VPY" "$SCRIPTS_DIR/odoo_test_log.py" report "$TMP/odoo.log" --rc "$rc" \
     --require tal_invoice_transfer >"$TMP/report.out" 2>&1
-cat "$TMP/report.out"
+# its count line reworded, so that only this script's last line is a closing one
+sed -E 's/^([0-9]+ passed, [0-9]+ failed.*)$/(Odoo test methods and run checks: \1)/' "$TMP/report.out"
 counts=$(grep -E '^[0-9]+ passed, [0-9]+ failed' "$TMP/report.out" | tail -n 1)
 if [ -z "$counts" ]; then
     fail "Odoo's test run gave no count"
