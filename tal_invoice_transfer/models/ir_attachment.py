@@ -3,6 +3,7 @@
 import logging
 
 from odoo import api, models
+from odoo.exceptions import UserError
 
 _logger = logging.getLogger(__name__)
 
@@ -22,10 +23,16 @@ class IrAttachment(models.Model):
         return attachments
 
     def write(self, vals):
+        moving = bool({"res_model", "res_id"} & set(vals))
+        owners = self._tal_transfer_owners() if moving else {}
         result = super().write(vals)
         # Mail attaches files to a record by moving them onto it.
         if {"res_model", "res_id", "res_field", "type"} & set(vals):
             self._tal_transfer_reopen_invoices()
+        if owners:
+            self._tal_transfer_moved(owners)
+        if "name" in vals:
+            self._tal_transfer_rename_documents()
         return result
 
     def unlink(self):
@@ -82,6 +89,52 @@ class IrAttachment(models.Model):
         if not (context.get(KEEP_INVOICE_FILES) or context.get("dms_file")):
             return self.browse()
         return self.browse(list(self._tal_transfer_owners()))
+
+    def _tal_transfer_moved(self, owners):
+        """Files that left an invoice (`owners`: where they were).
+
+        Both invoices are transferred again. A file now on another invoice
+        loses the documents filed for the first one, the file itself staying,
+        and the next run files it under its new invoice: its folder, name and
+        access follow the invoice it belongs to. A file moved to another kind
+        of record (e.g. an older version kept by its document) keeps them.
+        """
+        left = self.sudo().filtered(
+            lambda a: a.id in owners
+            and (a.res_model, a.res_id) != ("account.move", owners[a.id])
+        )
+        if not left:
+            return
+        self.env["tal.invoice.transfer.scope"]._reopen({owners[a.id] for a in left})
+        moved = left.filtered(lambda a: a.res_model == "account.move" and a.res_id)
+        if not moved:
+            return
+        for target in self.env["tal.transfer.target"]._tal_available_targets():
+            documents = (
+                self.env[target._tal_document_model]
+                .sudo()
+                .with_context(active_test=False)
+                .search([("attachment_id", "in", moved.ids)])
+            )
+            if not documents:
+                continue
+            try:
+                with self.env.cr.savepoint():
+                    documents.with_context(**{KEEP_INVOICE_FILES: True}).unlink()
+            except UserError as error:
+                # The user's change goes on; the document stays where it was.
+                _logger.warning(
+                    "Could not delete %s of files moved to another invoice: %s",
+                    documents,
+                    error,
+                )
+
+    def _tal_transfer_rename_documents(self):
+        """A renamed invoice file renames its documents."""
+        files = self.browse(list(self._tal_transfer_owners())).sudo()
+        if files:
+            for target in self.env["tal.transfer.target"]._tal_available_targets():
+                target._tal_rename_documents(files)
 
     @api.model
     def _tal_transfer_unlink_documents(self, documents, unlink):

@@ -7,7 +7,7 @@ from .common import PDF, TalTransferCommon
 
 
 class FileSafetyCases:
-    """Invoice files survive their documents.
+    """Invoice files survive their documents, and documents follow their files.
 
     Run against each target by the classes below.
     """
@@ -74,6 +74,66 @@ class FileSafetyCases:
         self.Transfer._run()
         self.assertEqual(invoice.tal_transfer_state, "no_attachment")
 
+    def test_file_moved_to_another_invoice_is_filed_under_it(self):
+        first = self._transferred(files=("a.pdf", "moved.pdf"))
+        second = self._transferred(files=("b.pdf",), partner_id=self.partner_b)
+        moved = self._files_of(first).filtered(lambda f: f.name == "moved.pdf")
+        stale = self._documents_of(moved)
+
+        moved.res_id = second
+
+        self.assertFalse(stale.exists(), "filed under the first invoice")
+        self.assertTrue(moved.exists())
+        self.assertEqual(
+            (first | second).mapped("tal_transfer_state"), ["pending", "pending"]
+        )
+        self.Transfer._run()
+        self._assert_each_file_filed_once(first)
+        self._assert_each_file_filed_once(second)
+        self.assertEqual(first.tal_transfer_document_count, 1)
+        self.assertEqual(second.tal_transfer_document_count, 2)
+        self._assert_filed_under(self._documents_of(moved), second)
+
+    def test_renamed_file_renames_its_document(self):
+        invoice = self._transferred()
+        renamed = self._files_of(invoice).filtered(lambda f: f.name == "a.pdf")
+
+        renamed.name = "signed delivery note.pdf"
+
+        self.assertEqual(self._documents_of(renamed).name, "signed delivery note.pdf")
+
+    def test_detached_pdf_of_a_reset_invoice_takes_the_detached_name(self):
+        invoice = self._make_invoice(files=())
+        pdf_name = f"{invoice.name.replace('/', '_')}.pdf"
+        old_pdf = self._attach_invoice_pdf(invoice, pdf_name)
+        self.Transfer._run()
+        self.assertEqual(self._documents_of(old_pdf).name, pdf_name)
+
+        invoice.button_draft()  # core renames the PDF "... (detached by ...)"
+        invoice.action_post()
+        new_pdf = self._attach_invoice_pdf(invoice, pdf_name)
+        self.Transfer._run()
+
+        self.assertIn("(detached by", old_pdf.name)
+        self.assertIn("(detached by", self._documents_of(old_pdf).name)
+        self.assertEqual(
+            self._documents_of(new_pdf).name,
+            pdf_name,
+            "the current PDF has the invoice's plain name",
+        )
+        self._assert_each_file_filed_once(invoice)
+
+    def _attach_invoice_pdf(self, invoice, name):
+        return self.env["ir.attachment"].create(
+            {
+                "name": name,
+                "raw": PDF,
+                "res_model": "account.move",
+                "res_id": invoice.id,
+                "res_field": "invoice_pdf_report_file",
+            }
+        )
+
 
 @tagged("post_install", "-at_install")
 class TestFileSafetyDocuments(FileSafetyCases, TalTransferCommon):
@@ -83,6 +143,10 @@ class TestFileSafetyDocuments(FileSafetyCases, TalTransferCommon):
     def _delete_folder_of(self, invoice):
         self.folder.unlink()
         self.folder = self._make_folder(self.env.company, name="New folder")
+
+    def _assert_filed_under(self, documents, invoice):
+        self.assertEqual(documents.res_id, invoice.id)
+        self.assertEqual(documents.partner_id, invoice.partner_id)
 
     def test_emptying_the_trash_keeps_the_invoice_files(self):
         invoice = self._transferred()
@@ -124,3 +188,15 @@ class TestFileSafetyDms(FileSafetyCases, TalTransferCommon):
 
     def _delete_folder_of(self, invoice):
         self._documents_of(self._files_of(invoice)).directory_id.unlink()
+
+    def _assert_filed_under(self, files, invoice):
+        self.assertEqual(files.directory_id.res_id, invoice.id)
+        self.assertEqual(files.directory_id.res_model, "account.move")
+
+    def test_renamed_file_takes_a_free_name_in_its_directory(self):
+        invoice = self._transferred()
+        renamed = self._files_of(invoice).filtered(lambda f: f.name == "a.pdf")
+
+        renamed.name = "b.pdf"
+
+        self.assertEqual(self._documents_of(renamed).name, "b (2).pdf")
