@@ -280,14 +280,39 @@ class Harness:
             addon.CRON_XMLID.split("."),
         )
 
+    def worker_cron_ids(self, db):
+        """The transfer's scheduled actions, one per parallel worker (active
+        ones, the first worker's included)."""
+        return [
+            cron_id
+            for (cron_id,) in q(
+                db,
+                "SELECT c.id FROM ir_cron c JOIN ir_act_server s "
+                "ON s.id = c.ir_actions_server_id WHERE s.code LIKE %s AND c.active",
+                [addon.WORKER_CODE_LIKE],
+            )
+        ]
+
+    def set_parallel_workers(self, db, count):
+        """The Parallel workers setting, saved as the settings do (a task run
+        before any server starts): one scheduled action per worker."""
+        self.task(db, "set_parallel_workers", {"count": count})
+
     def make_cron_ready(self, db):
-        """nextcall = now in SQL, then wake the cron threads (what _trigger() does)."""
-        cron_id = self.cron_id(db)
+        """nextcall = now in SQL for every worker's scheduled action (never
+        re-activating one: an archived one must show), then wake the cron
+        threads (what _trigger() does)."""
         q(
             db,
-            "UPDATE ir_cron SET nextcall = (now() at time zone 'UTC') - interval '1 minute', "
-            "active = true WHERE id = %s",
-            [cron_id],
+            "UPDATE ir_cron SET nextcall = (now() at time zone 'UTC') - interval '1 minute' "
+            "WHERE id = ANY(%s)",
+            [[self.cron_id(db), *self.worker_cron_ids(db)]],
         )
-        # the cron threads LISTEN on the 'postgres' database (odoo/service/server.py)
+        self.wake_crons(db)
+
+    @staticmethod
+    def wake_crons(db):
+        """Wake the cron threads of every server (they LISTEN on the
+        'postgres' database, odoo/service/server.py): they look for the jobs
+        that are due, and run none that is not."""
         q("postgres", "SELECT pg_notify('cron_trigger', %s)", [db])

@@ -7,9 +7,10 @@ import os
 import re
 from collections import Counter
 
+from harness_tools import addon
 from harness_tools.db import q, q1, table_exists
 
-from .settings import FILE_FIELDS
+from .settings import FILE_FIELDS, MANAGER
 
 LOCK_WORDS = re.compile(r"busy|lock|serializ|deadlock|concurrent", re.I)
 
@@ -34,7 +35,7 @@ def snapshot(h, db):
         "attachments": {r[0]: r[1:] for r in rows},
         "max_attachment": q1(db, "SELECT coalesce(max(id), 0) FROM ir_attachment"),
     }
-    for table in ("documents_document", "dms_file"):
+    for table in ("documents_document", "dms_file", "dms_directory"):
         snap[f"max_{table}"] = (
             q1(db, f"SELECT coalesce(max(id), 0) FROM {table}")
             if table_exists(db, table)
@@ -67,8 +68,11 @@ def check_invariant(
       scenario added or deleted), moved (res_model/res_id), changed, or lost
       (row gone, file gone from the filestore or not matching its checksum);
     - failed invoices carry a non-empty tal_transfer_error;
-    - (also) at most one DMS directory per invoice, no document or file created
-      without an invoice attachment.
+    - (also) at most one DMS directory per invoice, no DMS parent directory
+      holding two child directories of one name in the tree the transfer made,
+      no document or file created without an invoice attachment;
+    - (also) the transfer's scheduled actions, one per parallel worker, are
+      still active.
     """
     violations, counts = [], Counter()
     deleted_attachments, deleted_moves = set(deleted_attachments), set(deleted_moves)
@@ -246,7 +250,76 @@ def check_invariant(
             violations.append(
                 f"DUPLICATE DIRECTORY: invoice {res_id} has {n} DMS directories"
             )
+        violations += twin_directories(db, snap)
+    violations += inactive_workers(db)
     return dict(counts), violations
+
+
+def twin_directories(db, snap):
+    """No DMS parent holds two child directories of one name, among those the
+    scenario made (journal, year, month and invoice directories): a second
+    worker must find the folder the first one made."""
+    rows = q(
+        db,
+        "SELECT parent_id, name, array_agg(id ORDER BY id) FROM dms_directory "
+        "WHERE parent_id IS NOT NULL GROUP BY parent_id, name "
+        "HAVING count(*) > 1 AND max(id) > %s",
+        [snap.get("max_dms_directory", 0)],
+    )
+    return [
+        f"TWIN DIRECTORIES: directory {parent} holds {len(ids)} directories "
+        f"named {name!r} ({ids})"
+        for parent, name, ids in rows
+    ]
+
+
+def worker_crons(db):
+    """{worker number: (cron id, active, failure_count)} of the transfer's
+    scheduled actions, archived ones included."""
+    out = {}
+    for cron_id, code, active, failures in q(
+        db,
+        "SELECT c.id, s.code, c.active, c.failure_count FROM ir_cron c "
+        "JOIN ir_act_server s ON s.id = c.ir_actions_server_id "
+        "WHERE s.code LIKE %s ORDER BY c.id",
+        [addon.WORKER_CODE_LIKE],
+    ):
+        match = re.search(r"worker=(\d+)", code)
+        out.setdefault(int(match.group(1)) if match else 1, (cron_id, active, failures))
+    return out
+
+
+def parallel_workers(db):
+    value = q1(
+        db,
+        "SELECT value FROM ir_config_parameter WHERE key = %s",
+        [addon.WORKERS_PARAM],
+    )
+    try:
+        return max(int(value or 1), 1)
+    except ValueError:
+        return 1
+
+
+def inactive_workers(db):
+    """The scheduled action of every parallel worker the setting asks for is
+    still active (a crash, a kill or a lock must never archive one)."""
+    if not table_exists(db, "tal_invoice_transfer_run"):
+        return []
+    crons = worker_crons(db)
+    problems = []
+    for number in range(1, parallel_workers(db) + 1):
+        cron = crons.get(number)
+        if cron is None:
+            problems.append(
+                f"WORKER CRON MISSING: no scheduled action for worker {number}"
+            )
+        elif not cron[1]:
+            problems.append(
+                f"WORKER CRON INACTIVE: the scheduled action of worker {number} "
+                f"(ir.cron {cron[0]}) was deactivated"
+            )
+    return problems
 
 
 def _links(db, has_docs, has_dms):
@@ -285,28 +358,55 @@ def lock_failures(db):
     ]
 
 
-def run_history(db, counts, killed):
-    """The progress view's run records agree with the invoices, killed runs
-    included: each invoice carries the last run that handled it, written with
-    its state, and the runs' figures are counted from that."""
+def run_history(h, db, counts, killed):
+    """The run history agrees with the invoices, killed runs included, as an
+    accounting manager of every company reads it (an Odoo task):
+
+    - per company, what the per-run-and-company figures
+      (`tal.invoice.transfer.run.company`) say was transferred or failed
+      equals the invoices done or failed by a run;
+    - the runs' own figures, summed, and the dashboard's counts say the same;
+    - no run is left interrupted or running when no worker died.
+    """
     problems = []
-    runs = q(db, "SELECT state, count(*) FROM tal_invoice_transfer_run GROUP BY state")
-    by_state = {r[0]: r[1] for r in runs}
-    # What the run history shows: the per-run-and-company figures.
-    done = q1(
-        db,
-        "SELECT coalesce(sum(done_count), 0) FROM tal_invoice_transfer_run_company",
-    )
+    shown = h.task(db, "run_history", {"login": MANAGER[0]})
+    by_state = shown["runs"]["by_state"]
     counts["runs"] = sum(by_state.values())
     if not killed and (by_state.get("interrupted") or by_state.get("running")):
         problems.append(
             f"RUN HISTORY: runs {by_state} after a run where no worker died "
             f"(a live worker's run was marked interrupted)"
         )
-    if done != counts.get("done", 0):
+    actual = {
+        company: {"done": done, "failed": failed}
+        for company, done, failed in q(
+            db,
+            "SELECT company_id, count(*) FILTER (WHERE tal_transfer_state = 'done'), "
+            "count(*) FILTER (WHERE tal_transfer_state = 'failed') FROM account_move "
+            "WHERE tal_transfer_state IN ('done', 'failed') GROUP BY company_id",
+        )
+    }
+    per_company = {int(k): v for k, v in shown["per_company"].items()}
+    zero = {"done": 0, "failed": 0}
+    for company in sorted(set(per_company) | set(actual)):
+        if per_company.get(company, zero) != actual.get(company, zero):
+            problems.append(
+                f"RUN HISTORY: company {company}: the runs show "
+                f"{per_company.get(company, zero)}, the invoices say "
+                f"{actual.get(company, zero)}"
+            )
+    done = sum(v["done"] for v in actual.values())
+    failed = sum(v["failed"] for v in actual.values())
+    if (shown["runs"]["done"], shown["runs"]["failed"]) != (done, failed):
         problems.append(
-            f"RUN HISTORY: the runs count {done} invoices done, the invoices say "
-            f"{counts.get('done', 0)}"
+            f"RUN HISTORY: the runs' figures add up to {shown['runs']['done']} done, "
+            f"{shown['runs']['failed']} failed; the invoices say {done}, {failed}"
+        )
+    dashboard = shown["dashboard"]
+    if (dashboard.get("done"), dashboard.get("failed")) != (done, failed):
+        problems.append(
+            f"DASHBOARD: {dashboard.get('done')} done, {dashboard.get('failed')} "
+            f"failed; the invoices say {done}, {failed}"
         )
     return problems
 

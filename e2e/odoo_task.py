@@ -159,7 +159,8 @@ def _wait_go(args):
 
 
 def task_cron_loop(registry, args):
-    """A worker: call the scheduled action's method until nothing is pending.
+    """A worker: call the scheduled action's method until nothing is pending
+    that it may take.
 
     Each call gets a fresh cursor, as the scheduler gives it. An exception
     escaping a call is counted (and logged), then the worker goes on.
@@ -180,10 +181,9 @@ def task_cron_loop(registry, args):
                 stats = addon.cron_transfer(env, limit=limit)
                 for key, value in stats.items():
                     stats_total[key] = stats_total.get(key, 0) + value
-                cr.execute(
-                    "SELECT count(*) FROM account_move WHERE tal_transfer_state = 'pending'"
-                )
-                pending = cr.fetchone()[0]
+                # What the scheduled action can take: a company waiting for
+                # its folder keeps its invoices pending, untouched.
+                pending = addon.pending_for_scheduler(env)
         except Exception as error:  # noqa: BLE001
             errors.append(
                 f"{type(error).__name__}: {str(error).strip().splitlines()[0] if str(error).strip() else ''}"
@@ -223,6 +223,122 @@ def task_mutate(registry, args):
     return {"done": done}
 
 
+def task_set_parallel_workers(registry, args):
+    with registry.cursor() as cr:
+        addon.set_parallel_workers(superuser_env(cr), args["count"])
+    return {"workers": args["count"]}
+
+
+# Serialization failures, deadlocks: Odoo's RPC layer retries the request.
+RETRIED = ("SerializationFailure", "DeadlockDetected", "LockNotAvailable")
+
+
+def _as_user_retried(registry, login, action, attempts=5):
+    """action(env) as the user `login`, in its own transaction, retried on a
+    busy database as Odoo retries an RPC call. (result, retries)."""
+    for attempt in range(attempts):
+        try:
+            with registry.cursor() as cr:
+                env = superuser_env(cr)
+                user = env["res.users"].search([("login", "=", login)])
+                context = dict(env.context, allowed_company_ids=user.company_ids.ids)
+                return action(env(user=user.id, su=False, context=context)), attempt
+        except Exception as error:
+            if type(error).__name__ not in RETRIED or attempt == attempts - 1:
+                raise
+            time.sleep(0.1 * (attempt + 1))
+    return None, attempts
+
+
+def task_delete_documents(registry, args):
+    """A user with document rights deletes transferred documents by hand,
+    each in its own transaction: `count` times, one document (or file) of
+    an invoice that is done, chosen at random. The kinds cycle through
+    `ops`: unlink (the document), archive (Documents: to the trash),
+    unlink_directory (DMS: the invoice's directory, its files with it)."""
+    _wait_go(args)
+    rng = random.Random(args.get("seed", 0))
+    table = "dms_file" if args["target"] == "dms" else "documents_document"
+    model = "dms.file" if args["target"] == "dms" else "documents.document"
+    done, errors, retries = [], [], 0
+    for index in range(args["count"]):
+        op = args["ops"][index % len(args["ops"])]
+        with registry.cursor() as cr:
+            cr.execute(
+                f"SELECT d.id, d.attachment_id, a.res_id FROM {table} d "  # noqa: S608
+                "JOIN ir_attachment a ON a.id = d.attachment_id "
+                "JOIN account_move m ON m.id = a.res_id AND a.res_model = 'account.move' "
+                "WHERE m.tal_transfer_state = 'done' AND d.active ORDER BY d.id"
+            )
+            rows = cr.fetchall()
+        if not rows:
+            time.sleep(0.2)
+            continue
+        doc_id, att_id, move_id = rng.choice(rows)
+
+        def act(env, op=op, doc_id=doc_id):
+            document = env[model].browse(doc_id)
+            if op == "unlink":
+                document.unlink()
+            elif op == "archive":
+                document.action_archive()
+            elif op == "unlink_directory":
+                document.directory_id.unlink()
+            else:
+                raise ValueError(op)
+
+        try:
+            _result, tries = _as_user_retried(registry, args["login"], act)
+            retries += tries
+            done.append([op, doc_id, att_id, move_id])
+        except Exception as error:  # noqa: BLE001 - reported to the harness
+            errors.append(f"{op} {model} {doc_id}: {type(error).__name__}: {error}")
+            _logger.error("delete_documents: %s", traceback.format_exc())
+        time.sleep(args.get("pause", 0))
+    return {"done": done, "errors": errors, "retries": retries}
+
+
+def task_transfer_now(registry, args):
+    """*Transfer Now* on `ids` as the user `login` (the button's method)."""
+
+    def act(env):
+        return env["account.move"].browse(args["ids"]).action_tal_transfer_now()
+
+    try:
+        result, _retries = _as_user_retried(registry, args["login"], act)
+    except Exception as error:  # noqa: BLE001 - reported to the harness
+        return {"error": f"{type(error).__name__}: {error}"}
+    params = (result or {}).get("params", {}) if isinstance(result, dict) else {}
+    return {"message": str(params.get("message", ""))}
+
+
+def task_run_history(registry, args):
+    """The run history's and the dashboard's figures, as the user `login`
+    (an accounting manager of every company) reads them."""
+    result, _retries = _as_user_retried(
+        registry, args["login"], addon.run_history_figures
+    )
+    return result
+
+
+def task_empty_trash(registry, args):
+    """The Documents trash's scheduled cleanup (the autovacuum, as superuser)."""
+    with registry.cursor() as cr:
+        env = superuser_env(cr)
+        before = (
+            env["documents.document"]
+            .with_context(active_test=False)
+            .search_count([("active", "=", False)])
+        )
+        env["documents.document"]._gc_clear_bin()
+        after = (
+            env["documents.document"]
+            .with_context(active_test=False)
+            .search_count([("active", "=", False)])
+        )
+    return {"deleted": before - after}
+
+
 def task_uninstall(registry, args):
     with registry.cursor() as cr:
         env = superuser_env(cr)
@@ -239,6 +355,11 @@ TASKS = {
     "add_attachments": task_add_attachments,
     "cron_loop": task_cron_loop,
     "uninstall": task_uninstall,
+    "set_parallel_workers": task_set_parallel_workers,
+    "delete_documents": task_delete_documents,
+    "empty_trash": task_empty_trash,
+    "transfer_now": task_transfer_now,
+    "run_history": task_run_history,
     "mutate": task_mutate,
 }
 

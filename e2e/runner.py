@@ -137,6 +137,10 @@ def print_summary(h, profile, seed, wall):
     print(f"SIGKILLs: {f['kills']} ({kill_where})")
     print(f"concurrent workers: {f['concurrent workers']}")
     print(f"bad inputs tried: {f['bad inputs']}")
+    print(
+        f"documents deleted by hand or from the trash: {f['deletions']}; "
+        f"files uploaded during runs: {f['uploads']}"
+    )
     print(f"PostgreSQL restarts: {1 if h.pg_restarted else 0}")
     print(f"violations found: {f['violations']}")
     print(f"wall time: {wall:.0f}s (templates {f['template_seconds']}s)")

@@ -29,6 +29,22 @@ PROFILES = {
         "timeout": 150,
         "cron_workers": 2,
         "upgrade_targets": ("dms",),
+        "two_servers_targets": ("dms",),
+        "crash_targets": ("dms",),
+        "uploads_targets": ("dms", "documents"),
+        "deletions": (12, 8),  # documents deleted during the run, after it
+        "uploads": 40,
+        "empty_tree_rounds": ("cron threads",),
+        # see scenarios/crash_loop.py; Odoo takes the job for timed out after
+        # the last one only, so the wait for the rescue trigger is paid once
+        "crash_plan": (
+            "job start",
+            "before any work",
+            "first invoice",
+            "first invoice",
+            "first invoice",
+            "before any work",
+        ),
     },
     "full": {
         "count": 2000,
@@ -39,5 +55,19 @@ PROFILES = {
         "timeout": 900,
         "cron_workers": 2,
         "upgrade_targets": ("dms", "documents"),
+        "two_servers_targets": ("dms", "documents"),
+        "crash_targets": ("dms", "documents"),
+        "uploads_targets": ("dms", "documents"),
+        "deletions": (60, 30),
+        "uploads": 150,
+        "empty_tree_rounds": ("cron threads", "cron and a process"),
+        "crash_plan": (
+            "job start",
+            "before any work",
+            "first invoice",
+            "first invoice",
+            "first invoice",
+            "before any work",
+        ),
     },
 }

@@ -3,6 +3,7 @@ woken until the backlog is done, processes started together, and where a
 killed server was."""
 
 import os
+import re
 import time
 
 from harness_tools.db import q, q1
@@ -86,3 +87,44 @@ def classify(states):
     if sum(1 for s, _qry in states if s == "idle in transaction") > 1:
         return "mid-transaction"
     return "between transactions"
+
+
+def wait_handled(h, db, count, timeout, what=None):
+    """Until `count` invoices are handled (or nothing is pending), waking the
+    scheduled actions when they idle."""
+    wait_until(
+        lambda: handled_count(db) >= count or pending_count(db) == 0,
+        timeout,
+        what or f"{count} invoices handled",
+        interval=0.05,
+        on_idle=lambda: h.make_cron_ready(db),
+    )
+
+
+def busy_server(db, servers):
+    """Among `servers`, one whose PostgreSQL sessions are working (a
+    transaction open or a query running), else None."""
+    for server in servers:
+        if server.alive():
+            states = backend_states(db, server.proc.pid)
+            if any(s in ("active", "idle in transaction") for s, _q in states):
+                return server, states
+    return None, []
+
+
+def tree_directories(db, roots):
+    """How many DMS directories the tree under `roots` holds (the transfer's
+    journal / year / month / invoice directories)."""
+    return q1(
+        db,
+        "SELECT count(*) FROM dms_directory d JOIN dms_directory r "
+        "ON d.parent_path LIKE r.parent_path || '%%' AND d.id != r.id "
+        "WHERE r.id = ANY(%s)",
+        [list(roots)],
+    )
+
+
+def jobs_started(text, cron_name):
+    """How many jobs of the transfer's scheduled actions a server log shows
+    starting (the first worker's and the others', named '<name> (worker N)')."""
+    return len(re.findall(rf"Job '{re.escape(cron_name)}[^']*' \(\d+\) starting", text))

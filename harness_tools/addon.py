@@ -33,6 +33,12 @@ def cron_transfer(env, limit=None):
     return env["tal.invoice.transfer"]._cron_transfer(limit=limit)
 
 
+def pending_for_scheduler(env):
+    """Pending invoices the scheduled action can take now (those of the
+    companies ready for it: a folder set, the transfer not off)."""
+    return env["tal.invoice.transfer"]._pending_count()
+
+
 def start_run(env, trigger):
     """A run record of the transfer history (trigger: 'cron', 'manual')."""
     return env["tal.invoice.transfer.run"]._tal_start(trigger)
@@ -52,3 +58,42 @@ def mark_in_scope(env):
     """The addon's set-based marking of the invoices in scope (as its install
     hook); the number marked."""
     return env["tal.invoice.transfer.scope"]._mark_in_scope()
+
+
+# The parallel workers (the addon's scheduler model): the setting, and the
+# scheduled actions' code, "model._cron_transfer()" for the first worker and
+# "model._cron_transfer(worker=K)" for the others.
+WORKERS_PARAM = "tal_invoice_transfer.parallel_workers"
+WORKER_CODE_LIKE = "model._cron_transfer(%"
+
+
+def set_parallel_workers(env, count):
+    """The Parallel workers setting, saved as the settings do: one active
+    scheduled action per worker."""
+    env["ir.config_parameter"].sudo().set_param(WORKERS_PARAM, str(count))
+    env["tal.invoice.transfer.scheduler"]._tal_sync_workers()
+
+
+def run_history_figures(env):
+    """What the run history and the dashboard show `env`'s user: per company
+    the figures of the per-run-and-company view, the runs' own figures
+    summed, and the dashboard's counts by state."""
+    per_company = {
+        company.id: {"done": done, "failed": failed}
+        for company, done, failed in env[
+            "tal.invoice.transfer.run.company"
+        ]._read_group([], ["company_id"], ["done_count:sum", "failed_count:sum"])
+    }
+    runs = env["tal.invoice.transfer.run"].search([])
+    return {
+        "per_company": per_company,
+        "runs": {
+            "done": sum(runs.mapped("done_count")),
+            "failed": sum(runs.mapped("failed_count")),
+            "by_state": {
+                state: len(runs.filtered(lambda r, s=state: r.state == s))
+                for state in set(runs.mapped("state"))
+            },
+        },
+        "dashboard": env["account.move"].tal_transfer_dashboard()["counts"],
+    }

@@ -11,7 +11,7 @@ from harness_tools.db import q, q1
 from harness_tools.odoo import RpcError
 
 from ..harness import log
-from ..invariant import check_invariant, log_problems, snapshot
+from ..invariant import check_invariant, log_problems, run_history, snapshot
 from ..settings import BILLING, MANAGER
 from ..steps import drain, handled_count, start_together, wait_progress
 
@@ -318,6 +318,7 @@ def run(h, target):
     violations += [f"(after recovery) {v}" for v in violations2]
     violations += problems
     violations += log_problems(server.log_text())
+    violations += run_history(h, db, counts2, killed=False)
     if set(states_at_go.values()) != {"pending"}:
         log(
             f"note: invoices changed mid-run were not all pending when changed: {states_at_go}"

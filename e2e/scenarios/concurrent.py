@@ -97,7 +97,7 @@ def run(h, target):
     violations += log_problems(
         text, (r"deadlock detected", r"server action #\d+ failed")
     )
-    violations += run_history(db, counts, killed=False)
+    violations += run_history(h, db, counts, killed=False)
     counts["error_log_lines"] = len(re.findall(r"^\S+ \S+ \d+ ERROR ", text, re.M))
     for error in worker_errors:
         violations.append(f"WORKER ERROR: a scheduled action call raised {error[:160]}")

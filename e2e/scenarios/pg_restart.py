@@ -10,7 +10,7 @@ from harness_tools.db import q1
 from harness_tools.procs import HarnessError, wait_until
 
 from ..harness import log
-from ..invariant import check_invariant, lock_failures, snapshot
+from ..invariant import check_invariant, lock_failures, run_history, snapshot
 from ..steps import drain, handled_count, pending_count, wait_progress
 
 
@@ -80,6 +80,8 @@ def run(h, target):
             f"NOT DONE: {counts.get('failed')} failed, {counts.get('pending')} pending"
         )
     violations += lock_failures(db)
+    # the cron thread died with its connection: its run is interrupted
+    violations += run_history(h, db, counts, killed=True)
     if not clear and how != "carried on by itself":
         violations.append(
             "NO CLEAR LOG LINE about the lost connection in the server log"
