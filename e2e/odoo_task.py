@@ -271,6 +271,12 @@ def task_delete_documents(registry, args):
                 "WHERE m.tal_transfer_state = 'done' AND d.active ORDER BY d.id"
             )
             rows = cr.fetchall()
+            # invoices never transferred yet: the first run goes on
+            cr.execute(
+                "SELECT count(*) FROM account_move WHERE tal_transfer_state = 'pending' "
+                "AND tal_transfer_run_id IS NULL"
+            )
+            untouched = cr.fetchone()[0]
         if not rows:
             time.sleep(0.2)
             continue
@@ -290,7 +296,7 @@ def task_delete_documents(registry, args):
         try:
             _result, tries = _as_user_retried(registry, args["login"], act)
             retries += tries
-            done.append([op, doc_id, att_id, move_id])
+            done.append([op, doc_id, att_id, move_id, untouched])
         except Exception as error:  # noqa: BLE001 - reported to the harness
             errors.append(f"{op} {model} {doc_id}: {type(error).__name__}: {error}")
             _logger.error("delete_documents: %s", traceback.format_exc())

@@ -17,6 +17,11 @@ import importlib
 SCENARIOS = [
     "kill_random",
     "concurrent",
+    "workers_two_servers",
+    "empty_tree_workers",
+    "crash_loop",
+    "delete_documents",
+    "uploads_during_run",
     "bad_input",
     "target_missing",
     "pg_restart",
