@@ -39,6 +39,8 @@ TRANSFER_FIELDS = (
     "tal_transfer_document_ref",
     "tal_transfer_document_count",
 )
+# Computed from TRANSFER_FIELDS: never written either.
+TRANSFER_COMPUTED_FIELDS = ("tal_transfer_document", "tal_transfer_document_name")
 # "Transfer now" runs in the user's request; larger selections go to the cron.
 SYNC_TRANSFER_LIMIT = 200
 # The dashboard's rate: invoices transferred over the last minutes.
@@ -116,40 +118,95 @@ class AccountMove(models.Model):
         return [(t._tal_document_model, t._description) for t in targets]
 
     @api.depends("tal_transfer_document_ref")
+    @api.depends_context("uid", "allowed_company_ids")
     def _compute_tal_transfer_document(self):
+        """The first document, as the reader may see it.
+
+        Only the target apps' document models are followed, whatever the
+        stored text says. A document the reader may not read shows that it
+        exists, not its name.
+        """
         targets = self.env["tal.transfer.target"]
-        refs = {
-            move: targets._tal_record_from_ref(move.tal_transfer_document_ref)
-            for move in self
+        document_models = {
+            target._tal_document_model for target in targets._tal_available_targets()
         }
-        # One existence query per model for the whole list, not one per row.
+        refs = {}
+        for move in self:
+            document = targets._tal_record_from_ref(move.tal_transfer_document_ref)
+            if document is not None and document._name in document_models:
+                refs[move] = (document._name, document.id)
+        # One existence query and one access check per model for the whole
+        # list, not one per row.
         ids_by_model = defaultdict(list)
-        for document in refs.values():
-            if document is not None:
-                ids_by_model[document._name].append(document.id)
-        existing = {
-            (document._name, document.id): document
-            for model, ids in ids_by_model.items()
-            for document in self.env[model].sudo().browse(ids).exists()
-        }
-        for move, ref in refs.items():
-            document = existing.get((ref._name, ref.id)) if ref is not None else None
+        for model, res_id in refs.values():
+            ids_by_model[model].append(res_id)
+        existing, readable = set(), {}
+        for model, ids in ids_by_model.items():
+            found = self.env[model].sudo().with_context(active_test=False).browse(ids)
+            found = found.exists()
+            existing.update((model, res_id) for res_id in found.ids)
+            mine = self.env[model].with_context(active_test=False)
+            if not found or not mine.browse().has_access("read"):
+                continue
+            # A search applies the record rules in SQL, as the app's own
+            # screens do (dms's _filtered_access lets every record through).
+            for document in mine.search([("id", "in", found.ids)]):
+                readable[(model, document.id)] = document
+        restricted = self.env._("Restricted document")
+        for move in self:
+            key = refs.get(move)
+            document = readable.get(key)
             move.tal_transfer_document = document or False
-            move.tal_transfer_document_name = (
-                document.display_name if document else False
-            )
+            if document:
+                move.tal_transfer_document_name = document.display_name
+            else:
+                move.tal_transfer_document_name = (
+                    restricted if key in existing else False
+                )
 
     # ------------------------------------------------------------------
     # CRUD
     # ------------------------------------------------------------------
 
+    def _tal_transfer_check_vals(self, field_names):
+        """Refuse an ORM write of the transfer's own fields, from anyone.
+
+        The transfer writes them with SQL (_tal_transfer_write); over the ORM
+        they would let a user mark an invoice done, or point its document
+        link at any record.
+        """
+        protected = set(TRANSFER_FIELDS) | set(TRANSFER_COMPUTED_FIELDS)
+        forbidden = sorted(protected.intersection(field_names))
+        if forbidden:
+            raise AccessError(
+                self.env._(
+                    "The files transfer sets %(fields)s itself: use Transfer Now, "
+                    "Retry or Exclude instead.",
+                    fields=", ".join(forbidden),
+                )
+            )
+
     @api.model_create_multi
     def create(self, vals_list):
+        self._tal_transfer_check_vals(
+            [
+                *(name for vals in vals_list for name in vals),
+                *(
+                    key.removeprefix("default_")
+                    for key in self.env.context
+                    if key.startswith("default_")
+                ),
+            ]
+        )
         moves = super().create(vals_list)
         # Draft invoices are in scope for companies that do not wait for posting.
         if not all(moves.company_id.mapped("tal_transfer_posted_only")):
             self.env["tal.invoice.transfer.scope"]._mark_in_scope(moves.ids)
         return moves
+
+    def write(self, vals):
+        self._tal_transfer_check_vals(vals)
+        return super().write(vals)
 
     def _post(self, soft=True):
         posted = super()._post(soft=soft)

@@ -5,3 +5,4 @@ from . import test_transfer_state
 from . import test_transfer_cron
 from . import test_transfer_tour
 from . import test_transfer_history
+from . import test_transfer_security
