@@ -38,6 +38,8 @@ class ResConfigSettings(models.TransientModel):
     tal_transfer_journal_ids = fields.Many2many(
         related="company_id.tal_transfer_journal_ids",
         readonly=False,
+        domain="[('type', 'in', ('sale', 'purchase')), "
+        "('company_id', 'parent_of', company_id)]",
     )
     tal_transfer_posted_only = fields.Boolean(
         related="company_id.tal_transfer_posted_only",

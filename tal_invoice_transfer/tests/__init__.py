@@ -6,3 +6,4 @@ from . import test_transfer_cron
 from . import test_transfer_tour
 from . import test_transfer_history
 from . import test_transfer_security
+from . import test_transfer_settings
