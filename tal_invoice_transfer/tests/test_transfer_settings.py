@@ -27,7 +27,9 @@ class TestTransferSettings(TalTransferCommon):
         description = self.env["res.config.settings"].fields_get(
             ["tal_transfer_journal_ids"], ["domain"]
         )["tal_transfer_journal_ids"]
-        domain = safe_eval(description["domain"], {"company_id": company.id})
+        domain = description.get("domain") or []
+        if isinstance(domain, str):
+            domain = safe_eval(domain, {"company_id": company.id})
         offered = self.Journal.search(domain)
 
         own = self.Journal.search(
