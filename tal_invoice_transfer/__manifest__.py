@@ -19,6 +19,7 @@
         "security/ir.model.access.csv",
         "data/ir_cron_data.xml",
         "views/account_move_views.xml",
+        "views/ir_attachment_views.xml",
         "views/tal_invoice_transfer_run_views.xml",
         "views/res_config_settings_views.xml",
         "views/tal_invoice_transfer_menus.xml",

@@ -4,7 +4,7 @@ from collections import Counter, defaultdict
 from datetime import timedelta
 
 from odoo import api, fields, models
-from odoo.exceptions import AccessError
+from odoo.exceptions import AccessError, UserError
 from odoo.tools import SQL
 
 STATE_PENDING = "pending"
@@ -302,16 +302,83 @@ class AccountMove(models.Model):
         )
 
     def action_tal_transfer_open_documents(self):
+        """The invoice's documents in the target app, or else its own files.
+
+        The files stay the invoice's attachments: whoever may read the invoice
+        may download them, even without a right on the document app.
+        """
         self.ensure_one()
-        target = self.env["tal.transfer.target"]._tal_get_target()
         attachments = self.env["tal.invoice.transfer.scope"]._files(self)
+        return self._tal_transfer_documents_action(
+            attachments
+        ) or self._tal_transfer_attachments_action(attachments)
+
+    def _tal_transfer_documents_action(self, attachments):
+        """The documents of `attachments` the user may open in the target app,
+        or None."""
+        try:
+            target = self.env["tal.transfer.target"]._tal_get_target()
+        except UserError:
+            return None
+        documents = self.env[target._tal_document_model].with_context(
+            active_test=False
+        )
+        if not attachments or not self._tal_transfer_can_browse(documents):
+            return None
+        documents = documents.search([("attachment_id", "in", attachments.ids)])
+        if not documents:
+            return None
         return {
             "type": "ir.actions.act_window",
             "name": self.env._("Files of %s", self.display_name),
-            "res_model": target._tal_document_model,
+            "res_model": documents._name,
             "view_mode": "list,form",
-            "domain": [("attachment_id", "in", attachments.ids)],
+            "domain": [("id", "in", documents.ids)],
             "context": {"active_test": False, "create": False},
+        }
+
+    @api.model
+    def _tal_transfer_can_browse(self, model):
+        """Whether the user can show `model`'s default list and form views.
+
+        The app's views show related records (DMS categories and tags...)
+        its users may read, and others may not: a read of the documents alone
+        succeeds where their screen fails.
+        """
+        if not model.browse().has_access("read"):
+            return False
+        views = model.get_views([(False, "list"), (False, "form")])
+        for name, description in views["models"].items():
+            comodels = {name}
+            comodels.update(
+                field["relation"]
+                for field in description["fields"].values()
+                if field.get("relation")
+            )
+            for comodel in comodels:
+                if comodel in self.env and not (
+                    self.env[comodel].browse().has_access("read")
+                ):
+                    return False
+        return True
+
+    def _tal_transfer_attachments_action(self, attachments):
+        return {
+            "type": "ir.actions.act_window",
+            "name": self.env._("Files of %s", self.display_name),
+            "res_model": "ir.attachment",
+            "view_mode": "list,form",
+            "views": [
+                (
+                    self.env.ref(
+                        "tal_invoice_transfer.ir_attachment_view_list_transfer"
+                    ).id,
+                    "list",
+                ),
+                (False, "form"),
+            ],
+            "domain": [("id", "in", attachments.ids)],
+            "context": {"create": False},
         }
 
     @api.model

@@ -7,3 +7,4 @@ from . import test_transfer_tour
 from . import test_transfer_history
 from . import test_transfer_security
 from . import test_transfer_settings
+from . import test_transfer_ui
