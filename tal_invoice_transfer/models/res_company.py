@@ -50,7 +50,8 @@ class ResCompany(models.Model):
         relation="res_company_tal_transfer_journal_rel",
         string="Transfer Journals",
         # The company's own journals, and its parents' ones that a branch posts in.
-        domain="[('type', 'in', ('sale', 'purchase')), ('company_id', 'parent_of', id)]",
+        domain="[('type', 'in', ('sale', 'purchase')), "
+        "('company_id', 'parent_of', id)]",
         help="Only invoices of these journals; empty means every journal.",
     )
     tal_transfer_posted_only = fields.Boolean(
