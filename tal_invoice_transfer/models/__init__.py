@@ -1,3 +1,4 @@
+from . import ir_cron
 from . import res_company
 from . import account_move
 from . import ir_attachment
@@ -8,3 +9,4 @@ from . import tal_transfer_target_dms
 from . import tal_invoice_transfer
 from . import tal_invoice_transfer_scope
 from . import tal_invoice_transfer_run
+from . import tal_invoice_transfer_ui

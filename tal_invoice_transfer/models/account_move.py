@@ -1,11 +1,15 @@
 # Copyright 2026 TAL
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
-from collections import Counter, defaultdict
+from collections import defaultdict
 from datetime import timedelta
 
+from markupsafe import Markup
+
 from odoo import api, fields, models
-from odoo.exceptions import AccessError, UserError
+from odoo.exceptions import AccessError
 from odoo.tools import SQL
+
+from ..messages import render_error
 
 STATE_PENDING = "pending"
 STATE_DONE = "done"
@@ -34,13 +38,18 @@ TRANSFER_FIELDS = (
     "tal_transfer_state",
     "tal_transfer_error",
     "tal_transfer_error_kind",
+    "tal_transfer_error_data",
     "tal_transfer_attempts",
     "tal_transfer_date",
     "tal_transfer_document_ref",
     "tal_transfer_document_count",
 )
 # Computed from TRANSFER_FIELDS: never written either.
-TRANSFER_COMPUTED_FIELDS = ("tal_transfer_document", "tal_transfer_document_name")
+TRANSFER_COMPUTED_FIELDS = (
+    "tal_transfer_document",
+    "tal_transfer_document_name",
+    "tal_transfer_error_display",
+)
 # "Transfer now" runs in the user's request; larger selections go to the cron.
 SYNC_TRANSFER_LIMIT = 200
 # The dashboard's rate: invoices transferred over the last minutes.
@@ -63,6 +72,18 @@ class AccountMove(models.Model):
         string="Transfer Error",
         readonly=True,
         copy=False,
+    )
+    # The error's kind and parts (see messages.py): said in each reader's
+    # language, while tal_transfer_error keeps the English text for the log,
+    # the search and the grouping.
+    tal_transfer_error_data = fields.Json(
+        string="Transfer Error Details",
+        readonly=True,
+        copy=False,
+    )
+    tal_transfer_error_display = fields.Text(
+        string="Error",
+        compute="_compute_tal_transfer_error_display",
     )
     tal_transfer_error_kind = fields.Selection(
         selection=ERROR_KINDS,
@@ -164,6 +185,16 @@ class AccountMove(models.Model):
                     restricted if key in existing else False
                 )
 
+    @api.depends("tal_transfer_error", "tal_transfer_error_data")
+    @api.depends_context("lang")
+    def _compute_tal_transfer_error_display(self):
+        lang = self.env.lang or "en_US"
+        for move in self:
+            move.tal_transfer_error_display = move.tal_transfer_error and (
+                render_error(move.tal_transfer_error_data, lang)
+                or move.tal_transfer_error
+            )
+
     # ------------------------------------------------------------------
     # CRUD
     # ------------------------------------------------------------------
@@ -233,34 +264,8 @@ class AccountMove(models.Model):
         moves = self.filtered(
             lambda m: m.tal_transfer_state in (STATE_PENDING, STATE_FAILED)
         )
-        if len(moves) > SYNC_TRANSFER_LIMIT:
-            moves._tal_transfer_write({"tal_transfer_state": STATE_PENDING})
-            self.env.ref("tal_invoice_transfer.ir_cron_tal_invoice_transfer")._trigger()
-            return self._tal_transfer_notify(
-                self.env._(
-                    "%(count)s invoices queued: the scheduled action transfers them "
-                    "in the background.",
-                    count=len(moves),
-                )
-            )
-        run = self.env["tal.invoice.transfer.run"]._tal_start("manual")
-        stats = (
-            self.env["tal.invoice.transfer"]
-            .sudo()
-            ._run(move_ids=moves.ids, states=(STATE_PENDING, STATE_FAILED), run=run)
-        )
-        run._tal_add(Counter(), final=True)
-        return self._tal_transfer_notify(
-            self.env._(
-                "%(done)s transferred, %(failed)s failed, %(nothing)s without "
-                "files, %(skipped)s skipped (being transferred elsewhere or not "
-                "pending).",
-                done=stats[STATE_DONE],
-                failed=stats[STATE_FAILED] + stats[STATE_PENDING],
-                nothing=stats[STATE_NOTHING],
-                skipped=stats["skipped"] + len(self) - len(moves),
-            ),
-            sticky=bool(stats[STATE_FAILED]),
+        return self.env["tal.invoice.transfer.ui"]._transfer_now(
+            moves, skipped=len(self) - len(moves)
         )
 
     def action_tal_transfer_retry(self):
@@ -269,117 +274,45 @@ class AccountMove(models.Model):
         moves = self.filtered(
             lambda m: m.tal_transfer_state in (STATE_FAILED, STATE_EXCLUDED)
         )
-        moves._tal_transfer_write(
-            {
-                "tal_transfer_state": STATE_PENDING,
-                "tal_transfer_error": None,
-                "tal_transfer_error_kind": None,
-                "tal_transfer_attempts": 0,
-            }
+        return self.env["tal.invoice.transfer.ui"]._retry_queued(moves)
+
+    def action_tal_transfer_retry_now(self):
+        """The Retry button: failed or excluded invoices, transferred again now
+        as Transfer Now does; a large selection goes to the scheduled action."""
+        self._tal_transfer_check_manager()
+        moves = self.filtered(
+            lambda m: m.tal_transfer_state in (STATE_FAILED, STATE_EXCLUDED)
         )
-        for move in moves:
-            move._message_log(
-                body=self.env._("Files transfer retried by %s.", self.env.user.name)
-            )
-        if moves:
-            self.env.ref("tal_invoice_transfer.ir_cron_tal_invoice_transfer")._trigger()
-        return self._tal_transfer_notify(
-            self.env._("%(count)s invoices queued for transfer.", count=len(moves))
+        return self.env["tal.invoice.transfer.ui"]._retry_now(
+            moves, skipped=len(self) - len(moves)
         )
 
-    def action_tal_transfer_exclude(self):
-        """Keep the selected invoices out of the transfer."""
+    def action_tal_transfer_exclude_wizard(self):
+        """The Exclude button: asks for a confirmation and a reason."""
+        self._tal_transfer_check_manager()
+        return {
+            "type": "ir.actions.act_window",
+            "name": self.env._("Exclude from the Files Transfer"),
+            "res_model": "tal.invoice.transfer.exclude",
+            "view_mode": "form",
+            "target": "new",
+            "context": {"default_move_ids": self.ids},
+        }
+
+    def action_tal_transfer_exclude(self, reason=None):
+        """Keep the selected invoices out of the transfer; a note says who
+        excluded them, and why."""
         self._tal_transfer_check_manager()
         moves = self.filtered(
             lambda m: m.tal_transfer_state
             in (STATE_PENDING, STATE_FAILED, STATE_NOTHING)
         )
-        moves._tal_transfer_write({"tal_transfer_state": STATE_EXCLUDED})
-        return self._tal_transfer_notify(
-            self.env._(
-                "%(count)s invoices excluded from the transfer.", count=len(moves)
-            )
-        )
+        return self.env["tal.invoice.transfer.ui"]._exclude(moves, reason)
 
     def action_tal_transfer_open_documents(self):
-        """The invoice's documents in the target app, or else its own files.
-
-        The files stay the invoice's attachments: whoever may read the invoice
-        may download them, even without a right on the document app.
-        """
+        """The invoice's documents in the target app, or else its own files."""
         self.ensure_one()
-        attachments = self.env["tal.invoice.transfer.scope"]._files(self)
-        return self._tal_transfer_documents_action(
-            attachments
-        ) or self._tal_transfer_attachments_action(attachments)
-
-    def _tal_transfer_documents_action(self, attachments):
-        """The documents of `attachments` the user may open in the target app,
-        or None."""
-        try:
-            target = self.env["tal.transfer.target"]._tal_get_target()
-        except UserError:
-            return None
-        documents = self.env[target._tal_document_model].with_context(
-            active_test=False
-        )
-        if not attachments or not self._tal_transfer_can_browse(documents):
-            return None
-        documents = documents.search([("attachment_id", "in", attachments.ids)])
-        if not documents:
-            return None
-        return {
-            "type": "ir.actions.act_window",
-            "name": self.env._("Files of %s", self.display_name),
-            "res_model": documents._name,
-            "view_mode": "list,form",
-            "domain": [("id", "in", documents.ids)],
-            "context": {"active_test": False, "create": False},
-        }
-
-    @api.model
-    def _tal_transfer_can_browse(self, model):
-        """Whether the user can show `model`'s default list and form views.
-
-        The app's views show related records (DMS categories and tags...)
-        its users may read, and others may not: a read of the documents alone
-        succeeds where their screen fails.
-        """
-        if not model.browse().has_access("read"):
-            return False
-        views = model.get_views([(False, "list"), (False, "form")])
-        for name, description in views["models"].items():
-            comodels = {name}
-            comodels.update(
-                field["relation"]
-                for field in description["fields"].values()
-                if field.get("relation")
-            )
-            for comodel in comodels:
-                if comodel in self.env and not (
-                    self.env[comodel].browse().has_access("read")
-                ):
-                    return False
-        return True
-
-    def _tal_transfer_attachments_action(self, attachments):
-        return {
-            "type": "ir.actions.act_window",
-            "name": self.env._("Files of %s", self.display_name),
-            "res_model": "ir.attachment",
-            "view_mode": "list,form",
-            "views": [
-                (
-                    self.env.ref(
-                        "tal_invoice_transfer.ir_attachment_view_list_transfer"
-                    ).id,
-                    "list",
-                ),
-                (False, "form"),
-            ],
-            "domain": [("id", "in", attachments.ids)],
-            "context": {"create": False},
-        }
+        return self.env["tal.invoice.transfer.ui"]._open_files_action(self)
 
     @api.model
     def tal_transfer_dashboard(self):
@@ -435,21 +368,28 @@ class AccountMove(models.Model):
             "failed_groups": failed_groups,
         }
 
-    def _tal_transfer_notify(self, message, sticky=False):
-        return {
-            "type": "ir.actions.client",
-            "tag": "display_notification",
-            "params": {
-                "title": self.env._("Invoice Files Transfer"),
-                "message": message,
-                "sticky": sticky,
-                "next": {"type": "ir.actions.client", "tag": "soft_reload"},
-            },
-        }
-
     # ------------------------------------------------------------------
     # State bookkeeping
     # ------------------------------------------------------------------
+
+    def _tal_transfer_log_failure(self, payload):
+        """A note on the chatter, in the language of the invoice's people."""
+        self.ensure_one()
+        lang = self.invoice_user_id.lang or self.company_id.partner_id.lang or "en_US"
+        env = self.with_context(lang=lang).env
+        self._message_log(
+            body=Markup("%s<br/>%s")
+            % (
+                env._(
+                    "The transfer of this invoice's files failed: %s",
+                    render_error(payload, lang),
+                ),
+                env._(
+                    "An accounting administrator can retry it, or exclude the "
+                    "invoice, from its Files Transfer tab."
+                ),
+            )
+        )
 
     def _tal_transfer_write(self, vals):
         """Write transfer fields with SQL.

@@ -121,9 +121,7 @@ class TestTransferSecurity(TalTransferCommon):
         directory = (
             self.env["dms.directory"]
             .sudo()
-            .create(
-                {"name": "HR", "is_root_directory": True, "storage_id": storage.id}
-            )
+            .create({"name": "HR", "is_root_directory": True, "storage_id": storage.id})
         )
         secret = (
             self.env["dms.file"]
