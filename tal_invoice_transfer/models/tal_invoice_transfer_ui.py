@@ -28,11 +28,18 @@ class TalInvoiceTransferUi(models.AbstractModel):
     def tal_transfer_counts(self, domain=None):
         """The cards above the progress list, under the list's own search.
 
+        Every state is counted under the list's other filters: the state
+        filters (a clicked card) only say which card is active.
+
         :param domain: the list's domain, as the search panel builds it
         """
         moves = self.env["account.move"]
         moves._tal_transfer_check_manager()
-        domain = Domain(domain or []) & Domain("tal_transfer_state", "!=", False)
+        domain = Domain(domain or []).map_conditions(
+            lambda condition: Domain.TRUE
+            if condition.field_expr == "tal_transfer_state"
+            else condition
+        ) & Domain("tal_transfer_state", "!=", False)
         counts = dict(moves._read_group(domain, ["tal_transfer_state"], ["__count"]))
         total = sum(counts.values())
         finished = counts.get(STATE_DONE, 0) + counts.get(STATE_NOTHING, 0)

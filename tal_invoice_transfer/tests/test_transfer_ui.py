@@ -223,5 +223,14 @@ class TestTransferUi(TalTransferCommon):
         )
         self.assertEqual(counts["total"], len(moves))
         self.assertEqual(counts["counts"]["done"], 1)
+        # A clicked card (a state filter) leaves the other cards counted.
+        failed_only = (
+            self.env["tal.invoice.transfer.ui"]
+            .with_user(self.accountant)
+            .tal_transfer_counts(
+                [("tal_transfer_state", "=", "failed"), ("journal_id", "=", journal.id)]
+            )
+        )
+        self.assertEqual(failed_only["counts"], counts["counts"])
         everything = self.env["tal.invoice.transfer.ui"].tal_transfer_counts([])
         self.assertGreater(everything["counts"]["done"], counts["counts"]["done"])
