@@ -6,6 +6,7 @@ from lxml import etree
 
 from odoo import SUPERUSER_ID, api
 from odoo.tests import new_test_user, tagged
+from odoo.tools.safe_eval import safe_eval
 
 from .common import TalTransferCommon
 
@@ -234,3 +235,50 @@ class TestTransferUi(TalTransferCommon):
         self.assertEqual(failed_only["counts"], counts["counts"])
         everything = self.env["tal.invoice.transfer.ui"].tal_transfer_counts([])
         self.assertGreater(everything["counts"]["done"], counts["counts"]["done"])
+
+    def _arch(self, view_xmlid, view_type):
+        view = self.env.ref(view_xmlid)
+        views = self.Move.with_user(self.accountant).get_views([(view.id, view_type)])
+        return etree.fromstring(views["views"][view_type]["arch"])
+
+    def test_a_reopened_invoice_shows_no_transfer_date_beside_its_failure(self):
+        """A new file that fails: the list and the tab show the date and the
+        document of a transfer only while the invoice is transferred."""
+        done_only = "tal_transfer_state != 'done'"
+        list_arch = self._arch(
+            "tal_invoice_transfer.account_move_view_list_transfer", "list"
+        )
+        for name in ("tal_transfer_date", "tal_transfer_document_name"):
+            field = list_arch.find(f".//field[@name='{name}']")
+            self.assertEqual(field.get("invisible"), done_only, name)
+        form = self.Move.with_user(self.accountant).get_views([(False, "form")])
+        page = etree.fromstring(form["views"]["form"]["arch"]).find(
+            ".//page[@name='tal_transfer']"
+        )
+        dates = page.findall(".//field[@name='tal_transfer_date']")
+        self.assertEqual(
+            [field.get("invisible") for field in dates if field.get("invisible")],
+            [done_only],
+            "the date field of the tab shows for a transferred invoice only",
+        )
+        notice = page.find(".//div[@role='status']")
+        self.assertIn("tal_transfer_state == 'done'", notice.get("invisible"))
+
+    def test_progress_list_filters_on_transfer_date_and_customer_or_vendor(self):
+        search = self._arch(
+            "tal_invoice_transfer.account_move_view_search_transfer", "search"
+        )
+        filters = {node.get("name"): node for node in search.iter("filter")}
+        self.assertEqual(
+            filters["filter_transfer_date"].get("date"), "tal_transfer_date"
+        )
+        invoice = self._make_invoice(files=())
+        bill = self._make_invoice(files=(), move_type="in_refund")
+        both = [("id", "in", (invoice | bill).ids)]
+        customer = self.Move.search(
+            safe_eval(filters["filter_customer"].get("domain")) + both
+        )
+        vendor = self.Move.search(
+            safe_eval(filters["filter_vendor"].get("domain")) + both
+        )
+        self.assertEqual((customer, vendor), (invoice, bill))
