@@ -24,6 +24,9 @@ from .account_move import (
 )
 
 _logger = logging.getLogger(__name__)
+# Error messages are kept as their source text and arguments, to be said in
+# each reader's language (messages.py): lazy translations on purpose.
+# pylint: disable=prefer-env-translation
 _lt = LazyTranslate(__name__)
 
 # Errors another transaction may not meet again: the invoice stays pending for

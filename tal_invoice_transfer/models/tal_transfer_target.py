@@ -9,6 +9,9 @@ from odoo.tools.translate import LazyTranslate
 
 from ..exceptions import TransferError
 
+# Error messages are kept as their source text and arguments, to be said in
+# each reader's language (messages.py): lazy translations on purpose.
+# pylint: disable=prefer-env-translation
 _lt = LazyTranslate(__name__)
 
 # Creating documents must not post chatter messages nor subscribe anybody.

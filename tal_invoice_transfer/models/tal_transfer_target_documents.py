@@ -9,6 +9,9 @@ from ..exceptions import TransferError
 from .tal_transfer_target import MAIL_QUIET_CONTEXT
 
 _logger = logging.getLogger(__name__)
+# Error messages are kept as their source text and arguments, to be said in
+# each reader's language (messages.py): lazy translations on purpose.
+# pylint: disable=prefer-env-translation
 _lt = LazyTranslate(__name__)
 
 
