@@ -177,6 +177,8 @@ class TestTransferUi(TalTransferCommon):
         admin = self.env.ref("base.user_admin")
         cron = self.env.ref("tal_invoice_transfer.ir_cron_tal_invoice_transfer")
         runs = self.env["tal.invoice.transfer.run"]
+        # A call with nothing to do records no run.
+        self._make_invoice()
 
         def process_job(cls, cron_cr, job):
             # What the scheduler runs: the action, as the job's user (OdooBot),
