@@ -43,7 +43,10 @@ class AccountJournal(models.Model):
         folders = {}
         for company, journal_type in {(j.company_id, j.type) for j in self}:
             setting = self.env["documents.account.folder.setting"].search(
-                [("company_id", "=", company.id), ("journal_id.type", "=", journal_type)],
+                [
+                    ("company_id", "=", company.id),
+                    ("journal_id.type", "=", journal_type),
+                ],
                 order="id",
                 limit=1,
             )

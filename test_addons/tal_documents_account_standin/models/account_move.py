@@ -82,5 +82,9 @@ class AccountMove(models.Model):
             document.write(vals)
         else:
             Documents.create(
-                {**vals, "attachment_id": attachment_id, "company_id": self.company_id.id}
+                {
+                    **vals,
+                    "attachment_id": attachment_id,
+                    "company_id": self.company_id.id,
+                }
             )

@@ -33,7 +33,10 @@ class DocumentsDocument(models.Model):
             content = (self.attachment_id.sudo().raw or b"").decode()
         except UnicodeDecodeError:
             return False
-        if "EmbeddedDocumentBinaryObject" not in content and "Attachment" not in content:
+        if (
+            "EmbeddedDocumentBinaryObject" not in content
+            and "Attachment" not in content
+        ):
             return False
         try:
             root = ElementTree.fromstring(content)

@@ -18,9 +18,9 @@ class ResCompany(models.Model):
 
     def _compute_account_folder_id(self):
         # Every company files under the shared Finance folder by default.
-        self.filtered(lambda c: not c.account_folder_id).account_folder_id = (
-            self.env.ref(
-                "tal_documents_account_standin.document_finance_folder",
-                raise_if_not_found=False,
-            )
+        self.filtered(
+            lambda c: not c.account_folder_id
+        ).account_folder_id = self.env.ref(
+            "tal_documents_account_standin.document_finance_folder",
+            raise_if_not_found=False,
         )

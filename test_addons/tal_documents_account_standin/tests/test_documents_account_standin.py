@@ -107,5 +107,7 @@ class TestDocumentsAccountStandin(AccountTestInvoicingCommon):
 
         _post_init_configure_journals(self.env)
 
-        self.assertTrue(self.Settings.search([("journal_id", "=", self.invoice.journal_id.id)]))
+        self.assertTrue(
+            self.Settings.search([("journal_id", "=", self.invoice.journal_id.id)])
+        )
         self.assertFalse(self._document_of(pdf))

@@ -50,9 +50,7 @@ class DocumentsStandinAccessMixin(models.AbstractModel):
                 }
                 if not user.share and document.access_internal != "none":
                     roles.add("edit" if manager else document.access_internal)
-                document.user_permission = max(
-                    roles | {"none"}, key=PERMISSIONS.index
-                )
+                document.user_permission = max(roles | {"none"}, key=PERMISSIONS.index)
 
     def _search_user_permission(self, operator, value):
         if operator not in ("in", "not in"):
@@ -72,10 +70,14 @@ class DocumentsStandinAccessMixin(models.AbstractModel):
             "any",
             Domain("partner_id", "=", user.partner_id.id)
             & Domain("role", "in", list(roles))
-            & (Domain("expiration_date", "=", False) | Domain("expiration_date", ">", now)),
+            & (
+                Domain("expiration_date", "=", False)
+                | Domain("expiration_date", ">", now)
+            ),
         )
         owner = (
-            Domain("owner_id", "=", user.id) & Domain("shortcut_document_id", "=", False)
+            Domain("owner_id", "=", user.id)
+            & Domain("shortcut_document_id", "=", False)
             if "edit" in roles
             else Domain.FALSE
         )
@@ -118,7 +120,11 @@ class DocumentsStandinAccessMixin(models.AbstractModel):
                     if partner.id not in given
                 ]
         if owner:
-            own = [c for c in members if c[0] == 0 and c[2]["partner_id"] == owner.partner_id.id]
+            own = [
+                c
+                for c in members
+                if c[0] == 0 and c[2]["partner_id"] == owner.partner_id.id
+            ]
             if own:
                 own[0][2]["last_access_date"] = fields.Datetime.now()
             else:
@@ -159,7 +165,10 @@ class DocumentsStandinAccessMixin(models.AbstractModel):
                         for partner, role in folder._standin_members_to_inherit()
                         if partner not in document.access_ids.partner_id
                     ],
-                    **({"company_id": folder.company_id.id} if folder.company_id else {}),
+                    **(
+                        {"company_id": folder.company_id.id}
+                        if folder.company_id
+                        else {}
+                    ),
                 }
             )
-

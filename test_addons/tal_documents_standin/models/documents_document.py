@@ -311,7 +311,9 @@ class DocumentsDocument(models.Model):
         restored = self.filtered(lambda d: not d.active) if vals.get("active") else None
         if vals.get("attachment_id"):
             self.ensure_one()
-            self._standin_keep_version(self.env["ir.attachment"].browse(vals["attachment_id"]))
+            self._standin_keep_version(
+                self.env["ir.attachment"].browse(vals["attachment_id"])
+            )
         result = super().write(vals)
         if moved:
             moved._standin_take_folder_access(folder)
@@ -363,7 +365,11 @@ class DocumentsDocument(models.Model):
 
     def _standin_after_restore(self):
         if self.sudo().search(
-            [("id", "parent_of", self.ids), ("id", "not in", self.ids), ("active", "=", False)],
+            [
+                ("id", "parent_of", self.ids),
+                ("id", "not in", self.ids),
+                ("active", "=", False),
+            ],
             limit=1,
         ):
             raise UserError(
@@ -374,7 +380,9 @@ class DocumentsDocument(models.Model):
             )
         # Posted as the current user, on the user's own rights unless the
         # user owns one of the restored documents.
-        for folder, documents in self.filtered("folder_id").grouped("folder_id").items():
+        for folder, documents in (
+            self.filtered("folder_id").grouped("folder_id").items()
+        ):
             folder.sudo(self.env.user in documents.owner_id).message_post(
                 body=self.env._(
                     "Restored from the trash: %(names)s",

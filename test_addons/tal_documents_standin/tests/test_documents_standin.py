@@ -24,8 +24,12 @@ class TestDocumentsStandin(TransactionCase):
     def setUpClass(cls):
         super().setUpClass()
         cls.Documents = cls.env["documents.document"]
-        cls.owner = new_test_user(cls.env, login="standin_owner", groups="base.group_user")
-        cls.member = new_test_user(cls.env, login="standin_member", groups="base.group_user")
+        cls.owner = new_test_user(
+            cls.env, login="standin_owner", groups="base.group_user"
+        )
+        cls.member = new_test_user(
+            cls.env, login="standin_member", groups="base.group_user"
+        )
         cls.outsider = new_test_user(
             cls.env, login="standin_outsider", groups="base.group_user"
         )
@@ -124,7 +128,9 @@ class TestDocumentsStandin(TransactionCase):
         )
         self.assertEqual(document.with_user(self.outsider).user_permission, "view")
         with self.assertRaises(AccessError):
-            hidden.with_user(self.outsider).with_company(self.company).check_access("read")
+            hidden.with_user(self.outsider).with_company(self.company).check_access(
+                "read"
+            )
         with self.assertRaises(AccessError):
             document.with_user(self.outsider).with_company(self.company).write(
                 {"name": "renamed"}
@@ -150,7 +156,12 @@ class TestDocumentsStandin(TransactionCase):
     def test_a_new_file_keeps_the_previous_one_as_a_version(self):
         partner = self.env["res.partner"].create({"name": "Record"})
         first = self.env["ir.attachment"].create(
-            {"name": "v1.pdf", "raw": b"1", "res_model": "res.partner", "res_id": partner.id}
+            {
+                "name": "v1.pdf",
+                "raw": b"1",
+                "res_model": "res.partner",
+                "res_id": partner.id,
+            }
         )
         second = self.env["ir.attachment"].create({"name": "v2.pdf", "raw": b"2"})
         document = self.Documents.create({"attachment_id": first.id})
