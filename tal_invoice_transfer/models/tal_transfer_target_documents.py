@@ -2,12 +2,16 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 import logging
 
-from odoo import Command, api, models
+from odoo import Command, api, fields, models
+from odoo.exceptions import AccessError, UserError
 
 from ..exceptions import TransferError
 from .tal_transfer_target import MAIL_QUIET_CONTEXT
 
 _logger = logging.getLogger(__name__)
+
+# Users who work on invoices: those who must be able to read their files.
+ACCOUNTANT_GROUPS = ("account.group_account_invoice", "account.group_account_readonly")
 
 
 class TalTransferTargetDocuments(models.AbstractModel):
@@ -16,6 +20,12 @@ class TalTransferTargetDocuments(models.AbstractModel):
     The document links the invoice's own attachment: the attachment stays on
     the invoice. `res_model`/`res_id` are never written on a document, since
     that moves the attachment away from the invoice.
+
+    Beside the transfer, Enterprise `documents_account` files invoice files
+    by itself (XML files when they are created, the main file when it is
+    set, in a folder per journal). A file it filed, or that is an older
+    version of a document, is not given a second document; see
+    `_tal_transfer`.
     """
 
     _name = "tal.transfer.target.documents"
@@ -36,7 +46,13 @@ class TalTransferTargetDocuments(models.AbstractModel):
 
     @api.model
     def _tal_folder_fields(self):
-        return [*super()._tal_folder_fields(), "type"]
+        return [
+            *super()._tal_folder_fields(),
+            "type",
+            "shortcut_document_id",
+            "access_internal",
+            "owner_id",
+        ]
 
     @api.model
     def _tal_check_folder(self, folder, company):
@@ -50,6 +66,74 @@ class TalTransferTargetDocuments(models.AbstractModel):
                 ),
                 kind="settings",
             )
+        if folder.shortcut_document_id:
+            raise TransferError(
+                self.env._(
+                    "'%(name)s' set for company %(company)s is a shortcut to "
+                    "'%(target)s', and Documents puts nothing in a shortcut: "
+                    "choose the folder itself.",
+                    name=folder.display_name,
+                    company=company.name,
+                    target=folder.shortcut_document_id.sudo().display_name,
+                ),
+                kind="settings",
+            )
+        if not self._tal_accountants_can_read(folder, company):
+            raise TransferError(
+                self.env._(
+                    "No accounting user could see the invoice files in the "
+                    "Documents folder '%(name)s' of company %(company)s: its "
+                    "access for internal users is 'None' and none of its members "
+                    "is an accounting user. Give internal users access to the "
+                    "folder or make an accounting user a member, then retry.",
+                    name=folder.display_name,
+                    company=company.name,
+                ),
+                kind="settings",
+            )
+
+    @api.model
+    def _tal_accountants_can_read(self, folder, company):
+        """Whether an accounting user of `company` may read what goes into `folder`.
+
+        A new document takes its folder's access (Documents copies it on
+        create): every internal user may read it when the folder's internal
+        access is not 'None', else its members may, the folder's owner
+        included. Documents administrators read everything whatever the
+        folder says, so they do not count.
+        """
+        if folder.access_internal != "none":
+            return True
+        now = fields.Datetime.now()
+        partners = (
+            folder.owner_id.partner_id
+            | folder.sudo()
+            .access_ids.filtered(
+                lambda access: access.role
+                and (not access.expiration_date or access.expiration_date > now)
+            )
+            .partner_id
+        )
+        if not partners:
+            return False
+        groups = [
+            group.id
+            for xmlid in ACCOUNTANT_GROUPS
+            if (group := self.env.ref(xmlid, raise_if_not_found=False))
+        ]
+        return bool(
+            self.env["res.users"]
+            .sudo()
+            .search_count(
+                [
+                    ("partner_id", "in", partners.ids),
+                    ("share", "=", False),
+                    ("all_group_ids", "in", groups),
+                    ("company_ids", "in", company.ids),
+                ],
+                limit=1,
+            )
+        )
 
     @api.model
     def _tal_transfer(self, move, attachments):
@@ -64,19 +148,22 @@ class TalTransferTargetDocuments(models.AbstractModel):
             .with_context(active_test=False, **MAIL_QUIET_CONTEXT)
         )
         # One document per attachment (a database constraint): reuse any,
-        # archived ones included.
+        # archived ones included, e.g. one documents_account filed.
         existing = documents.search([("attachment_id", "in", attachments.ids)])
-        trashed = existing.filtered(lambda document: not document.active)
-        if trashed:
-            # The trash deletes a document with its attachment after a delay:
-            # the invoice's file would be lost.
-            _logger.info(
-                "Invoice %s: restoring %s trashed document(s) of its files",
-                move.name,
-                len(trashed),
-            )
-            trashed.write({"active": True})
-        new_attachments = attachments - existing.attachment_id
+        # A file that is an older version of a document (Documents keeps the
+        # previous file when a document gets a new one, as documents_account
+        # does when the main file changes) is in Documents through it.
+        versioned = self._tal_documents_keeping(
+            documents, attachments - existing.attachment_id
+        )
+        reused = existing | versioned
+        self._tal_restore(reused.filtered(lambda document: not document.active), move)
+        self._tal_complete(reused, move, tags)
+        new_attachments = (
+            attachments
+            - existing.attachment_id
+            - (versioned.previous_attachment_ids & attachments)
+        )
         created = documents.create(
             [
                 {
@@ -92,4 +179,76 @@ class TalTransferTargetDocuments(models.AbstractModel):
                 for attachment in new_attachments
             ]
         )
-        return existing | created
+        return reused | created
+
+    @api.model
+    def _tal_documents_keeping(self, documents, attachments):
+        """The documents that keep some of `attachments` as older versions."""
+        if not attachments or "previous_attachment_ids" not in documents._fields:
+            return documents.browse()
+        return documents.search([("previous_attachment_ids", "in", attachments.ids)])
+
+    @api.model
+    def _tal_complete(self, documents, move, tags):
+        """Give reused documents the configured tags and the invoice's partner.
+
+        They stay where they are: whoever filed them (documents_account files
+        per journal) chose their folder, and moving a document changes its
+        access to the new folder's.
+        """
+        for document in documents:
+            vals = {}
+            if tags - document.tag_ids:
+                vals["tag_ids"] = [
+                    Command.link(tag.id) for tag in tags - document.tag_ids
+                ]
+            if not document.partner_id and move.partner_id:
+                vals["partner_id"] = move.partner_id.id
+            if vals:
+                document.write(vals)
+
+    @api.model
+    def _tal_restore(self, trashed, move):
+        """Take the invoice's files out of the Documents trash.
+
+        The trash deletes a document with its attachment after a delay: the
+        invoice's file would be lost. Documents refuses to restore a document
+        whose folder is in the trash too: that is for a person to decide.
+        """
+        if not trashed:
+            return
+        _logger.info(
+            "Invoice %s: restoring %s trashed document(s) of its files",
+            move.name,
+            len(trashed),
+        )
+        try:
+            trashed.action_unarchive()
+        except (UserError, AccessError) as error:
+            names = ", ".join(f"'{name}'" for name in trashed.mapped("name"))
+            folders = trashed.search(
+                [
+                    ("id", "parent_of", trashed.ids),
+                    ("id", "not in", trashed.ids),
+                    ("active", "=", False),
+                ]
+            )
+            if folders:
+                message = self.env._(
+                    "The documents %(documents)s of this invoice's files are in the "
+                    "Documents trash inside the trashed folders %(folders)s, and "
+                    "Documents restores nothing out of a trashed folder. Restore "
+                    "the folders in Documents (the trash would delete the "
+                    "invoice's files with them), then retry.",
+                    documents=names,
+                    folders=", ".join(f"'{name}'" for name in folders.mapped("name")),
+                )
+            else:
+                message = self.env._(
+                    "The documents %(documents)s of this invoice's files are in the "
+                    "Documents trash and could not be restored: %(reason)s Restore "
+                    "them in Documents, then retry.",
+                    documents=names,
+                    reason=str(error.args[0]).strip(),
+                )
+            raise TransferError(message, kind="settings") from error

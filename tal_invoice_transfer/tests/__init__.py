@@ -5,3 +5,5 @@ from . import test_transfer_state
 from . import test_transfer_cron
 from . import test_transfer_tour
 from . import test_transfer_history
+from . import test_documents_folder
+from . import test_documents_reuse
