@@ -4,6 +4,7 @@ import logging
 
 from odoo import Command, api, fields, models
 from odoo.exceptions import AccessError, UserError
+from odoo.tools import SQL
 
 from ..exceptions import TransferError
 from .tal_transfer_target import MAIL_QUIET_CONTEXT
@@ -25,7 +26,7 @@ class TalTransferTargetDocuments(models.AbstractModel):
     by itself (XML files when they are created, the main file when it is
     set, in a folder per journal). A file it filed, or that is an older
     version of a document, is not given a second document; see
-    `_tal_transfer`.
+    `_tal_transfer` and `_tal_before_main_file`.
     """
 
     _name = "tal.transfer.target.documents"
@@ -252,3 +253,101 @@ class TalTransferTargetDocuments(models.AbstractModel):
                     reason=str(error.args[0]).strip(),
                 )
             raise TransferError(message, kind="settings") from error
+
+    # ------------------------------------------------------------------
+    # Beside documents_account
+    # ------------------------------------------------------------------
+
+    @api.model
+    def _tal_before_main_file(self, moves, attachments, force, filter_xml):
+        """Called before `moves` get one of `attachments` as main file; return
+        the moves to set it on (with a context).
+
+        documents_account files the main file when it is set: it looks for
+        the file's document, else creates one, or moves the previous main
+        file's document onto the new file. Two things would make that fail
+        in the user's request:
+
+        * a transfer of the same invoice creating a document for the same
+          file at the same time: the user's insert waits for the transfer,
+          then fails on the unique attachment, an error Odoo shows. So the
+          invoice row is locked here first, as the transfer locks it for its
+          whole transaction: the user's request waits for the transfer to
+          end, then meets a serialization failure (Odoo's transactions are
+          repeatable read), which Odoo retries; the retry finds the
+          transfer's document and files it;
+        * the new main file having its own document already (the transfer
+          links every file) while the previous main file has another one:
+          moving that one onto the new file would break the unique
+          attachment. Documents' own filing is then skipped: each file keeps
+          its document.
+        """
+        if not self._tal_is_available() or not attachments:
+            return moves
+        todo = (
+            moves
+            if force
+            else moves.filtered(lambda m: not m.message_main_attachment_id)
+        )
+        if not todo:
+            return moves
+        # The same lock any write of the invoice takes (no key update): waits
+        # for a transfer of these invoices, blocks nothing else. Its
+        # serialization failure is expected and retried: not an error for
+        # the log.
+        self.env.cr.execute(
+            SQL(
+                """SELECT id FROM account_move WHERE id IN %s
+                    ORDER BY id FOR NO KEY UPDATE""",
+                tuple(todo.ids),
+            ),
+            log_exceptions=False,
+        )
+        new_main = self._tal_main_file_choice(attachments, filter_xml)
+        if not new_main or not any(move.message_main_attachment_id for move in todo):
+            return moves
+        documents = (
+            self.env["documents.document"].sudo().with_context(active_test=False)
+        )
+        own = documents.search([("attachment_id", "=", new_main.id)], limit=1)
+        if not own:
+            return moves
+        previous = todo.message_main_attachment_id - new_main
+        if not previous:
+            return moves
+        domain = [("attachment_id", "in", previous.ids), ("id", "!=", own.id)]
+        if "previous_attachment_ids" in documents._fields:
+            domain = [
+                "&",
+                ("id", "!=", own.id),
+                "|",
+                ("attachment_id", "in", previous.ids),
+                ("previous_attachment_ids", "in", previous.ids),
+            ]
+        if documents.with_context(active_test=True).search_count(domain, limit=1):
+            _logger.info(
+                "Invoice ids %s: the new main file %r keeps its own document",
+                todo.ids,
+                new_main.name,
+            )
+            return moves.with_context(no_document=True)
+        return moves
+
+    @api.model
+    def _tal_main_file_choice(self, attachments, filter_xml):
+        """The attachment mail makes the main file among `attachments`: a PDF
+        first, then an image, XML files left out when asked."""
+        if filter_xml:
+            attachments = attachments.filtered(
+                lambda a: not (a.mimetype or "").endswith("xml")
+                and not (a.mimetype or "").endswith("application/octet-stream")
+            )
+        if not attachments:
+            return attachments
+        return max(
+            attachments,
+            key=lambda a: (
+                (a.mimetype or "").endswith("pdf"),
+                (a.mimetype or "").startswith("image"),
+            ),
+        )

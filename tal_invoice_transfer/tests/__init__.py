@@ -7,3 +7,5 @@ from . import test_transfer_tour
 from . import test_transfer_history
 from . import test_documents_folder
 from . import test_documents_reuse
+from . import test_documents_account
+from . import test_documents_race
