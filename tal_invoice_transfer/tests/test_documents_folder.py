@@ -109,3 +109,28 @@ class TestDocumentsFolder(TalTransferCommon):
         self.assertIn("2025", invoice.tal_transfer_error)
         self.assertEqual(self._documents_of(attachment), trashed)
         self.assertFalse(trashed.active)
+
+    def test_a_restore_documents_refuses_to_the_user_is_a_settings_error(self):
+        invoice = self._make_invoice()
+        attachment = self._files_of(invoice)
+        owner = new_test_user(
+            self.env, login="tal_private_owner", groups="base.group_user"
+        )
+        Documents = self.env["documents.document"].sudo()
+        private = Documents.create(
+            {"name": "Private", "type": "folder", "owner_id": owner.id}
+        )
+        trashed = Documents.create(
+            {
+                "attachment_id": attachment.id,
+                "folder_id": private.id,
+                "owner_id": owner.id,
+            }
+        )
+        trashed.active = False
+
+        # A restore posts on the folder as the user, who cannot read it.
+        self._run_failing()
+
+        self.assertSettingsError(invoice, "could not be restored")
+        self.assertFalse(trashed.active)

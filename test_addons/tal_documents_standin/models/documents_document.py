@@ -69,6 +69,8 @@ class DocumentsDocument(models.Model):
         "mail.activity.mixin",
         "documents.standin.access.mixin",
     ]
+    # Like Enterprise: whoever may read a document may post on it.
+    _mail_post_access = "read"
     _order = "sequence, id desc"
     _parent_name = "folder_id"
     _parent_store = True
