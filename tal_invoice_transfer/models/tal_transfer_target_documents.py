@@ -289,7 +289,8 @@ class TalTransferTargetDocuments(models.AbstractModel):
             if force
             else moves.filtered(lambda m: not m.message_main_attachment_id)
         )
-        if not todo:
+        stored_ids = tuple(move_id for move_id in todo.ids if isinstance(move_id, int))
+        if not stored_ids:
             return moves
         # The same lock any write of the invoice takes (no key update): waits
         # for a transfer of these invoices, blocks nothing else. Its
@@ -299,7 +300,7 @@ class TalTransferTargetDocuments(models.AbstractModel):
             SQL(
                 """SELECT id FROM account_move WHERE id IN %s
                     ORDER BY id FOR NO KEY UPDATE""",
-                tuple(todo.ids),
+                stored_ids,
             ),
             log_exceptions=False,
         )
