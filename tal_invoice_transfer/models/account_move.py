@@ -255,6 +255,18 @@ class AccountMove(models.Model):
         self.env["tal.invoice.transfer.scope"]._mark_in_scope(posted.ids)
         return posted
 
+    def _message_set_main_attachment_id(
+        self, attachments, force=False, filter_xml=True
+    ):
+        # Documents' accounting bridge files the main file when it is set:
+        # the target makes that safe beside a transfer of the same invoice.
+        moves = self.env["tal.transfer.target.documents"]._tal_before_main_file(
+            self, attachments, force, filter_xml
+        )
+        return super(AccountMove, moves)._message_set_main_attachment_id(
+            attachments, force=force, filter_xml=filter_xml
+        )
+
     # ------------------------------------------------------------------
     # Actions
     # ------------------------------------------------------------------

@@ -14,3 +14,7 @@ from . import test_file_safety
 from . import test_transfer_security
 from . import test_transfer_settings
 from . import test_transfer_ui
+from . import test_documents_folder
+from . import test_documents_reuse
+from . import test_documents_account
+from . import test_documents_race
