@@ -14,3 +14,4 @@ from . import test_file_safety
 from . import test_transfer_security
 from . import test_transfer_settings
 from . import test_transfer_ui
+from . import test_review_findings
