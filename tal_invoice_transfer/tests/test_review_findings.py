@@ -3,11 +3,13 @@
 import threading
 import time
 from contextlib import closing
+from datetime import timedelta
 
-from odoo import SUPERUSER_ID, api
-from odoo.tests import TransactionCase, new_test_user, tagged
+from odoo import SUPERUSER_ID, api, fields
+from odoo.tests import TransactionCase, freeze_time, new_test_user, tagged
 
 from .common import TalTransferCommon
+from .test_transfer_scheduler import TestTransferScheduler
 
 # How long a test waits for the other transaction before it gives up.
 PATIENCE = 30
@@ -158,3 +160,50 @@ class TestReviewTwinFolders(TransactionCase):
                 [self.root_id, "2026"],
             )
             self.assertEqual(cr.fetchone()[0], 1, "twin folders under one parent")
+
+
+@tagged("post_install", "-at_install")
+class TestReviewCrashLoop(TalTransferCommon):
+    """A server killed in a loop: the rescue trigger must outlive the jobs."""
+
+    target = "dms"
+
+    _job = TestTransferScheduler._job
+    _process_job = TestTransferScheduler._process_job
+    _kill_bookkeeping = TestTransferScheduler._kill_bookkeeping
+    _next_call = TestTransferScheduler._next_call
+    _cron = TestTransferScheduler._cron
+
+    def test_timeout_after_the_rescue_trigger_came_due_is_rescued(self):
+        """Seen over a real server (2 cron threads, 12 SIGKILLs within the
+        first seconds of each job): the action's first job made the rescue
+        trigger, the next ones saw it waiting and made none, and when it came
+        due the scheduler took the next job for a timed out one, deleted the
+        due trigger and moved the next call an hour away, with 536 invoices
+        pending."""
+        invoices = [self._make_invoice() for _ in range(2)]
+        start = fields.Datetime.now()
+        self._cron.nextcall = start
+        with freeze_time(start):
+            self._process_job(self._cron, kill_after=0)  # makes the rescue
+        # Restarts of a few seconds each, every job killed before its first
+        # invoice; the last one starts 110 s after the first.
+        with freeze_time(start + timedelta(seconds=110)):
+            self._process_job(self._cron, kill_after=0)
+        self._kill_bookkeeping(self._cron)
+        # 15 s later the server is up again: the scheduler's timeout rule.
+        later = start + timedelta(seconds=125)
+        with (
+            freeze_time(later),
+            self.assertLogs("odoo.addons.base.models.ir_cron", "ERROR"),
+        ):
+            self._process_job(self._cron)
+        self.assertTrue(self._cron.active)
+        self.assertLessEqual(
+            self._next_call(self._cron),
+            later + timedelta(minutes=3),
+            "the backlog waits an hour after a crash loop",
+        )
+        with freeze_time(later + timedelta(minutes=3)):
+            self._process_job(self._cron)
+        self.assertEqual([m.tal_transfer_state for m in invoices], ["done"] * 2)
