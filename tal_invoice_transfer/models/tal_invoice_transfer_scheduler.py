@@ -144,14 +144,15 @@ class TalInvoiceTransferScheduler(models.AbstractModel):
         the action to its next interval (an hour), deleting the triggers that
         are due. A trigger a little in the future survives that, so a backlog
         never waits an hour because its server was restarted in a loop. One
-        such trigger at a time is enough.
+        such trigger at a time is enough, renewed while jobs keep starting: one
+        already due when the scheduler applies that rule is deleted with it.
         """
         now = fields.Datetime.now()
         waiting = (
             self.env["ir.cron.trigger"]
             .sudo()
             .search_count(
-                [("cron_id", "=", cron.id), ("call_at", ">", now)],
+                [("cron_id", "=", cron.id), ("call_at", ">", now + RESCUE_AFTER / 2)],
                 limit=1,
             )
         )

@@ -38,8 +38,10 @@ class TestReviewFindings(TalTransferCommon):
         form's "Set Default" does): they must not reach the transfer's own
         fields, or a billing user takes their invoices out of the transfer
         and makes the run history count invoices that were never moved."""
-        run = self.env["tal.invoice.transfer.run"].sudo().create(
-            {"date_start": "2026-01-01 00:00:00", "trigger": "manual"}
+        run = (
+            self.env["tal.invoice.transfer.run"]
+            .sudo()
+            .create({"date_start": "2026-01-01 00:00:00", "trigger": "manual"})
         )
         defaults = self.env["ir.default"].with_user(self.billing_user)
         defaults.set("account.move", "tal_transfer_state", "done", user_id=True)
