@@ -6,6 +6,7 @@ from contextlib import closing
 from datetime import timedelta
 
 from odoo import SUPERUSER_ID, api, fields
+from odoo.exceptions import ValidationError
 from odoo.tests import TransactionCase, freeze_time, new_test_user, tagged
 
 from .common import TalTransferCommon
@@ -209,3 +210,19 @@ class TestReviewCrashLoop(TalTransferCommon):
         with freeze_time(later + timedelta(minutes=3)):
             self._process_job(self._cron)
         self.assertEqual([m.tal_transfer_state for m in invoices], ["done"] * 2)
+
+
+@tagged("post_install", "-at_install")
+class TestReviewWorkersSetting(TalTransferCommon):
+    target = "dms"
+
+    def test_an_absurd_number_of_workers_is_refused(self):
+        """10000 parallel workers was saved silently and would make 9999
+        scheduled actions, each waiting for a cron thread (Odoo has 2 by
+        default): a typo must get a clear error instead."""
+        crons_before = self.env["ir.cron"].search_count([])
+        with self.assertRaises(ValidationError):
+            self.env["res.config.settings"].create(
+                {"tal_transfer_parallel_workers": 10000}
+            ).execute()
+        self.assertEqual(self.env["ir.cron"].search_count([]), crons_before)
