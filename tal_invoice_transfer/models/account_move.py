@@ -228,6 +228,12 @@ class AccountMove(models.Model):
                 )
             )
 
+    @api.model
+    def default_get(self, fields):
+        # Users' own defaults (ir.default) must not reach the transfer's fields.
+        protected = set(TRANSFER_FIELDS) | set(TRANSFER_COMPUTED_FIELDS)
+        return super().default_get([name for name in fields if name not in protected])
+
     @api.model_create_multi
     def create(self, vals_list):
         self._tal_transfer_check_vals(
