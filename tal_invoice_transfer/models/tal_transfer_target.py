@@ -128,8 +128,12 @@ class TalTransferTarget(models.AbstractModel):
 
         Holds only ids of rows already committed: an id is added after its
         transaction commits, so a rolled back invoice never leaves the id of a
-        row that does not exist. It is emptied on a rollback and whenever an
-        invoice fails (a cached row may have been deleted meanwhile).
+        row that does not exist. Callers register only rows that outlive the
+        invoice's savepoint (found by a search, or committed apart): a row made
+        inside the savepoint goes with it when the invoice fails, even though
+        the transaction then commits the failure. It is emptied on a rollback
+        and when an invoice meets a transient error (a cached row may have been
+        deleted meanwhile).
         """
         cr = self.env.cr
         cache = _RUN_CACHES.setdefault(cr, {}).setdefault(name, {})

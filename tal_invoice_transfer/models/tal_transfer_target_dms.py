@@ -64,31 +64,38 @@ class TalTransferTargetDms(models.AbstractModel):
     @api.model
     def _tal_child_directory(self, parent, name, record):
         """Find or create `parent`/`name`, bound to `record` (attachment storage
-        requires every directory to name a record)."""
+        requires every directory to name a record).
+
+        Returns the directory and whether it was made just now.
+        """
         directories = self._tal_directories()
         # Journal, year and month directories serve many invoices: looked up
         # once per run, not three searches per invoice.
         cache = self._tal_run_cache("dms_directories")
         key = (parent.id, name)
         if key in cache:
-            return directories.browse(cache[key])
+            return directories.browse(cache[key]), False
         child = directories.search(
             [("parent_id", "=", parent.id), ("name", "=", name)], limit=1
         )
-        if not child:
-            child = directories.create(
-                {
-                    "name": name,
-                    "parent_id": parent.id,
-                    "storage_id": parent.storage_id.id,
-                    "model_id": self.env["ir.model"]._get_id(record._name),
-                    "res_model": record._name,
-                    "res_id": record.id,
-                }
-            )
-        # Cached once committed: a rolled back invoice takes its directory along.
-        self.env.cr.postcommit.add(lambda: cache.__setitem__(key, child.id))
-        return child
+        if child:
+            # Found, so committed or kept by an earlier invoice: cached once
+            # this transaction commits (never if it rolls back).
+            self.env.cr.postcommit.add(lambda: cache.__setitem__(key, child.id))
+            return child, False
+        # Made by this invoice, inside its savepoint: not cached, since the
+        # invoice may still fail and take it along (the next invoice finds it).
+        child = directories.create(
+            {
+                "name": name,
+                "parent_id": parent.id,
+                "storage_id": parent.storage_id.id,
+                "model_id": self.env["ir.model"]._get_id(record._name),
+                "res_model": record._name,
+                "res_id": record.id,
+            }
+        )
+        return child, True
 
     @api.model
     def _tal_month_directory(self, move, root):
@@ -101,12 +108,14 @@ class TalTransferTargetDms(models.AbstractModel):
         if key in cache:
             return self._tal_directories().browse(cache[key])
         journal = move.journal_id
-        parent = root
+        parent, made = root, False
         for name in (journal.code or journal.name, f"{day:%Y}", f"{day:%m}"):
-            parent = self._tal_child_directory(
+            parent, created = self._tal_child_directory(
                 parent, self._tal_safe_name(name), journal
             )
-        self.env.cr.postcommit.add(lambda: cache.__setitem__(key, parent.id))
+            made = made or created
+        if not made:
+            self.env.cr.postcommit.add(lambda: cache.__setitem__(key, parent.id))
         return parent
 
     @api.model
