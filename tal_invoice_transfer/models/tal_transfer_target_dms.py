@@ -62,6 +62,28 @@ class TalTransferTargetDms(models.AbstractModel):
         )
 
     @api.model
+    def _tal_lock_children(self, parent):
+        """Hold the right to add directories to `parent` until this
+        transaction ends; call it before the search that decides to add one.
+
+        DMS has no unique name per parent, and its name check only sees
+        committed rows: two workers starting on an empty tree would each make
+        their own journal, year or month folder. Whoever adds one here first
+        updates the parent's row (changing nothing). A second worker waits on
+        that row until the first ends. Then, in Odoo's REPEATABLE READ,
+        PostgreSQL refuses its update if the first committed after its
+        snapshot (a SerializationFailure: the engine tries the invoice again
+        in a new transaction, which finds the folder); in READ COMMITTED (the
+        batch preparation) its next search sees the folder.
+        """
+        self.env.cr.execute(
+            "UPDATE dms_directory SET write_date = write_date WHERE id = %s",
+            [parent.id],
+            # A race the caller handles: not an error for the log.
+            log_exceptions=False,
+        )
+
+    @api.model
     def _tal_child_directory(self, parent, name, record):
         """Find or create `parent`/`name`, bound to `record` (attachment storage
         requires every directory to name a record).
@@ -78,6 +100,12 @@ class TalTransferTargetDms(models.AbstractModel):
         child = directories.search(
             [("parent_id", "=", parent.id), ("name", "=", name)], limit=1
         )
+        if not child:
+            # Another worker may be making it: wait for it, then look again.
+            self._tal_lock_children(parent)
+            child = directories.search(
+                [("parent_id", "=", parent.id), ("name", "=", name)], limit=1
+            )
         if child:
             # Found, so committed or kept by an earlier invoice: cached once
             # this transaction commits (never if it rolls back).
