@@ -280,6 +280,15 @@ class TalTransferTarget(models.AbstractModel):
         """Target-specific checks of a folder; raise a UserError if unusable."""
 
     @api.model
+    def _tal_prepare(self, move_ids):
+        """Prepare a batch of pending invoices before their own transactions,
+        in one go, and commit that work apart (the engine calls it only in
+        runs that commit). What it makes must be reused by `_tal_transfer`,
+        and by a retry. Return whether it committed anything: the caller then
+        starts a new transaction, whose snapshot sees it."""
+        return False
+
+    @api.model
     def _tal_transfer(self, move, attachments):
         """Put `attachments` of `move` into the target; return the documents.
 

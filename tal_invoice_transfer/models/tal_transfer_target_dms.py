@@ -1,12 +1,18 @@
 # Copyright 2026 TAL
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+import logging
 import os
 import re
 
-from odoo import Command, api, models
+from odoo import Command, api, models, sql_db
+from odoo.exceptions import UserError
+from odoo.tools import SQL
 
 from ..exceptions import TransferError
+from .account_move import STATE_PENDING
 from .tal_transfer_target import MAIL_QUIET_CONTEXT
+
+_logger = logging.getLogger(__name__)
 
 
 class TalTransferTargetDms(models.AbstractModel):
@@ -16,7 +22,8 @@ class TalTransferTargetDms(models.AbstractModel):
     invoice. DMS compares a new directory's name with all its siblings, so a
     flat root slows down with every invoice; this tree keeps every folder
     small (an invoice folder per invoice of one journal and month), which is
-    also how an accountant looks for an invoice.
+    also how an accountant looks for an invoice. Runs that commit make the
+    invoice folders of a batch of invoices at once (`_tal_prepare`).
     """
 
     _name = "tal.transfer.target.dms"
@@ -58,7 +65,15 @@ class TalTransferTargetDms(models.AbstractModel):
         return (
             self.env["dms.directory"]
             .sudo()
-            .with_context(active_test=False, **MAIL_QUIET_CONTEXT)
+            .with_context(
+                active_test=False,
+                # DMS's own switch for its test of a name on the filesystem (a
+                # temporary folder and file per name): our names are made
+                # valid by _tal_safe_name. Its check against the siblings
+                # stays.
+                check_name=False,
+                **MAIL_QUIET_CONTEXT,
+            )
         )
 
     @api.model
@@ -132,7 +147,7 @@ class TalTransferTargetDms(models.AbstractModel):
         # Found once per run: the next invoices of the month need neither the
         # journal's name nor three lookups.
         cache = self._tal_run_cache("dms_month_directories")
-        key = (root.id, move.journal_id.id, f"{day:%Y-%m}")
+        key = self._tal_month_key(move, root)
         if key in cache:
             return self._tal_directories().browse(cache[key])
         journal = move.journal_id
@@ -150,6 +165,11 @@ class TalTransferTargetDms(models.AbstractModel):
     def _tal_invoice_directory(self, move, root):
         """The invoice's own directory and whether it was made just now."""
         directories = self._tal_directories()
+        prepared = self._tal_run_cache("dms_prepared_directories").pop(
+            (root.storage_id.id, move.id), None
+        )
+        if prepared:
+            return directories.browse(prepared), False
         # An invoice directory may already exist, made by an earlier run or by
         # DMS itself when its storage lists invoices: never make a second one.
         existing = directories.search(
@@ -163,26 +183,39 @@ class TalTransferTargetDms(models.AbstractModel):
         if existing:
             return existing, False
         parent = self._tal_month_directory(move, root)
-        # Only the names that could clash (this name, bare or with a suffix),
-        # through the index on the name: a month folder holds thousands.
-        stem = os.path.splitext(self._tal_safe_name(move.name))[0]
-        like = re.sub(r"([\\%_])", r"\\\1", stem) + "%"
-        taken = set(
-            directories.search_fetch(
-                [("parent_id", "=", parent.id), ("name", "=like", like)], ["name"]
-            ).mapped("name")
-        )
+        taken = self._tal_taken_names(parent, [self._tal_safe_name(move.name)])
         directory = directories.create(
-            {
-                "name": self._tal_safe_name(move.name, taken),
-                "parent_id": parent.id,
-                "storage_id": root.storage_id.id,
-                "model_id": self.env["ir.model"]._get_id("account.move"),
-                "res_model": "account.move",
-                "res_id": move.id,
-            }
+            self._tal_invoice_directory_vals(
+                move, parent, self._tal_safe_name(move.name, taken)
+            )
         )
         return directory, True
+
+    @api.model
+    def _tal_taken_names(self, parent, names):
+        """The names in `parent` that `names` could clash with: each name,
+        bare or with a suffix. Only those, through the index on the parent: a
+        month folder holds thousands."""
+        patterns = [
+            re.sub(r"([\\%_])", r"\\\1", os.path.splitext(name)[0]) + "%"
+            for name in names
+        ]
+        self.env.cr.execute(
+            "SELECT name FROM dms_directory WHERE parent_id = %s AND name LIKE ANY(%s)",
+            [parent.id, patterns],
+        )
+        return {row[0] for row in self.env.cr.fetchall()}
+
+    @api.model
+    def _tal_invoice_directory_vals(self, move, parent, name):
+        return {
+            "name": name,
+            "parent_id": parent.id,
+            "storage_id": parent.storage_id.id,
+            "model_id": self.env["ir.model"]._get_id("account.move"),
+            "res_model": "account.move",
+            "res_id": move.id,
+        }
 
     @api.model
     def _tal_transfer(self, move, attachments):
@@ -214,3 +247,174 @@ class TalTransferTargetDms(models.AbstractModel):
                 }
             )
         return existing | files.create(vals_list)
+
+    # ------------------------------------------------------------------
+    # A batch of invoices' directories at once
+    # ------------------------------------------------------------------
+
+    @api.model
+    def _tal_prepare(self, move_ids):
+        """Make the directories of a batch of pending invoices with one DMS
+        create, committed before the invoices are transferred.
+
+        DMS pays most of a directory's cost per create call, not per
+        directory: the registry cache clear (and the reads it causes next),
+        the cycle check, the name check's read of every sibling. One call for
+        the batch pays them once. Each directory is bound to its invoice, so
+        the invoice's transaction and any retry find it; an invoice that then
+        fails keeps its empty directory for its retry.
+        """
+        try:
+            with self.env.registry.cursor() as cr:
+                committed, prepared = self.with_env(
+                    self.env(cr=cr)
+                )._tal_prepare_directories(move_ids)
+        except Exception:  # noqa: BLE001 - the invoices then make their own
+            _logger.warning(
+                "DMS directories of invoices %s..%s could not be prepared in one "
+                "go; each invoice makes its own.",
+                move_ids[0],
+                move_ids[-1],
+                exc_info=True,
+            )
+            return True  # month folders may have been committed
+        self._tal_run_cache("dms_prepared_directories").update(prepared)
+        return committed
+
+    @api.model
+    def _tal_read_committed(self):
+        """Let each next statement of this transaction see what other
+        transactions committed before it: a worker that waited for another
+        one's folder then finds it. Only on a connection of its own (a test
+        cursor shares the test's transaction); call it first thing."""
+        if isinstance(self.env.cr, sql_db.Cursor):
+            self.env.cr.execute("SET TRANSACTION ISOLATION LEVEL READ COMMITTED")
+
+    @api.model
+    def _tal_prepare_directories(self, move_ids):
+        """`_tal_prepare`'s work, in a cursor of its own. Returns whether it
+        committed anything and the directories made, by (storage, invoice).
+
+        What this cursor cannot see (a caller's uncommitted invoices) is left
+        to each invoice's own path.
+        """
+        cr = self.env.cr
+        self._tal_read_committed()
+        moves = (
+            self.env["account.move"]
+            .sudo()
+            .search_fetch(
+                [("id", "in", move_ids), ("tal_transfer_state", "=", STATE_PENDING)],
+                ["name", "company_id", "journal_id", "invoice_date", "date"],
+            )
+        )
+        roots = {}
+        for company in moves.company_id:
+            try:
+                roots[company] = self._tal_folder(company)
+            except UserError:
+                continue  # each invoice reports it
+        moves = self._tal_moves_wanting_directory(
+            moves.filtered(lambda move: move.company_id in roots), roots
+        )
+        if not moves:
+            return False, {}
+        months = {}
+        for move in moves:
+            root = roots[move.company_id]
+            key = self._tal_month_key(move, root)
+            if key not in months:
+                months[key] = self._tal_month_directory(move, root)
+                # The shared journal, year and month folders first, each path
+                # in a transaction of its own (this cursor's, not a caller's):
+                # a worker holds one parent's row at a time, so two never
+                # wait for each other.
+                cr.commit()  # pylint: disable=invalid-commit
+                self._tal_read_committed()
+        # Then the invoices: locked (one a worker holds is left to it) and
+        # checked again, since another worker may have done them meanwhile.
+        cr.execute(
+            """
+            SELECT id FROM account_move
+             WHERE id = ANY(%s) AND tal_transfer_state = %s
+             ORDER BY id FOR NO KEY UPDATE SKIP LOCKED
+            """,
+            [moves.ids, STATE_PENDING],
+        )
+        moves = self._tal_moves_wanting_directory(
+            moves.browse(row[0] for row in cr.fetchall()), roots
+        )
+        if not moves:
+            return True, {}
+        # A worker that took its snapshot before this commit would not see
+        # these directories and make a second one: changing the invoices' rows
+        # (to the same values) makes PostgreSQL refuse it their lock instead.
+        cr.execute(
+            "UPDATE account_move SET write_date = write_date WHERE id = ANY(%s)",
+            [moves.ids],
+        )
+        vals_list = []
+        for key, month in months.items():
+            month_moves = moves.filtered(
+                lambda move, key=key: self._tal_month_key(move, roots[move.company_id])
+                == key
+            )
+            names = [self._tal_safe_name(move.name) for move in month_moves]
+            taken = self._tal_taken_names(month, names) if names else set()
+            for move in month_moves:
+                name = self._tal_safe_name(move.name, taken)
+                taken.add(name)
+                vals_list.append(self._tal_invoice_directory_vals(move, month, name))
+        directories = self._tal_directories().create(vals_list)
+        return True, {
+            (directory.storage_id.id, directory.res_id): directory.id
+            for directory in directories
+        }
+
+    @api.model
+    def _tal_month_key(self, move, root):
+        day = move.invoice_date or move.date
+        return (root.id, move.journal_id.id, f"{day:%Y-%m}")
+
+    @api.model
+    def _tal_moves_wanting_directory(self, moves, roots):
+        """The invoices that `_tal_transfer` would give a directory: a file to
+        transfer not yet in DMS, and no directory in their root's storage."""
+        scope = self.env["tal.invoice.transfer.scope"]
+        wanting = moves.browse()
+        for company in moves.company_id:
+            company_moves = moves.filtered(lambda move, c=company: move.company_id == c)
+            files = SQL("TRUE")
+            if company.tal_transfer_attachment_mode == "main":
+                # Which file is the main one depends on each invoice.
+                files = SQL(
+                    "a.id = ANY(%s)",
+                    [id_ for move in company_moves for id_ in scope._files(move).ids],
+                )
+            self.env.cr.execute(
+                SQL(
+                    """
+                    SELECT m.id FROM account_move m
+                     WHERE m.id = ANY(%(ids)s)
+                       AND NOT EXISTS (
+                           SELECT 1 FROM dms_directory d
+                            WHERE d.res_model = 'account.move' AND d.res_id = m.id
+                              AND d.storage_id = %(storage)s)
+                       AND EXISTS (
+                           SELECT 1 FROM ir_attachment a
+                            WHERE a.res_model = 'account.move' AND a.res_id = m.id
+                              AND a.type = 'binary'
+                              AND (a.res_field IS NULL OR a.res_field IN %(fields)s)
+                              AND %(files)s
+                              AND NOT EXISTS (
+                                  SELECT 1 FROM dms_file f
+                                   WHERE f.attachment_id = a.id))
+                    """,
+                    ids=company_moves.ids,
+                    storage=roots[company].storage_id.id,
+                    fields=tuple(scope._file_fields()),
+                    files=files,
+                )
+            )
+            wanting |= moves.browse(row[0] for row in self.env.cr.fetchall())
+        return wanting
