@@ -14,6 +14,9 @@ from .tal_transfer_target import MAIL_QUIET_CONTEXT
 
 _logger = logging.getLogger(__name__)
 
+# How long the batch preparation waits for a lock before it gives up.
+PREPARE_LOCK_TIMEOUT = "5s"
+
 
 class TalTransferTargetDms(models.AbstractModel):
     """OCA DMS: files linked to the invoice's attachment, in a directory per invoice.
@@ -283,12 +286,21 @@ class TalTransferTargetDms(models.AbstractModel):
 
     @api.model
     def _tal_read_committed(self):
-        """Let each next statement of this transaction see what other
-        transactions committed before it: a worker that waited for another
-        one's folder then finds it. Only on a connection of its own (a test
-        cursor shares the test's transaction); call it first thing."""
+        """First statement of each transaction of the batch preparation.
+
+        READ COMMITTED: each next statement sees what other transactions
+        committed before it, so a worker that waited for another one's folder
+        then finds it. A bound on waiting for a lock: rather than wait long
+        (e.g. for a request that holds a folder), the preparation gives up and
+        leaves its invoices to their own path. Only on a connection of its
+        own: a test cursor shares the test's transaction.
+        """
         if isinstance(self.env.cr, sql_db.Cursor):
-            self.env.cr.execute("SET TRANSACTION ISOLATION LEVEL READ COMMITTED")
+            self.env.cr.execute(
+                "SET TRANSACTION ISOLATION LEVEL READ COMMITTED;"
+                "SET LOCAL lock_timeout = %s",
+                [PREPARE_LOCK_TIMEOUT],
+            )
 
     @api.model
     def _tal_prepare_directories(self, move_ids):
