@@ -61,6 +61,20 @@ class TestTransferDmsPrepare(TalTransferCommon):
                 "attachment_id": self._files_of(filed).id,
             }
         )
+        # The month's folders exist, one of them with the first invoice's name.
+        target = self.env["tal.transfer.target.dms"]
+        month = target._tal_month_directory(invoices[0], self.folder)
+        first_name = target._tal_safe_name(invoices[0].name)
+        journal = invoices[0].journal_id
+        target._tal_directories().create(
+            {
+                "name": first_name,
+                "parent_id": month.id,
+                "res_model": journal._name,
+                "res_id": journal.id,
+                "model_id": self.env["ir.model"]._get_id(journal._name),
+            }
+        )
         moves = self.Move.browse([m.id for m in (*invoices, no_files, filed)])
         directory_class = type(self.env["dms.directory"])
         real_create = directory_class.create
@@ -75,13 +89,14 @@ class TestTransferDmsPrepare(TalTransferCommon):
 
         self.assertEqual(stats["done"], 4)
         self.assertEqual(no_files.tal_transfer_state, "no_attachment")
-        # Journal, year and month, then the three invoices' directories at once.
-        self.assertEqual(created, [1, 1, 1, 3])
+        # The three invoices' directories at once.
+        self.assertEqual(created, [3])
         for invoice in invoices:
             directory = self._directories_of(invoice)
             self.assertEqual(len(directory), 1)
             self.assertEqual(directory.file_ids.attachment_id, self._files_of(invoice))
-            self.assertEqual(directory.parent_id.complete_name.count(" / "), 3)
+            self.assertEqual(directory.parent_id, month)
+        self.assertEqual(self._directories_of(invoices[0]).name, f"{first_name} (2)")
         self.assertFalse(self._directories_of(no_files))
         self.assertEqual(self._directories_of(filed), by_hand, "none made for it")
 
