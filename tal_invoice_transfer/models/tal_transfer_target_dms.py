@@ -285,7 +285,7 @@ class TalTransferTargetDms(models.AbstractModel):
         return committed
 
     @api.model
-    def _tal_read_committed(self):
+    def _tal_begin_prepare_transaction(self):
         """First statement of each transaction of the batch preparation.
 
         READ COMMITTED: each next statement sees what other transactions
@@ -311,7 +311,7 @@ class TalTransferTargetDms(models.AbstractModel):
         to each invoice's own path.
         """
         cr = self.env.cr
-        self._tal_read_committed()
+        self._tal_begin_prepare_transaction()
         moves = (
             self.env["account.move"]
             .sudo()
@@ -342,7 +342,7 @@ class TalTransferTargetDms(models.AbstractModel):
                 # a worker holds one parent's row at a time, so two never
                 # wait for each other.
                 cr.commit()  # pylint: disable=invalid-commit
-                self._tal_read_committed()
+                self._tal_begin_prepare_transaction()
         # Then the invoices: locked (one a worker holds is left to it) and
         # checked again, since another worker may have done them meanwhile.
         cr.execute(
