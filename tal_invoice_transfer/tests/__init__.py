@@ -1,5 +1,7 @@
 from . import test_transfer_documents
 from . import test_transfer_dms
+from . import test_transfer_dms_prepare
+from . import test_transfer_dms_workers
 from . import test_transfer_run
 from . import test_transfer_state
 from . import test_transfer_cron
