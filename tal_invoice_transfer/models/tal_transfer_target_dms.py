@@ -144,6 +144,11 @@ class TalTransferTargetDms(models.AbstractModel):
         return child, True
 
     @api.model
+    def _tal_month_key(self, move, root):
+        day = move.invoice_date or move.date
+        return (root.id, move.journal_id.id, f"{day:%Y-%m}")
+
+    @api.model
     def _tal_month_directory(self, move, root):
         """root / journal / year / month of the invoice, made when missing."""
         day = move.invoice_date or move.date

@@ -69,7 +69,7 @@ class TalTransferTargetDmsBatch(models.AbstractModel):
         months = {}
         for move in moves:
             root = roots[move.company_id]
-            key = self._tal_month_key(move, root)
+            key = dms._tal_month_key(move, root)
             if key not in months:
                 months[key] = dms._tal_month_directory(move, root)
                 # The shared journal, year and month folders first, each path
@@ -103,7 +103,7 @@ class TalTransferTargetDmsBatch(models.AbstractModel):
         vals_list = []
         for key, month in months.items():
             month_moves = moves.filtered(
-                lambda move, key=key: self._tal_month_key(move, roots[move.company_id])
+                lambda move, key=key: dms._tal_month_key(move, roots[move.company_id])
                 == key
             )
             names = [dms._tal_safe_name(move.name) for move in month_moves]
@@ -117,11 +117,6 @@ class TalTransferTargetDmsBatch(models.AbstractModel):
             (directory.storage_id.id, directory.res_id): directory.id
             for directory in directories
         }
-
-    @api.model
-    def _tal_month_key(self, move, root):
-        day = move.invoice_date or move.date
-        return (root.id, move.journal_id.id, f"{day:%Y-%m}")
 
     @api.model
     def _tal_moves_wanting_directory(self, moves, roots):
