@@ -1,3 +1,4 @@
+from . import ir_cron
 from . import res_company
 from . import account_move
 from . import ir_attachment
@@ -5,8 +6,10 @@ from . import res_config_settings
 from . import tal_transfer_target
 from . import tal_transfer_target_documents
 from . import tal_transfer_target_dms
+from . import tal_transfer_target_dms_batch
 from . import tal_invoice_transfer
 from . import tal_invoice_transfer_scope
 from . import tal_invoice_transfer_run
 from . import tal_invoice_transfer_run_company
 from . import tal_invoice_transfer_scheduler
+from . import tal_invoice_transfer_ui
