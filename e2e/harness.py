@@ -127,6 +127,8 @@ class Harness:
             dbtools.create_db(name)
 
     def dropdb(self, name):
+        if self.keep:
+            return  # --keep: every database stays for debugging (cleanup lists them)
         try:
             dbtools.drop_db(name, self.data_dir)
         except psycopg2.Error as error:

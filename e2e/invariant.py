@@ -12,6 +12,8 @@ from harness_tools.db import q, q1, table_exists
 
 from .settings import FILE_FIELDS, MANAGER
 
+# documents.document.previous_attachment_ids (Many2many to ir.attachment)
+VERSIONS_TABLE = "documents_document_ir_attachment_rel"
 LOCK_WORDS = re.compile(r"busy|lock|serializ|deadlock|concurrent", re.I)
 
 
@@ -59,7 +61,9 @@ def check_invariant(
     """The exactly-once invariant. Returns (counts, violations).
 
     - every attachment an in-scope invoice transfers is linked by exactly one
-      documents.document or dms.file (attachment_id), archived ones included;
+      documents.document or dms.file (attachment_id, or a document's older
+      versions), archived ones included, wherever it is filed (e.g. by
+      documents_account in its own folders);
     - an invoice is 'done' iff all its attachments are linked; no document or
       file exists for an invoice that is not done (`linked_not_done`: invoices
       where the scenario allows it, e.g. a file added after the transfer);
@@ -328,6 +332,12 @@ def _links(db, has_docs, has_dms):
         parts.append(
             "SELECT attachment_id FROM documents_document WHERE attachment_id IS NOT NULL"
         )
+        if table_exists(db, VERSIONS_TABLE):
+            # An older version of a document's file (Documents keeps the
+            # previous file when a document gets a new one, as documents_account
+            # does when an invoice's main file changes) is in Documents through
+            # that document.
+            parts.append(f"SELECT ir_attachment_id FROM {VERSIONS_TABLE}")  # noqa: S608
     if has_dms:
         parts.append(
             "SELECT attachment_id FROM dms_file WHERE attachment_id IS NOT NULL"

@@ -21,6 +21,7 @@ from harness_tools.in_odoo import (
     task_main,
 )
 
+from .files import invoice_xml
 from .settings import ADMIN, BILLING, MANAGER
 
 _logger = logging.getLogger("tal_e2e.task")
@@ -223,6 +224,45 @@ def task_mutate(registry, args):
     return {"done": done}
 
 
+def task_new_invoices(registry, args):
+    """New posted invoices of company 1 while a run goes on, `batches` times
+    `count`, each batch in its own transaction: a PDF or more each, then an
+    e-invoice XML (documents_account files it when it is created). Returns
+    the invoices and all their files."""
+    _wait_go(args)
+    factory = invoice_factory()
+    moves, attachments = [], []
+    for batch in range(args["batches"]):
+        with registry.cursor() as cr:
+            env = superuser_env(cr)
+            company = env["res.company"].browse(args["company_id"])
+            ids = factory.make_invoices(
+                env, args["count"], seed=args["seed"] + batch, company=company
+            )
+            env["ir.attachment"].create(
+                [
+                    {
+                        "name": f"e-invoice-{move_id}.xml",
+                        "raw": invoice_xml(move_id, move_id),
+                        "mimetype": "application/xml",
+                        "res_model": "account.move",
+                        "res_id": move_id,
+                    }
+                    for move_id in ids
+                ]
+            )
+            moves += ids
+        time.sleep(args.get("pause", 0))
+    with registry.cursor() as cr:
+        cr.execute(
+            "SELECT id FROM ir_attachment WHERE res_model = 'account.move' "
+            "AND res_id = ANY(%s)",
+            [moves],
+        )
+        attachments = [row[0] for row in cr.fetchall()]
+    return {"moves": moves, "attachments": attachments}
+
+
 def task_set_parallel_workers(registry, args):
     with registry.cursor() as cr:
         addon.set_parallel_workers(superuser_env(cr), args["count"])
@@ -362,6 +402,7 @@ TASKS = {
     "cron_loop": task_cron_loop,
     "uninstall": task_uninstall,
     "set_parallel_workers": task_set_parallel_workers,
+    "new_invoices": task_new_invoices,
     "delete_documents": task_delete_documents,
     "empty_trash": task_empty_trash,
     "transfer_now": task_transfer_now,

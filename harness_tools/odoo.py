@@ -156,7 +156,8 @@ class OdooServer:
             raise RpcError(
                 data.get("name") or "", data.get("message") or str(body["error"])
             )
-        return body["result"]
+        # A method returning None: Odoo's answer may carry no "result".
+        return body.get("result")
 
     def rpc(self, user, model, method, args, kwargs=None):
         """execute_kw as `user` = (login, password)."""

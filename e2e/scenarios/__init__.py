@@ -22,6 +22,7 @@ SCENARIOS = [
     "crash_loop",
     "delete_documents",
     "uploads_during_run",
+    "documents_account",
     "bad_input",
     "target_missing",
     "pg_restart",

@@ -14,9 +14,9 @@ import time
 from collections import Counter
 
 from harness_tools.db import q
-from harness_tools.in_odoo import invoice_factory
 from harness_tools.odoo import RpcError
 
+from ..files import pdf
 from ..invariant import (
     check_invariant,
     lock_failures,
@@ -59,7 +59,6 @@ def run(h, target):
     h.set_parallel_workers(db, 2)
     snap = snapshot(h, db)
     server = h.server(db, "upl", cron_threads=2).start()
-    pdf = invoice_factory().invoice_pdf
     total = pending_count(db)
     wanted = h.profile["uploads"]
     t0 = time.time()
