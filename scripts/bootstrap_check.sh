@@ -66,6 +66,8 @@ EOF
 }
 
 SRC=${ODOO_SRC:-}
+# The scripts run from /: a relative path is the caller's.
+case "$SRC" in "" | /*) ;; *) SRC="$PWD/$SRC" ;; esac
 if [ -n "$SRC" ]; then
     echo "source: ODOO_SRC=$SRC"
 else
