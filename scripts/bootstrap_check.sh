@@ -66,6 +66,8 @@ EOF
 }
 
 SRC=${ODOO_SRC:-}
+# The scripts run from /: a relative path is the caller's.
+case "$SRC" in "" | /*) ;; *) SRC="$PWD/$SRC" ;; esac
 if [ -n "$SRC" ]; then
     echo "source: ODOO_SRC=$SRC"
 else
@@ -117,6 +119,24 @@ odoo_env() {
 series_and_path() {
     (cd / && "$1" -c 'import odoo.release as r; print(r.series, r.__file__)' 2>/dev/null) || true
 }
+
+# ------------------------------------------------ 0. a relative ODOO_SRC --
+# `ODOO_SRC=odoo.tar.gz bash scripts/test.sh` names a file of the caller's
+# directory: this check must find it, although it runs the scripts from /.
+# A fake 18.0 tree makes the nested run stop at once, at step 2.
+echo "--- 0. a relative ODOO_SRC is the caller's"
+mkdir -p "$TMP/rel/fake/odoo"
+: >"$TMP/rel/fake/setup.py"
+: >"$TMP/rel/fake/requirements.txt"
+echo "version_info = (18, 0, 0, 'final', 0)" >"$TMP/rel/fake/odoo/release.py"
+(cd "$TMP/rel" && env -u ODOO_PYTHON -u ODOO_HOME ODOO_SRC=fake BOOTSTRAP_TMP="$TMP/rel" \
+    bash "$SCRIPTS_DIR/bootstrap_check.sh") </dev/null >"$TMP/relative.log" 2>&1
+if grep -q "is not an Odoo 19.0 source tree" "$TMP/relative.log"; then
+    pass "a relative ODOO_SRC is read from the caller's directory"
+else
+    grep -m1 "ODOO_SRC=fake" "$TMP/relative.log"
+    fail "a relative ODOO_SRC is read from the caller's directory (log: $TMP/relative.log)"
+fi
 
 # ---------------------------------------------------- 1. the first install --
 echo "--- 1. first run: installs Odoo 19.0 into $HOME_DIR"

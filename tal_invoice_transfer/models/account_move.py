@@ -126,7 +126,9 @@ class AccountMove(models.Model):
         ondelete="set null",
     )
     # The chatter gets a note on an invoice's first failure only.
-    tal_transfer_failure_noted = fields.Boolean(readonly=True, copy=False)
+    tal_transfer_failure_noted = fields.Boolean(
+        string="Failure Noted", readonly=True, copy=False
+    )
     tal_transfer_document = fields.Reference(
         selection="_selection_tal_transfer_document",
         string="Transferred Document",
@@ -280,7 +282,7 @@ class AccountMove(models.Model):
     def _tal_transfer_check_manager(self):
         if not self.env.user.has_group("account.group_account_manager"):
             raise AccessError(
-                self.env._("Only accounting managers can transfer invoice files.")
+                self.env._("Only accounting administrators can transfer invoice files.")
             )
 
     def action_tal_transfer_now(self):
@@ -356,7 +358,10 @@ class AccountMove(models.Model):
     def _tal_transfer_log_failure(self, payload):
         """A note on the chatter, in the language of the invoice's people."""
         self.ensure_one()
-        lang = self.invoice_user_id.lang or self.company_id.partner_id.lang or "en_US"
+        # An invoice made by OdooBot (an import) speaks the company's language.
+        user = self.invoice_user_id
+        user_lang = user.lang if user and not user._is_superuser() else None
+        lang = user_lang or self.company_id.partner_id.lang or "en_US"
         env = self.with_context(lang=lang).env
         self._message_log(
             body=Markup("%s<br/>%s")

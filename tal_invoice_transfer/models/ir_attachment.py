@@ -152,3 +152,23 @@ class IrAttachment(models.Model):
         if move_ids:
             self.env["tal.invoice.transfer.scope"]._reopen(move_ids)
         return result
+
+    @api.model
+    def _tal_transfer_write_documents(self, documents, vals, write):
+        """Write `vals` on `documents` through `write(vals)`, keeping on their
+        invoices the files a new version replaces.
+
+        Documents keeps a replaced file as a version of its document, moved
+        off the record it belonged to: an invoice's legal file would leave the
+        invoice for whoever may edit the document. It goes back to its
+        invoice, still a version of the document, which the transfer counts.
+        """
+        if "attachment_id" not in vals:
+            return write(vals)
+        owners = documents.sudo().attachment_id._tal_transfer_owners()
+        result = write(vals)
+        for attachment in self.sudo().browse(list(owners)).exists():
+            move_id = owners[attachment.id]
+            if (attachment.res_model, attachment.res_id) != ("account.move", move_id):
+                attachment.write({"res_model": "account.move", "res_id": move_id})
+        return result

@@ -35,9 +35,11 @@ class ResConfigSettings(models.TransientModel):
     # The folder picker offers the target's valid folders only (see the view).
     tal_transfer_folder_model_id = fields.Many2one(
         comodel_name="ir.model",
+        string="Folder Model",
         compute="_compute_tal_transfer_folder_picker",
     )
     tal_transfer_folder_domain = fields.Binary(
+        string="Folders Offered",
         compute="_compute_tal_transfer_folder_picker",
     )
     tal_transfer_tag_names = fields.Char(

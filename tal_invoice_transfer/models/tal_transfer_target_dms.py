@@ -39,7 +39,7 @@ class TalTransferTargetDms(models.AbstractModel):
 
     @api.model
     def _tal_target_name(self):
-        return self.env._("DMS")
+        return self.env._("DMS (OCA)")
 
     @api.model
     def _tal_folder_label(self):

@@ -1,12 +1,36 @@
 # Copyright 2026 TAL
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+import time
+from contextlib import closing
 from unittest import SkipTest
+
+from odoo.tests import new_test_user
 
 from odoo.addons.account.tests.common import AccountTestInvoicingCommon
 
 from ..models.tal_transfer_target import TARGET_PARAM
 
 PDF = b"%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
+# How long a test waits for another transaction before it gives up.
+PATIENCE = 30
+
+
+def wait_for_lock(registry, thread, pid):
+    """Wait until the connection `pid` of `thread` waits for a lock (True),
+    or the thread is over (False)."""
+    deadline = time.monotonic() + PATIENCE
+    with closing(registry.cursor()) as probe:
+        while thread.is_alive() and time.monotonic() < deadline:
+            probe.execute(
+                "SELECT wait_event_type FROM pg_stat_activity WHERE pid = %s", [pid]
+            )
+            row = probe.fetchone()
+            # The activity view is a per-transaction snapshot.
+            probe.rollback()
+            if row and row[0] == "Lock":
+                return True
+            time.sleep(0.05)
+    return False
 
 
 class TalTransferCommon(AccountTestInvoicingCommon):
@@ -30,6 +54,18 @@ class TalTransferCommon(AccountTestInvoicingCommon):
         cls.folder = cls._make_folder(cls.env.company)
         cls.Move = cls.env["account.move"]
         cls.Transfer = cls.env["tal.invoice.transfer"]
+
+    @classmethod
+    def _billing_user(cls, login):
+        """A user with invoicing rights only, in the current company."""
+        company = cls.env.company
+        return new_test_user(
+            cls.env,
+            login=login,
+            groups="base.group_user,account.group_account_invoice",
+            company_id=company.id,
+            company_ids=[company.id],
+        )
 
     @classmethod
     def _make_folder(cls, company, name=None):

@@ -1,8 +1,7 @@
 # Copyright 2026 TAL
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 import threading
-import time
-from contextlib import ExitStack, closing
+from contextlib import ExitStack
 from unittest.mock import patch
 
 from odoo import SUPERUSER_ID, Command, api
@@ -11,10 +10,7 @@ from odoo.service.model import retrying
 from odoo.tests import TransactionCase, tagged
 
 from ..models.tal_transfer_target import TARGET_PARAM
-from .common import PDF
-
-# How long a test waits for the other transaction before it gives up.
-PATIENCE = 30
+from .common import PATIENCE, PDF, wait_for_lock
 
 
 @tagged("post_install", "-at_install")
@@ -124,23 +120,6 @@ class TestConcurrentUpload(TransactionCase):
 
         return threading.Thread(target=upload, daemon=True), pid, errors
 
-    def _waits_for_a_lock(self, thread, pid):
-        """Wait until the thread is blocked on a lock (True) or is over (False)."""
-        deadline = time.monotonic() + PATIENCE
-        with closing(self.registry.cursor()) as probe:
-            while thread.is_alive() and time.monotonic() < deadline:
-                probe.execute(
-                    "SELECT wait_event_type FROM pg_stat_activity WHERE pid = %s",
-                    [pid],
-                )
-                row = probe.fetchone()
-                # The activity view is a per-transaction snapshot.
-                probe.rollback()
-                if row and row[0] == "Lock":
-                    return True
-                time.sleep(0.05)
-        return False
-
     def _upload_while_held(self, work):
         """Run `work(env)` in a worker transaction; once the worker has locked
         the invoice, another transaction uploads late.pdf onto it.
@@ -156,7 +135,7 @@ class TestConcurrentUpload(TransactionCase):
             move = real_lock(model, move_id, states, own_transaction)
             if move and move_id == self.invoice_id and not waited:
                 thread.start()
-                waited.append(self._waits_for_a_lock(thread, pid))
+                waited.append(wait_for_lock(self.registry, thread, pid))
             return move
 
         worker = self._new_env(uid=self.env.ref("base.user_admin").id)

@@ -1,19 +1,15 @@
 # Copyright 2026 TAL
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 import threading
-import time
 from contextlib import closing
 from datetime import timedelta
 
 from odoo import SUPERUSER_ID, api, fields
 from odoo.exceptions import ValidationError
-from odoo.tests import TransactionCase, freeze_time, new_test_user, tagged
+from odoo.tests import TransactionCase, freeze_time, tagged
 
-from .common import TalTransferCommon
+from .common import PATIENCE, TalTransferCommon, wait_for_lock
 from .test_transfer_scheduler import TestTransferScheduler
-
-# How long a test waits for the other transaction before it gives up.
-PATIENCE = 30
 
 
 @tagged("post_install", "-at_install")
@@ -25,14 +21,7 @@ class TestReviewFindings(TalTransferCommon):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        company = cls.env.company
-        cls.billing_user = new_test_user(
-            cls.env,
-            login="tal_review_billing",
-            groups="base.group_user,account.group_account_invoice",
-            company_id=company.id,
-            company_ids=[company.id],
-        )
+        cls.billing_user = cls._billing_user("tal_review_billing")
 
     def test_user_defaults_do_not_set_the_transfer_fields(self):
         """Any user may store defaults for themselves (ir.default, as the
@@ -137,18 +126,7 @@ class TestReviewTwinFolders(TransactionCase):
 
         thread = threading.Thread(target=work, daemon=True)
         thread.start()
-        deadline = time.monotonic() + PATIENCE
-        with closing(self.registry.cursor()) as probe:
-            while thread.is_alive() and time.monotonic() < deadline:
-                probe.execute(
-                    "SELECT wait_event_type FROM pg_stat_activity WHERE pid = %s",
-                    [pid],
-                )
-                row = probe.fetchone()
-                probe.rollback()
-                if row and row[0] == "Lock":
-                    break
-                time.sleep(0.05)
+        wait_for_lock(self.registry, thread, pid)
         first.cr.commit()
         thread.join(PATIENCE)
         self.assertFalse(thread.is_alive(), "the second worker never ended")

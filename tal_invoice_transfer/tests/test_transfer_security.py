@@ -21,13 +21,7 @@ class TestTransferSecurity(TalTransferCommon):
     def setUpClass(cls):
         super().setUpClass()
         company = cls.env.company
-        cls.billing_user = new_test_user(
-            cls.env,
-            login="tal_billing",
-            groups="base.group_user,account.group_account_invoice",
-            company_id=company.id,
-            company_ids=[company.id],
-        )
+        cls.billing_user = cls._billing_user("tal_billing")
         cls.manager = new_test_user(
             cls.env,
             login="tal_manager",

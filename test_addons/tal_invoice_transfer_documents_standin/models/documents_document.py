@@ -16,3 +16,10 @@ class DocumentsDocument(models.Model):
         return self.env["ir.attachment"]._tal_transfer_unlink_documents(
             self, lambda documents: super(DocumentsDocument, documents).unlink()
         )
+
+    def write(self, vals):
+        # A new version keeps the replaced file as a version of the document,
+        # off its record: an invoice's file goes back to its invoice.
+        return self.env["ir.attachment"]._tal_transfer_write_documents(
+            self, vals, lambda values: super(DocumentsDocument, self).write(values)
+        )
