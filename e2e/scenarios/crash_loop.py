@@ -20,7 +20,12 @@ When each kill lands (the profile's `crash_plan`):
   may not have run yet);
 - "before any work": the job committed its first progress (the count of
   pending invoices) and no invoice yet;
-- "first invoice": the job reported its first invoice done, plus 0-0.3 s.
+- "first invoice": the job reported its first invoice done, plus 0-0.3 s;
+- "progress row" (not in the profiles): the scheduler committed the job's
+  progress record, which it does just before it calls the action, so the
+  kill lands in the first milliseconds of the addon's code, before its first
+  commit.
+`E2E_CRASH_PLAN=moment,moment,...` replaces the profile's plan (replays).
 """
 
 import os
@@ -99,6 +104,8 @@ def _wait_job(h, db, cron_id, server, moment, before_id, tail):
         progress = _progress(db, cron_id)
         if progress[0] <= before_id:
             return False
+        if moment == "progress row":
+            return True
         if moment == "before any work":
             return progress[2] > 0 or progress[1] > 0
         return progress[1] > 0
@@ -133,7 +140,10 @@ def run(h, target):
     max_failures = 0
     t0 = time.time()
     stalled = None
-    for number, moment in enumerate(h.profile["crash_plan"], 1):
+    plan = h.profile["crash_plan"]
+    if os.environ.get("E2E_CRASH_PLAN"):
+        plan = os.environ["E2E_CRASH_PLAN"].split(",")
+    for number, moment in enumerate(plan, 1):
         before_id = _progress(db, cron_id)[0]
         tail = LogTail(server.logfile)
         server.start()
@@ -166,6 +176,7 @@ def run(h, target):
             violations.append(f"DEACTIVATED: the scheduled action after kill {number}")
     if stalled:
         number, (active, failures, nextcall, triggers) = stalled
+        max_failures = max(max_failures, failures)
         violations.append(
             f"STALLED: no job of the scheduled action within {JOB_WAIT}s before kill "
             f"{number} (active={active}, failure_count={failures}, nextcall="
