@@ -76,7 +76,7 @@ for _ in $(seq 60); do
     sleep 1
 done
 sleep 2
-psql -X -q -d "$DEMO_DB" -c "NOTIFY cron_trigger, '$DEMO_DB'"
+psql -X -q -d postgres -c "NOTIFY cron_trigger, '$DEMO_DB'"
 
 pending() {
     psql -X -d "$DEMO_DB" -tAc "SELECT count(*) FROM account_move WHERE tal_transfer_state = 'pending'"
@@ -91,7 +91,13 @@ while [ "$(pending)" -gt 0 ]; do
         echo "demo: the transfer did not finish in 15 minutes, see $LOG" >&2
         exit 1
     fi
-    printf '\rdemo: transferring, %s invoices pending ' "$(pending)"
+    left=$(pending)
+    printf '\rdemo: transferring, %s invoices pending ' "$left"
+    if [ "$left" -eq "$DEMO_INVOICES" ]; then
+        # The cron thread listens only once it has started: wake it again
+        # until the first invoice moves, rather than wait for its minute.
+        psql -X -q -d postgres -c "NOTIFY cron_trigger, '$DEMO_DB'"
+    fi
     sleep 2
 done
 printf '\rdemo: transfer finished in %ss                  \n' $(($(date +%s) - started))
