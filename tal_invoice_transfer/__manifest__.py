@@ -17,6 +17,7 @@
     "depends": ["account"],
     "data": [
         "security/ir.model.access.csv",
+        "security/tal_invoice_transfer_run_security.xml",
         "data/ir_cron_data.xml",
         "views/account_move_views.xml",
         "views/tal_invoice_transfer_run_views.xml",

@@ -8,3 +8,5 @@ from . import tal_transfer_target_dms
 from . import tal_invoice_transfer
 from . import tal_invoice_transfer_scope
 from . import tal_invoice_transfer_run
+from . import tal_invoice_transfer_run_company
+from . import tal_invoice_transfer_scheduler

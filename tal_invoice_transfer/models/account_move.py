@@ -1,7 +1,6 @@
 # Copyright 2026 TAL
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
-from collections import Counter, defaultdict
-from datetime import timedelta
+from collections import defaultdict
 
 from odoo import api, fields, models
 from odoo.exceptions import AccessError
@@ -38,11 +37,11 @@ TRANSFER_FIELDS = (
     "tal_transfer_date",
     "tal_transfer_document_ref",
     "tal_transfer_document_count",
+    "tal_transfer_run_id",
+    "tal_transfer_failure_noted",
 )
 # "Transfer now" runs in the user's request; larger selections go to the cron.
 SYNC_TRANSFER_LIMIT = 200
-# The dashboard's rate: invoices transferred over the last minutes.
-RATE_WINDOW_MINUTES = 10
 
 
 class AccountMove(models.Model):
@@ -93,6 +92,18 @@ class AccountMove(models.Model):
         copy=False,
         aggregator=None,
     )
+    # Written with the state, in the same statement: the run history counts
+    # from the invoices, so its figures hold after any crash.
+    tal_transfer_run_id = fields.Many2one(
+        comodel_name="tal.invoice.transfer.run",
+        string="Last Transfer Run",
+        readonly=True,
+        copy=False,
+        index="btree_not_null",
+        ondelete="set null",
+    )
+    # The chatter gets a note on an invoice's first failure only.
+    tal_transfer_failure_noted = fields.Boolean(readonly=True, copy=False)
     tal_transfer_document = fields.Reference(
         selection="_selection_tal_transfer_document",
         string="Transferred Document",
@@ -178,7 +189,8 @@ class AccountMove(models.Model):
         )
         if len(moves) > SYNC_TRANSFER_LIMIT:
             moves._tal_transfer_write({"tal_transfer_state": STATE_PENDING})
-            self.env.ref("tal_invoice_transfer.ir_cron_tal_invoice_transfer")._trigger()
+            # Every parallel worker starts at once.
+            self.env["tal.invoice.transfer.scheduler"]._tal_trigger_workers()
             return self._tal_transfer_notify(
                 self.env._(
                     "%(count)s invoices queued: the scheduled action transfers them "
@@ -192,7 +204,7 @@ class AccountMove(models.Model):
             .sudo()
             ._run(move_ids=moves.ids, states=(STATE_PENDING, STATE_FAILED), run=run)
         )
-        run._tal_add(Counter(), final=True)
+        run._tal_progress(final=True)
         return self._tal_transfer_notify(
             self.env._(
                 "%(done)s transferred, %(failed)s failed, %(nothing)s without "
@@ -225,7 +237,8 @@ class AccountMove(models.Model):
                 body=self.env._("Files transfer retried by %s.", self.env.user.name)
             )
         if moves:
-            self.env.ref("tal_invoice_transfer.ir_cron_tal_invoice_transfer")._trigger()
+            # Every parallel worker starts at once.
+            self.env["tal.invoice.transfer.scheduler"]._tal_trigger_workers()
         return self._tal_transfer_notify(
             self.env._("%(count)s invoices queued for transfer.", count=len(moves))
         )
@@ -271,14 +284,25 @@ class AccountMove(models.Model):
         total = sum(counts.values())
         finished = counts.get(STATE_DONE, 0) + counts.get(STATE_NOTHING, 0)
         to_do = total - counts.get(STATE_EXCLUDED, 0)
-        since = fields.Datetime.now() - timedelta(minutes=RATE_WINDOW_MINUTES)
-        recent = self.search_count([("tal_transfer_date", ">=", since)])
-        rate = recent / RATE_WINDOW_MINUTES  # invoices per minute
-        pending = counts.get(STATE_PENDING, 0)
-        eta = (
-            fields.Datetime.now() + timedelta(minutes=pending / rate)
-            if rate and pending
-            else False
+        # Pending invoices of a company without a folder, or with the
+        # transfer off, wait for a person: they are not in the estimate.
+        ready = set(self.env["tal.invoice.transfer"]._ready_company_ids())
+        pending_ready, waiting = 0, []
+        for company, count in self._read_group(
+            [("tal_transfer_state", "=", STATE_PENDING)], ["company_id"], ["__count"]
+        ):
+            if company.id in ready:
+                pending_ready += count
+            else:
+                waiting.append(
+                    {
+                        "company": company.name,
+                        "count": count,
+                        "off": company.sudo().tal_transfer_scope == "off",
+                    }
+                )
+        progress = self.env["tal.invoice.transfer.run"]._tal_progress_figures(
+            pending_ready
         )
         kind_labels = dict(
             self._fields["tal_transfer_error_kind"]._description_selection(self.env)
@@ -306,8 +330,14 @@ class AccountMove(models.Model):
             ),
             "total": total,
             "percent_done": round(100 * finished / to_do, 1) if to_do else 100.0,
-            "rate_per_minute": round(rate, 1),
-            "eta": fields.Datetime.to_string(eta) if eta else False,
+            "rate_per_minute": round(progress["rate"], 1),
+            "eta": fields.Datetime.to_string(progress["eta"])
+            if progress["eta"]
+            else False,
+            "next_run": fields.Datetime.to_string(progress["next_run"])
+            if progress["next_run"]
+            else False,
+            "waiting_companies": waiting,
             "failed_groups": failed_groups,
         }
 

@@ -7,6 +7,7 @@ TRANSFER_SCOPES = {
     "all": ("out_invoice", "out_refund", "in_invoice", "in_refund"),
     "customer": ("out_invoice", "out_refund"),
     "vendor": ("in_invoice", "in_refund"),
+    "off": (),
 }
 
 
@@ -37,6 +38,7 @@ class ResCompany(models.Model):
             ("all", "Customer invoices, vendor bills and their credit notes"),
             ("customer", "Customer invoices and credit notes"),
             ("vendor", "Vendor bills and refunds"),
+            ("off", "None: the transfer is off"),
         ],
         string="Invoices to Transfer",
         default="all",

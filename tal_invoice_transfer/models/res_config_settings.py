@@ -1,7 +1,9 @@
 # Copyright 2026 TAL
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 from odoo import api, fields, models
+from odoo.exceptions import ValidationError
 
+from .tal_invoice_transfer_scheduler import WORKERS_PARAM
 from .tal_transfer_target import TARGET_PARAM
 
 
@@ -52,6 +54,20 @@ class ResConfigSettings(models.TransientModel):
         readonly=False,
     )
 
+    tal_transfer_parallel_workers = fields.Integer(
+        string="Parallel Workers",
+        default=1,
+        config_parameter=WORKERS_PARAM,
+        help="Scheduled jobs working the backlog at once. Each needs a free cron "
+        "thread on one of the database's Odoo servers (--max-cron-threads).",
+    )
+
+    @api.constrains("tal_transfer_parallel_workers")
+    def _check_tal_transfer_parallel_workers(self):
+        for settings in self:
+            if settings.tal_transfer_parallel_workers < 1:
+                raise ValidationError(self.env._("Parallel workers: at least 1."))
+
     @api.depends("tal_transfer_target")
     def _compute_tal_transfer_target_detected(self):
         targets = self.env["tal.transfer.target"]
@@ -69,4 +85,9 @@ class ResConfigSettings(models.TransientModel):
         self.env["tal.invoice.transfer.scope"]._mark_in_scope(
             company_ids=self.company_id.ids
         )
+        scheduler = self.env["tal.invoice.transfer.scheduler"]
+        scheduler._tal_sync_workers()
+        # A new folder or scope lets invoices go: start now, not at the next
+        # scheduled call.
+        scheduler._tal_trigger_workers()
         return result

@@ -47,6 +47,7 @@ MOVE_FIELDS_READ = [
     "date",
     "message_main_attachment_id",
     "tal_transfer_attempts",
+    "tal_transfer_failure_noted",
 ]
 COMPANY_FIELDS_READ = [
     "name",
@@ -54,8 +55,9 @@ COMPANY_FIELDS_READ = [
     "tal_transfer_tag_names",
     "tal_transfer_attachment_mode",
 ]
-# Outcomes are added to the run record every so many invoices, not each time.
-RUN_REPORT_EVERY = 25
+# Progress goes to the scheduler (and the run's time to its record) after the
+# first invoice of a call, then at least this often.
+PROGRESS_EVERY_SECONDS = 2
 
 
 class TalInvoiceTransfer(models.AbstractModel):
@@ -72,36 +74,52 @@ class TalInvoiceTransfer(models.AbstractModel):
     _description = "Invoice Files Transfer Engine"
 
     @api.model
-    def _cron_transfer(self, limit=None):
+    def _cron_transfer(self, limit=None, worker=1):
         """Scheduled action: transfer pending invoices, one transaction each.
 
         Each invoice's documents and its state are committed together, so a
         crash can neither lose a finished invoice nor transfer one twice.
+
+        :param worker: which of the parallel workers' scheduled actions this
+            is (see _tal_sync_workers); one beyond the setting stops for good.
         """
         commit = self.env["account.move"]._can_commit()
-        run = self.env["tal.invoice.transfer.run"]._tal_start("cron")
+        scheduler = self.env["tal.invoice.transfer.scheduler"]
+        cron = scheduler._tal_current_cron()
+        if worker > scheduler._tal_parallel_workers():
+            if commit and cron:
+                # The setting was lowered while this job ran: the scheduler
+                # archives it once this call ends.
+                self.env["ir.cron"]._commit_progress(remaining=0, deactivate=True)
+            return Counter()
+        runs = self.env["tal.invoice.transfer.run"]
+        pending = self._pending_count()
+        if not pending:
+            # Nothing to do: no run in the history, only the dead ones closed.
+            if cron:
+                runs._tal_close_interrupted(cron.id)
+            if commit:
+                self.env["ir.cron"]._commit_progress(remaining=0)
+            return Counter()
         if commit:
-            # Commits the run record and the progress: no invoice is under way.
-            time_left = self.env["ir.cron"]._commit_progress(
-                remaining=self._pending_count()
-            )
+            if cron:
+                scheduler._tal_rescue_trigger(cron)
+            # Commits the rescue trigger and the progress: no invoice is under
+            # way. The run record is committed with the first invoice.
+            time_left = self.env["ir.cron"]._commit_progress(remaining=pending)
             if not time_left:
                 # The scheduler's window is spent: end this job (one call per
                 # job, not ten tiny ones); the previous call asked for the next.
-                run._tal_add(Counter(), final=True)
                 return Counter()
+        run = runs._tal_start("cron")
         stats = self._run(limit=limit, commit=commit, run=run)
-        run._tal_add(Counter(), final=True)
+        run._tal_progress(final=True)
         if commit and stats.total() - stats["skipped"] and self._pending_count():
             # A partially done job waits for the scheduler's next poll (a
             # minute); a backlog that progressed asks for the next run now.
             # Not when nothing moved: invoices held by another worker would
             # make it spin.
-            cron = self.env["ir.cron"].browse(self.env.context.get("cron_id"))
-            cron = cron or self.env.ref(
-                "tal_invoice_transfer.ir_cron_tal_invoice_transfer"
-            )
-            cron._trigger()
+            (cron or scheduler._tal_main_cron())._trigger()
         _logger.info(
             "Invoice files transfer: %s",
             ", ".join(f"{count} {state}" for state, count in sorted(stats.items()))
@@ -110,9 +128,35 @@ class TalInvoiceTransfer(models.AbstractModel):
         return stats
 
     @api.model
-    def _pending_count(self):
+    def _ready_company_ids(self):
+        """Companies whose pending invoices the scheduled action takes.
+
+        A company without a folder yet, or with the transfer off, keeps its
+        invoices pending, untouched: installing the addon fails nothing.
+        """
+        self.env["res.company"].flush_model(
+            ["tal_transfer_folder_ref", "tal_transfer_scope"]
+        )
         self.env.cr.execute(
-            "SELECT count(*) FROM account_move WHERE tal_transfer_state = 'pending'"
+            """
+            SELECT id FROM res_company
+             WHERE COALESCE(tal_transfer_folder_ref, '') != ''
+               AND tal_transfer_scope IS DISTINCT FROM 'off'
+            """
+        )
+        return [row[0] for row in self.env.cr.fetchall()]
+
+    @api.model
+    def _pending_count(self):
+        """Pending invoices the scheduled action can take now."""
+        self.env.cr.execute(
+            SQL(
+                """
+                SELECT count(*) FROM account_move
+                 WHERE tal_transfer_state = 'pending' AND company_id = ANY(%s)
+                """,
+                self._ready_company_ids(),
+            )
         )
         return self.env.cr.fetchone()[0]
 
@@ -122,56 +166,54 @@ class TalInvoiceTransfer(models.AbstractModel):
     ):
         """Transfer invoices one by one; return a Counter of outcomes.
 
-        :param move_ids: only these invoices (default: every pending one)
+        :param move_ids: only these invoices (default: every pending one of
+            the companies ready for it, see _ready_company_ids)
         :param limit: stop after this many invoices
         :param commit: commit after each invoice (the scheduled action)
         :param states: states an invoice must still have once locked
-        :param run: the tal.invoice.transfer.run recording this run
+        :param run: the tal.invoice.transfer.run recording this run; each
+            invoice handled carries its id
         """
-        stats, unreported, errors = Counter(), Counter(), []
+        stats = Counter()
         # Invoices committed but not yet added to the scheduler's progress.
         uncounted = 0
         cron_end = self.env.context.get("cron_end_time")
-
-        def report():
-            if run and unreported:
-                run._tal_add(unreported, errors)
-            unreported.clear()
-            errors.clear()
-
+        # The first invoice is reported at once, then every few seconds.
+        report_at = time.monotonic()
+        company_ids = self._ready_company_ids() if move_ids is None else None
         # Whether the transaction holds no work yet: true after each commit
         # (the caller's own transaction may hold some).
         fresh_transaction = False
         after_id = 0
         while limit is None or stats.total() < limit:
-            candidates = self._candidates(after_id, move_ids, states)
+            candidates = self._candidates(after_id, move_ids, states, company_ids)
             if not candidates:
                 break
             for move_id in candidates:
                 after_id = move_id
                 move = self._lock(move_id, states, own_transaction=fresh_transaction)
-                outcome = self._process(move) if move else "skipped"
+                outcome = self._process(move, run=run) if move else "skipped"
                 stats[outcome] += 1
-                unreported[outcome] += 1
-                if outcome == STATE_FAILED:
-                    errors.append(f"{move.name}: {move.tal_transfer_error}")
-                if unreported.total() >= RUN_REPORT_EVERY:
-                    report()
                 if commit:
                     # Ends this invoice's transaction: its documents and its
                     # state are saved together, and its row lock is released.
-                    # The scheduler's progress record (an ORM write) is
-                    # updated every few invoices and when its time is short.
                     uncounted += 1
-                    if uncounted >= RUN_REPORT_EVERY or (
-                        cron_end is not None and cron_end - time.monotonic() < 2
+                    now = time.monotonic()
+                    if now >= report_at or (
+                        cron_end is not None and cron_end - now < 2
                     ):
+                        # The scheduler's progress (an ORM write) and the run's
+                        # time, after the first invoice and then every few
+                        # seconds: a job killed after doing work is never
+                        # taken for one that timed out.
+                        if run:
+                            run._tal_progress()
                         time_left = self.env["ir.cron"]._commit_progress(
                             processed=uncounted
                         )
                         uncounted = 0
+                        report_at = now + PROGRESS_EVERY_SECONDS
                         if not time_left:
-                            report()
                             return stats  # the scheduler's time budget is spent
                     else:
                         # Per-invoice commit, see above; guarded by `commit`
@@ -180,25 +222,29 @@ class TalInvoiceTransfer(models.AbstractModel):
                     fresh_transaction = True
                 if limit is not None and stats.total() >= limit:
                     break
-        report()
         if commit and uncounted:
+            if run:
+                run._tal_progress()
             self.env["ir.cron"]._commit_progress(processed=uncounted)
         return stats
 
     @api.model
-    def _candidates(self, after_id, move_ids, states):
+    def _candidates(self, after_id, move_ids, states, company_ids=None):
         """The next ids to try, in id order; no lock (taken one by one)."""
         self.env.cr.execute(
             SQL(
                 """
                 SELECT id FROM account_move
-                 WHERE tal_transfer_state IN %s AND id > %s %s
+                 WHERE tal_transfer_state IN %s AND id > %s %s %s
                  ORDER BY id LIMIT %s
                 """,
                 tuple(states),
                 after_id,
                 SQL("AND id = ANY(%s)", list(move_ids))
                 if move_ids is not None
+                else SQL(),
+                SQL("AND company_id = ANY(%s)", list(company_ids))
+                if company_ids is not None
                 else SQL(),
                 CANDIDATE_BATCH,
             )
@@ -269,18 +315,23 @@ class TalInvoiceTransfer(models.AbstractModel):
         return move
 
     @api.model
-    def _process(self, move):
+    def _process(self, move, run=None):
         """Transfer one locked invoice; return its new state.
 
         The documents and the state are written in one savepoint: both or
         neither. A failure is recorded on the invoice and never stops the run.
+        The run's id is written with the state, in the same statement: the
+        run history counts from the invoices.
         """
         move.ensure_one()
         attempts = move.tal_transfer_attempts + 1
+        run_id = run.id if run else None
         try:
             with self.env.cr.savepoint():
                 vals = self._apply(move)
                 vals["tal_transfer_attempts"] = attempts
+                vals["tal_transfer_run_id"] = run_id
+                vals["tal_transfer_failure_noted"] = False
                 move._tal_transfer_write(vals)
             return vals["tal_transfer_state"]
         except TRANSIENT_ERRORS as error:
@@ -310,17 +361,22 @@ class TalInvoiceTransfer(models.AbstractModel):
                 error=str(error).strip().splitlines()[0] if str(error).strip() else "",
             )
             _logger.exception("Invoice %s (id %s): transfer failed", move.name, move.id)
+        # A note for the people who follow the invoice on its first failure
+        # only: a retry that fails again, or a million invoices failing on one
+        # setting, must not flood the chatter. Successes get none.
+        first_failure = state == STATE_FAILED and not move.tal_transfer_failure_noted
         move._tal_transfer_write(
             {
                 "tal_transfer_state": state,
                 "tal_transfer_error": message,
                 "tal_transfer_error_kind": kind,
                 "tal_transfer_attempts": attempts,
+                "tal_transfer_run_id": run_id,
+                "tal_transfer_failure_noted": move.tal_transfer_failure_noted
+                or first_failure,
             }
         )
-        if state == STATE_FAILED:
-            # A note for the people who follow the invoice; successes get none
-            # (thousands of them would flood the chatter).
+        if first_failure:
             move._message_log(
                 body=self.env._(
                     "The transfer of this invoice's files failed: %s", message

@@ -1,6 +1,9 @@
 # Copyright 2026 TAL
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 import logging
+import operator
+import time
+from collections import defaultdict
 from datetime import timedelta
 
 from odoo import api, fields, models
@@ -10,11 +13,23 @@ _logger = logging.getLogger(__name__)
 
 KEEP_DAYS_PARAM = "tal_invoice_transfer.run_keep_days"
 KEEP_DAYS_DEFAULT = 90
-MAX_ERRORS_KEPT = 10
 # Consecutive scheduled runs closer than this are one run for a person.
 CONTINUE_WITHIN = timedelta(minutes=2)
 # A run not updated for this long died with its process.
 STALE_AFTER = timedelta(hours=1)
+# The dashboard's rate: the runs active in the last hour, else the latest.
+RATE_WINDOW = timedelta(hours=1)
+RATE_LAST_RUNS = 10
+# A running run updated this recently is transferring now.
+ALIVE_WITHIN = timedelta(minutes=2)
+COMPARATORS = {
+    ">": operator.gt,
+    ">=": operator.ge,
+    "<": operator.lt,
+    "<=": operator.le,
+    "=": operator.eq,
+    "!=": operator.ne,
+}
 
 
 class TalInvoiceTransferRun(models.Model):
@@ -58,41 +73,83 @@ class TalInvoiceTransferRun(models.Model):
         readonly=True,
         ondelete="set null",
     )
-    done_count = fields.Integer(string="Transferred", readonly=True)
-    failed_count = fields.Integer(string="Failed", readonly=True)
-    nothing_count = fields.Integer(string="Nothing to Transfer", readonly=True)
-    skipped_count = fields.Integer(
-        string="Skipped",
+    company_line_ids = fields.One2many(
+        comodel_name="tal.invoice.transfer.run.company",
+        inverse_name="run_id",
+        string="Per Company",
         readonly=True,
-        help="Taken by another worker, or no longer pending when their turn came.",
+    )
+    # Counted from the invoices (each carries the last run that handled it),
+    # over the companies the user may see: exact after any crash.
+    done_count = fields.Integer(string="Transferred", compute="_compute_counts")
+    failed_count = fields.Integer(
+        string="Failed", compute="_compute_counts", search="_search_failed_count"
+    )
+    nothing_count = fields.Integer(
+        string="Nothing to Transfer", compute="_compute_counts"
     )
     retry_count = fields.Integer(
         string="To Retry",
-        readonly=True,
+        compute="_compute_counts",
         help="Met a busy database; they stay pending for the next run.",
     )
     duration = fields.Float(
-        string="Duration (s)", compute="_compute_rate", store=True, digits=(16, 1)
+        string="Duration (s)",
+        readonly=True,
+        digits=(16, 3),
+        help="Time spent transferring, in seconds: the scheduled action's calls "
+        "that this run groups, without the waits between them.",
     )
     rate = fields.Float(
-        string="Invoices / Minute",
-        compute="_compute_rate",
-        store=True,
-        digits=(16, 1),
-        aggregator="avg",
+        string="Invoices / Minute", compute="_compute_counts", digits=(16, 1)
     )
-    first_errors = fields.Text(readonly=True)
+    first_errors = fields.Text(compute="_compute_counts")
 
-    @api.depends(
-        "date_start", "date_end", "done_count", "failed_count", "nothing_count"
-    )
-    def _compute_rate(self):
+    def _compute_counts(self):
+        figures = ("done_count", "failed_count", "nothing_count", "retry_count")
         for run in self:
-            end = run.date_end or fields.Datetime.now()
-            seconds = (end - run.date_start).total_seconds() if run.date_start else 0
-            handled = run.done_count + run.failed_count + run.nothing_count
-            run.duration = seconds
-            run.rate = handled * 60 / seconds if seconds > 0 else 0
+            for name in figures:
+                run[name] = 0
+            run.rate = 0
+            run.first_errors = False
+        # One grouped query for the whole list; the record rule keeps the
+        # companies the user may not see out of it.
+        lines = self.env["tal.invoice.transfer.run.company"].search(
+            [("run_id", "in", self.ids)]
+        )
+        for run in self:
+            own = lines.filtered(lambda line, run=run: line.run_id == run)
+            for name in figures:
+                run[name] = sum(own.mapped(name))
+            handled = sum(own.mapped("handled_count"))
+            run.rate = handled * 60 / run.duration if run.duration > 0 else 0
+            run.first_errors = (
+                "\n".join(line.first_errors for line in own if line.first_errors)
+                or False
+            )
+
+    def _search_failed_count(self, operator, value):
+        compare = COMPARATORS.get(operator)
+        if compare is None or not isinstance(value, int):
+            return NotImplemented
+        # Failed invoices are few and indexed by state: count them per run
+        # (over the user's companies, as the figures shown).
+        counts = dict(
+            self.env["account.move"]._read_group(
+                [
+                    ("tal_transfer_state", "=", "failed"),
+                    ("tal_transfer_run_id", "!=", False),
+                ],
+                ["tal_transfer_run_id"],
+                ["__count"],
+            )
+        )
+        matching = [run.id for run, count in counts.items() if compare(count, value)]
+        if compare(0, value):
+            # Runs without failed invoices match too.
+            excluded = [run.id for run in counts if run.id not in matching]
+            return [("id", "not in", excluded)]
+        return [("id", "in", matching)]
 
     @api.model
     def _tal_start(self, trigger):
@@ -101,16 +158,17 @@ class TalInvoiceTransferRun(models.Model):
         Only the scheduler's own job continues or closes a run: it runs one job
         of an action at a time, so no other process writes that run. Other
         callers (a shell, a second worker) get a run of their own.
+
+        The run comes back with its clock in its context: the time spent
+        before this call, and when this call started.
         """
         runs = self.sudo()
         now = fields.Datetime.now()
         cron_id = self.env.context.get("cron_id") if trigger == "cron" else False
+        run = runs.browse()
         if cron_id:
-            # A run of this action still 'running' died with its process.
-            runs.search([("cron_id", "=", cron_id), ("state", "=", "running")]).write(
-                {"state": "interrupted"}
-            )
-            previous = runs.search(
+            runs._tal_close_interrupted(cron_id)
+            run = runs.search(
                 [
                     ("cron_id", "=", cron_id),
                     ("state", "=", "done"),
@@ -118,31 +176,42 @@ class TalInvoiceTransferRun(models.Model):
                 ],
                 limit=1,
             )
-            if previous:
-                previous.write({"state": "running", "date_end": False})
-                return previous
-        return runs.create(
-            {
-                "date_start": now,
-                "trigger": trigger,
-                "user_id": self.env.uid,
-                "cron_id": cron_id,
-            }
-        )
+            if run:
+                run.write({"state": "running", "date_end": False})
+        if not run:
+            run = runs.create(
+                {
+                    "date_start": now,
+                    "trigger": trigger,
+                    "user_id": self.env.uid,
+                    "cron_id": cron_id,
+                }
+            )
+        return run.with_context(tal_run_clock=(run.duration, time.monotonic()))
 
-    def _tal_add(self, stats, errors=(), final=False):
-        """Add a batch of outcomes; with `final`, close the run."""
+    @api.model
+    def _tal_close_interrupted(self, cron_id):
+        """A run of this action still 'running' died with its process."""
+        self.sudo().search(
+            [("cron_id", "=", cron_id), ("state", "=", "running")]
+        ).write({"state": "interrupted"})
+
+    def _tal_seconds(self):
+        """Seconds spent in this run so far, this call included."""
+        before, started = self.env.context.get("tal_run_clock") or (
+            self.duration,
+            time.monotonic(),
+        )
+        return before + time.monotonic() - started
+
+    def _tal_progress(self, final=False):
+        """Record the time spent (every few seconds, and at the end).
+
+        The counts need no update: they are read from the invoices. With
+        `final`, close the run.
+        """
         self.ensure_one()
-        kept = (self.first_errors or "").splitlines()
-        kept += [e for e in errors if e not in kept][: MAX_ERRORS_KEPT - len(kept)]
-        vals = {
-            "done_count": self.done_count + stats.get("done", 0),
-            "failed_count": self.failed_count + stats.get("failed", 0),
-            "nothing_count": self.nothing_count + stats.get("no_attachment", 0),
-            "skipped_count": self.skipped_count + stats.get("skipped", 0),
-            "retry_count": self.retry_count + stats.get("pending", 0),
-            "first_errors": "\n".join(kept) or False,
-        }
+        vals = {"duration": self._tal_seconds()}
         if final:
             vals.update(state="done", date_end=fields.Datetime.now())
         try:
@@ -150,6 +219,49 @@ class TalInvoiceTransferRun(models.Model):
                 self.write(vals)
         except Exception:  # noqa: BLE001 - the history must never stop a transfer
             _logger.warning("Could not update transfer run %s", self.id, exc_info=True)
+
+    @api.model
+    def _tal_progress_figures(self, pending):
+        """Rate, estimated end and next run for the dashboard.
+
+        The rate counts the invoices the recent runs handled (from the
+        invoices, over the user's companies) over the time those runs spent
+        transferring: idle time between runs does not dilute it. Each
+        scheduled action is a worker: their rates add up. The estimate is
+        given while work goes on; when it waits for the scheduler, the next
+        run's time is given instead.
+        """
+        now = fields.Datetime.now()
+        runs = self.sudo().search(
+            [("write_date", ">=", now - RATE_WINDOW), ("duration", ">", 0)]
+        ) or self.sudo().search([("duration", ">", 0)], limit=RATE_LAST_RUNS)
+        totals = self.env["tal.invoice.transfer.run.company"]._tal_totals(runs)
+        per_worker = defaultdict(lambda: [0, 0.0])
+        for run in runs:
+            worker = per_worker[run.cron_id.id or "manual"]
+            worker[0] += totals[run.id]["handled_count"]
+            worker[1] += run.duration
+        scheduled = [key for key in per_worker if key != "manual"] or list(per_worker)
+        rate = sum(
+            per_worker[key][0] * 60 / per_worker[key][1]
+            for key in scheduled
+            if per_worker[key][1]
+        )
+        next_run = self.env["tal.invoice.transfer.scheduler"]._tal_next_run()
+        working = bool(
+            self.sudo().search_count(
+                [("state", "=", "running"), ("write_date", ">=", now - ALIVE_WITHIN)],
+                limit=1,
+            )
+        ) or (next_run and next_run <= now)
+        eta = False
+        if pending and rate and working:
+            eta = now + timedelta(minutes=pending / rate)
+        return {
+            "rate": rate,
+            "eta": eta,
+            "next_run": next_run if pending and not working else False,
+        }
 
     @api.autovacuum
     def _gc_old_runs(self):

@@ -5,3 +5,7 @@ from . import test_transfer_state
 from . import test_transfer_cron
 from . import test_transfer_tour
 from . import test_transfer_history
+from . import test_transfer_run_counts
+from . import test_transfer_scheduler
+from . import test_transfer_dashboard
+from . import test_transfer_quiet

@@ -53,12 +53,13 @@ class TestTransferCron(TalTransferCommon):
 
         self.assertEqual([m.tal_transfer_state for m in invoices], ["done"] * 3)
         self.assertEqual(no_files.tal_transfer_state, "no_attachment")
-        # Announces the backlog, then reports the invoices done (batched: the
-        # invoices themselves are committed one by one, see the next test).
+        # Announces the backlog, reports the first invoice at once, then the
+        # others every few seconds (here: at the end; the invoices themselves
+        # are committed one by one, see the next test).
         processed = [
             call.kwargs.get("processed") for call in commit_progress.call_args_list
         ]
-        self.assertEqual(processed, [None, 4])
+        self.assertEqual(processed, [None, 1, 3])
         self.assertEqual(commit_progress.call_args_list[0].kwargs["remaining"], 4)
         progress = self.env["ir.cron.progress"].search([("cron_id", "=", cron.id)])
         self.assertEqual(sum(progress.mapped("done")), 4)
@@ -79,11 +80,16 @@ class TestTransferCron(TalTransferCommon):
             )
             commits.append(cr.fetchone()[0])
 
+        def commit_progress(*args, **kwargs):
+            # As the real one does (the cursor's commit is patched above).
+            cr.commit()  # pylint: disable=invalid-commit
+            return 60
+
         done_before = self.Move.search_count([("tal_transfer_state", "=", "done")])
         with (
             patch.object(cr, "commit", commit),
             patch.object(
-                type(self.env["ir.cron"]), "_commit_progress", return_value=60
+                type(self.env["ir.cron"]), "_commit_progress", commit_progress
             ),
             patch.object(
                 type(self.env["account.move"]), "_can_commit", return_value=True
@@ -91,7 +97,8 @@ class TestTransferCron(TalTransferCommon):
         ):
             self.Transfer._cron_transfer()
 
-        self.assertEqual([c - done_before for c in commits], [1, 2, 3])
+        # The run's start, then each invoice, then the last progress report.
+        self.assertEqual([c - done_before for c in commits], [0, 1, 2, 3, 3])
         self.assertEqual([m.tal_transfer_state for m in invoices], ["done"] * 3)
 
     def test_scheduled_action_stops_when_its_time_is_spent(self):

@@ -201,8 +201,7 @@ class TestTransferRun(TalTransferCommon):
         orphan_company = self.setup_other_company(name="No Folder Co")["company"]
         orphan = self._make_invoice(company_id=orphan_company)
 
-        with self.assertLogs("odoo.addons.tal_invoice_transfer", "WARNING"):
-            self.Transfer._run()
+        self.Transfer._run()
 
         self.assertEqual(
             self._documents_of(self._files_of(mine)).folder_id, self.folder
@@ -210,6 +209,11 @@ class TestTransferRun(TalTransferCommon):
         self.assertEqual(
             self._documents_of(self._files_of(theirs)).folder_id, other_folder
         )
+        # No folder yet: it waits for one (see test_transfer_quiet); asked
+        # for explicitly, it says what to set.
+        self.assertEqual(orphan.tal_transfer_state, "pending")
+        with self.assertLogs("odoo.addons.tal_invoice_transfer", "WARNING"):
+            self.Transfer._run(move_ids=orphan.ids)
         self.assertEqual(orphan.tal_transfer_state, "failed")
         self.assertIn("No Folder Co", orphan.tal_transfer_error)
 

@@ -31,6 +31,11 @@ export class TalTransferDashboard extends Component {
         return eta ? formatDateTime(deserializeDateTime(eta)) : false;
     }
 
+    get nextRun() {
+        const nextRun = this.state.data.next_run;
+        return nextRun ? formatDateTime(deserializeDateTime(nextRun)) : false;
+    }
+
     get stateCards() {
         const {counts, labels} = this.state.data;
         return ["pending", "failed", "done", "no_attachment", "excluded"].map(

@@ -1,0 +1,152 @@
+# Copyright 2026 TAL
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+import re
+from datetime import timedelta
+
+from odoo import api, fields, models
+
+MAIN_CRON = "tal_invoice_transfer.ir_cron_tal_invoice_transfer"
+WORKERS_PARAM = "tal_invoice_transfer.parallel_workers"
+# The scheduled action of worker K > 1 calls the engine with worker=K.
+WORKER_CODE = "model._cron_transfer(worker=%d)"
+WORKER_RE = re.compile(r"worker=(\d+)")
+# See _tal_rescue_trigger.
+RESCUE_AFTER = timedelta(minutes=2)
+
+
+class TalInvoiceTransferScheduler(models.AbstractModel):
+    """The transfer's scheduled actions: one per parallel worker.
+
+    Odoo runs one job of a scheduled action at a time, wherever it runs (it
+    locks the action's row), so N workers are N scheduled actions calling the
+    engine. They share the backlog: each invoice is locked with SKIP LOCKED.
+    Any Odoo server of the database runs them, in its cron threads.
+    """
+
+    _name = "tal.invoice.transfer.scheduler"
+    _description = "Invoice Files Transfer Scheduled Actions"
+
+    @api.model
+    def _tal_main_cron(self):
+        cron = self.env.ref(MAIN_CRON, raise_if_not_found=False)
+        return (cron or self.env["ir.cron"]).sudo()
+
+    @api.model
+    def _tal_current_cron(self):
+        """The scheduled action running this call, if the scheduler runs it."""
+        return self.env["ir.cron"].sudo().browse(self.env.context.get("cron_id"))
+
+    @api.model
+    def _tal_parallel_workers(self):
+        value = self.env["ir.config_parameter"].sudo().get_param(WORKERS_PARAM)
+        try:
+            return max(int(value or 1), 1)
+        except ValueError:
+            return 1
+
+    @api.model
+    def _tal_worker_crons(self):
+        """{worker number: scheduled action}, archived ones included."""
+        crons = (
+            self.env["ir.cron"]
+            .sudo()
+            .with_context(active_test=False)
+            .search(
+                [
+                    ("model_id.model", "=", "tal.invoice.transfer"),
+                    ("code", "=like", "model._cron_transfer(%"),
+                ]
+            )
+        )
+        workers = {}
+        for cron in crons:
+            match = WORKER_RE.search(cron.code)
+            workers.setdefault(int(match.group(1)) if match else 1, cron)
+        return workers
+
+    @api.model
+    def _tal_sync_workers(self):
+        """Keep one active scheduled action per parallel worker.
+
+        The first one is the addon's own; the others copy it. Surplus ones are
+        archived, except one running now: the engine sees it is surplus at its
+        next call and the scheduler archives it then.
+        """
+        main = self._tal_main_cron()
+        if not main:
+            return
+        wanted = self._tal_parallel_workers()
+        crons = self._tal_worker_crons()
+        for number in range(2, wanted + 1):
+            cron = crons.get(number)
+            if not cron:
+                crons[number] = main.copy(
+                    {
+                        "name": self.env._(
+                            "%(name)s (worker %(number)s)",
+                            name=main.name,
+                            number=number,
+                        ),
+                        "code": WORKER_CODE % number,
+                        "active": main.active,
+                        "nextcall": fields.Datetime.now(),
+                    }
+                )
+            elif not cron.active and main.active:
+                cron.active = True
+        surplus = self.env["ir.cron"].sudo()
+        for number, cron in crons.items():
+            if number > wanted and cron.active:
+                surplus |= cron
+        surplus.try_lock_for_update(allow_referencing=True).write({"active": False})
+
+    @api.model
+    def _tal_trigger_workers(self):
+        """Start every worker now, if the backlog holds work for them."""
+        if not self.env["tal.invoice.transfer"]._pending_count():
+            return
+        wanted = self._tal_parallel_workers()
+        for number, cron in self._tal_worker_crons().items():
+            if number <= wanted and cron.active:
+                cron._trigger()
+
+    @api.model
+    def _tal_next_run(self):
+        """When the next worker job is due (its next call or a trigger)."""
+        wanted = self._tal_parallel_workers()
+        crons = self.env["ir.cron"].sudo()
+        for number, cron in self._tal_worker_crons().items():
+            if number <= wanted and cron.active:
+                crons |= cron
+        if not crons:
+            return False
+        trigger = (
+            self.env["ir.cron.trigger"]
+            .sudo()
+            .search([("cron_id", "in", crons.ids)], order="call_at", limit=1)
+        )
+        dates = [*crons.mapped("nextcall"), *trigger.mapped("call_at")]
+        return min(dates)
+
+    @api.model
+    def _tal_rescue_trigger(self, cron):
+        """Make sure the action comes back soon if this job dies early.
+
+        Odoo takes a job killed three times in a row before it reported any
+        progress for a job that timed out: it counts a failure and postpones
+        the action to its next interval (an hour), deleting the triggers that
+        are due. A trigger a little in the future survives that, so a backlog
+        never waits an hour because its server was restarted in a loop. One
+        such trigger at a time is enough.
+        """
+        now = fields.Datetime.now()
+        waiting = (
+            self.env["ir.cron.trigger"]
+            .sudo()
+            .search_count(
+                [("cron_id", "=", cron.id), ("call_at", ">", now)],
+                limit=1,
+            )
+        )
+        if not waiting:
+            cron._trigger(now + RESCUE_AFTER)
