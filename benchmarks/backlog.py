@@ -1,6 +1,6 @@
 """The data the benchmark measures on: a snapshot of the addon, the template
 database (apps, folders, 40 invoices with real PDFs) and the backlogs
-tal_bench_n<N> cloned from it by SQL."""
+backlogs (<prefix>_n<N>) cloned from it by SQL."""
 
 import hashlib
 import os
@@ -20,11 +20,13 @@ from .settings import (
     CLONE_DAYS,
     CLONE_FIRST_DAY,
     DATA_DIR,
+    DB_PREFIX,
     REPO,
     STOCK_ADDONS,
     TASK_MODULE,
     TEMPLATE_DB,
     TEMPLATE_PORT,
+    backlog_db,
     log,
 )
 
@@ -126,7 +128,7 @@ def cmd_template(args):
         # The addon changed since: update it in the template, and forget the
         # databases cloned from the old one.
         log(f"addon changed: updating tal_invoice_transfer in {TEMPLATE_DB}")
-        for db in dbtools.databases_like("tal\\_bench\\_n%"):
+        for db in dbtools.databases_like(DB_PREFIX.replace("_", "\\_") + "\\_n%"):
             drop_db(db)
         cmd = odoo_cmd(
             TEMPLATE_DB,
@@ -190,9 +192,9 @@ def _insert_select(cr, table, source_alias, overrides, from_sql):
 
 
 def cmd_prepare(args):
-    """tal_bench_n<N>: N invoices cloned by SQL from the templates, then pending."""
+    """The backlog of N invoices cloned by SQL from the templates, then pending."""
     n = args.size
-    db = f"tal_bench_n{n}"
+    db = backlog_db(n)
     if db_exists(db) and not args.rebuild:
         if db_addon_hash(db) == db_addon_hash(TEMPLATE_DB):
             log(f"{db} exists")

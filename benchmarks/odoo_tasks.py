@@ -4,6 +4,7 @@
 import time
 from datetime import date
 
+from harness_tools import addon
 from harness_tools.in_odoo import invoice_factory, superuser_env, task_main
 
 from .settings import TEMPLATE_INVOICES
@@ -55,7 +56,15 @@ def task_grant(registry, args):
     return {}
 
 
-TASKS = {"seed": task_seed, "grant": task_grant}
+def task_workers(registry, args):
+    """The Parallel workers setting set to args["count"] on a clone, with its
+    scheduled actions; their ids by worker number."""
+    with registry.cursor() as cr:
+        crons = addon.set_parallel_workers(superuser_env(cr), args["count"])
+    return {"crons": crons}
+
+
+TASKS = {"seed": task_seed, "grant": task_grant, "workers": task_workers}
 
 
 if __name__ == "__main__":

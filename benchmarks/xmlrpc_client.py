@@ -12,7 +12,7 @@ from harness_tools.odoo import OdooServer, run_task
 from harness_tools.procs import PortPool, ProcessGroup
 
 from .backlog import clone_backlog, drop_db, ensure_stock_addons, set_target
-from .settings import DATA_DIR, PORTS, TASK_MODULE, bench_cmd
+from .settings import DATA_DIR, PORTS, TASK_MODULE, bench_cmd, db_name
 
 
 def cmd_xmlrpc(args):
@@ -147,7 +147,7 @@ def cmd_xmlrpc(args):
 
 
 def run_xmlrpc(src_db, target, sample, workdir):
-    db = f"tal_bench_x_{target}"
+    db = db_name("x_", target)
     clone_backlog(src_db, db)
     set_target(db, target)
     procs = ProcessGroup()
