@@ -286,17 +286,16 @@ def lock_failures(db):
 
 
 def run_history(db, counts, killed):
-    """The progress view's run records agree with the invoices: each invoice
-    carries the last run that handled it, written with its state, so the runs
-    count every invoice done, even runs that were killed."""
+    """The progress view's run records agree with the invoices, killed runs
+    included: each invoice carries the last run that handled it, written with
+    its state, and the runs' figures are counted from that."""
     problems = []
     runs = q(db, "SELECT state, count(*) FROM tal_invoice_transfer_run GROUP BY state")
     by_state = {r[0]: r[1] for r in runs}
+    # What the run history shows: the per-run-and-company figures.
     done = q1(
         db,
-        "SELECT count(*) FROM account_move m"
-        " JOIN tal_invoice_transfer_run r ON r.id = m.tal_transfer_run_id"
-        " WHERE m.tal_transfer_state = 'done'",
+        "SELECT coalesce(sum(done_count), 0) FROM tal_invoice_transfer_run_company",
     )
     counts["runs"] = sum(by_state.values())
     if not killed and (by_state.get("interrupted") or by_state.get("running")):

@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
-# The project's main job on a fresh machine that has Odoo 19.0 (README "Run").
+# The project's main job on a fresh machine (README "Run").
 #
 #   bash scripts/demo.sh
 #
-# 1. finds Odoo 19.0 and starts (or installs) PostgreSQL (scripts/odoo_env.sh);
+# 1. finds Odoo 19.0, or installs it into /opt/odoo19 when there is none
+#    (ODOO_SRC: from a local source; see scripts/odoo_install.sh), and starts
+#    (or installs) PostgreSQL (scripts/odoo_env.sh);
 # 2. creates the database tal_demo (recreated each time) with Invoicing, OCA
 #    DMS and tal_invoice_transfer, and a few hundred posted invoices carrying
 #    real PDF files;
@@ -13,7 +15,7 @@
 #
 # Environment overrides (optional): DEMO_DB (tal_demo), DEMO_INVOICES (300),
 # DEMO_PORT (8069), DEMO_EXIT=1 to stop once the transfer is done instead of
-# serving until Ctrl-C, ODOO_PYTHON (see scripts/odoo_env.sh).
+# serving until Ctrl-C, ODOO_PYTHON, ODOO_HOME, ODOO_SRC (see scripts/odoo_env.sh).
 set -euo pipefail
 
 DEMO_DB=${DEMO_DB:-tal_demo}

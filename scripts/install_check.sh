@@ -56,7 +56,11 @@ move = env['account.move'].create({'move_type': 'out_invoice', 'partner_id': env
 env['ir.attachment'].create({'name': 'a.pdf', 'raw': b'%PDF-1.4', 'res_model': 'account.move', 'res_id': move.id})
 move.action_post()
 assert move.tal_transfer_state == 'pending', move.tal_transfer_state
+# No folder can be set yet: the scheduled action leaves the invoice pending.
 stats = env['tal.invoice.transfer']._cron_transfer()
+assert not stats and move.tal_transfer_state == 'pending', (stats, move.tal_transfer_state)
+# Transferred explicitly, it says what is missing.
+stats = env['tal.invoice.transfer']._run(move_ids=move.ids)
 move.invalidate_recordset()
 assert stats['failed'] == 1, stats
 assert 'No document app is installed' in move.tal_transfer_error, move.tal_transfer_error

@@ -108,7 +108,7 @@ ensure_node_tools() {
 
 # ------------------------------------------------------------------ paths ---
 TARGETS=()
-for d in tal_invoice_transfer tal_invoice_transfer_dms test_addons scripts benchmarks e2e harness_tools; do
+for d in tal_invoice_transfer tal_invoice_transfer_documents tal_invoice_transfer_dms test_addons scripts benchmarks e2e harness_tools; do
     [ -d "$d" ] && TARGETS+=("$d")
 done
 ADDONS=()

@@ -1,26 +1,36 @@
 # shellcheck shell=bash
-# Finds Odoo 19.0 and makes sure what the tests need is there.
+# Finds Odoo 19.0, installs it if there is none, and makes sure what the
+# tests need is there.
 #
 # Sourced by the other scripts (`. scripts/odoo_env.sh`); can also be run on
 # its own (`bash scripts/odoo_env.sh`) to check/prepare a machine. It relies on
 # no shell variable: CI runs it with none of ours. Optional overrides:
-#   ODOO_PYTHON   python of an Odoo 19.0 install (default: /opt/odoo19/venv/bin/python,
-#                 then python3 on PATH if it imports Odoo 19.0)
+#   ODOO_PYTHON   python of an Odoo 19.0 install: used as it is, never installed
+#                 into (default: $ODOO_HOME/venv/bin/python, then python3 on
+#                 PATH if it imports Odoo 19.0)
+#   ODOO_HOME     where Odoo 19.0 is looked for and, if absent, installed
+#                 (default /opt/odoo19: source in src/, virtualenv in venv/)
+#   ODOO_SRC      a local Odoo 19.0 source tree or tarball to install from
+#                 instead of fetching the pinned commit (see scripts/odoo_install.sh)
 #   ODOO_ENV_QUIET=1   print only what was changed and errors
 #
 # After sourcing: ODOO_PYTHON is exported, `odoo_run ARGS...` runs
 # "$ODOO_PYTHON" -m odoo ARGS..., and ODOO_CMD holds the same as an array.
-# What it ensures (idempotent; well under a second when all is present):
-#   - Odoo 19.0 importable by ODOO_PYTHON (it does not install Odoo itself);
+# What it ensures (idempotent; about a second when all is present):
+#   - Odoo 19.0 importable by ODOO_PYTHON: when none is found, or the one in
+#     ODOO_HOME is half-built, scripts/odoo_install.sh installs it into
+#     ODOO_HOME (Debian packages, the source, the virtualenv; minutes);
 #   - PostgreSQL reachable over the Unix socket with a superuser role named
 #     after the current OS user (installs/starts the Debian cluster when root);
 #   - odoo-addon-dms==19.0.* and websocket-client in ODOO_PYTHON's environment;
 #   - a Chromium for HttpCase browser tests (installed when root; a warning
 #     otherwise, as Odoo then skips those tests).
 
-ODOO_DEFAULT_PYTHON=/opt/odoo19/venv/bin/python
+ODOO_HOME=${ODOO_HOME:-/opt/odoo19}
+ODOO_DEFAULT_PYTHON=$ODOO_HOME/venv/bin/python
 ODOO_SERIES=19.0
 ODOO_DMS_REQ='odoo-addon-dms==19.0.*'
+_OE_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 
 _oe_say() { [ "${ODOO_ENV_QUIET:-0}" = 1 ] || printf 'odoo_env: %s\n' "$*"; }
 _oe_did() { printf 'odoo_env: %s\n' "$*"; }
@@ -31,6 +41,26 @@ _oe_err() { printf 'odoo_env: ERROR: %s\n' "$*" >&2; }
 # standard modules.
 _oe_series_of() {
     (cd / && "$1" -c 'import odoo.release as r; print(r.series)' 2>/dev/null) || true
+}
+
+# Odoo installed by scripts/odoo_install.sh into ODOO_HOME: rebuilt if the
+# build did not finish (its marker of the start without that of the end).
+_oe_half_built() {
+    [ -f "$ODOO_HOME/venv/.odoo-bootstrap-building" ] && [ ! -f "$ODOO_HOME/venv/.odoo-bootstrap-complete" ]
+}
+
+_oe_install() {
+    _oe_did "installing Odoo $ODOO_SERIES into ODOO_HOME=$ODOO_HOME${ODOO_SRC:+ from ODOO_SRC=$ODOO_SRC} (scripts/odoo_install.sh; several minutes the first time)"
+    if ! ODOO_HOME=$ODOO_HOME ODOO_SRC=${ODOO_SRC:-} bash "$_OE_DIR/odoo_install.sh" </dev/null; then
+        _oe_err "installing Odoo $ODOO_SERIES failed (see the step and log above); install it by hand (README 'Install') and set ODOO_PYTHON, or fix the cause and run again."
+        return 1
+    fi
+    ODOO_PYTHON=$ODOO_DEFAULT_PYTHON
+    if [ "$(_oe_series_of "$ODOO_PYTHON")" != "$ODOO_SERIES" ]; then
+        _oe_err "$ODOO_PYTHON still does not import Odoo $ODOO_SERIES after the install."
+        return 1
+    fi
+    _oe_say "Odoo $ODOO_SERIES: $ODOO_PYTHON (installed into $ODOO_HOME)"
 }
 
 _oe_find_python() {
@@ -47,6 +77,11 @@ _oe_find_python() {
         fi
         _oe_say "Odoo $ODOO_SERIES: $ODOO_PYTHON (from ODOO_PYTHON)"
         return 0
+    fi
+    if _oe_half_built; then
+        _oe_say "$ODOO_HOME/venv is half-built (an install that did not finish): building it again"
+        _oe_install
+        return
     fi
     if [ -x "$ODOO_DEFAULT_PYTHON" ]; then
         series=$(_oe_series_of "$ODOO_DEFAULT_PYTHON")
@@ -65,8 +100,8 @@ _oe_find_python() {
             return 0
         fi
     fi
-    _oe_err "Odoo $ODOO_SERIES not found: no $ODOO_DEFAULT_PYTHON and python3 cannot import odoo $ODOO_SERIES; install Odoo $ODOO_SERIES from source (see README 'Install') or set ODOO_PYTHON."
-    return 1
+    _oe_say "Odoo $ODOO_SERIES not found (no $ODOO_DEFAULT_PYTHON, and python3 does not import it)"
+    _oe_install
 }
 
 _oe_is_root() { [ "$(id -u)" = 0 ]; }

@@ -21,7 +21,10 @@
 #   KEEP_DB=1          keep the database and its filestore
 #   TEST_VERBOSE=1     echo the whole Odoo log (the log file always has it)
 #   TEST_LOG_DIR       where logs go (default <repo>/.test-logs)
-#   ODOO_PYTHON        see scripts/odoo_env.sh
+#   ODOO_PYTHON, ODOO_HOME, ODOO_SRC   see scripts/odoo_env.sh (Odoo 19.0 is
+#                      installed when none is found; the bootstrap step installs
+#                      it afresh into a temporary location from ODOO_SRC or the
+#                      source of the Odoo found, and is skipped without either)
 set -uo pipefail
 
 # ---------------------------------------------------------------- settings --
@@ -200,6 +203,8 @@ cleanup_db
 # A step that prints its own `N passed, N failed[, N skipped]` line has those
 # counts added; otherwise it counts as 1 passed or 1 failed by its exit status.
 run_step "install, upgrade, uninstall without target" bash "$SCRIPTS_DIR/install_check.sh"
+run_step "wheel: pip install, the OCA way" bash "$SCRIPTS_DIR/wheel_check.sh"
+run_step "bootstrap: Odoo 19.0 installed afresh" bash "$SCRIPTS_DIR/bootstrap_check.sh"
 run_step "e2e harness (reduced)" bash "$REPO_ROOT/e2e/run.sh"
 run_step "lint (ruff, pylint-odoo, prettier, i18n)" bash "$SCRIPTS_DIR/lint.sh"
 # ------------------------------------------------ end of extra steps --------

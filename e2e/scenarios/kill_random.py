@@ -8,7 +8,7 @@ from collections import Counter
 from harness_tools.db import connect
 
 from ..harness import log
-from ..invariant import check_invariant, log_problems, snapshot
+from ..invariant import check_invariant, log_problems, run_history, snapshot
 from ..steps import (
     backend_states,
     classify,
@@ -80,6 +80,8 @@ def run(h, target):
             f"(all invoices are good here)"
         )
     violations += log_problems(server.log_text())
+    # Killed runs included, the run history counts every invoice done.
+    violations += run_history(db, counts, killed=True)
     counts["kills"] = kills
     counts["restarts"] = server.starts
     h.figures["kills"] += kills

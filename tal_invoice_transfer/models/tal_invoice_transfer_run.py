@@ -107,11 +107,6 @@ class TalInvoiceTransferRun(models.Model):
 
     def _compute_counts(self):
         figures = ("done_count", "failed_count", "nothing_count", "retry_count")
-        for run in self:
-            for name in figures:
-                run[name] = 0
-            run.rate = 0
-            run.first_errors = False
         # One grouped query for the whole list; the record rule keeps the
         # companies the user may not see out of it.
         lines = self.env["tal.invoice.transfer.run.company"].search(

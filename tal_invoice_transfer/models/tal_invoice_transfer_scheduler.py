@@ -38,7 +38,14 @@ class TalInvoiceTransferScheduler(models.AbstractModel):
 
     @api.model
     def _tal_parallel_workers(self):
-        value = self.env["ir.config_parameter"].sudo().get_param(WORKERS_PARAM)
+        # Read from the table, not the cached parameters: a worker that wrongly
+        # believed itself surplus would archive itself.
+        self.env["ir.config_parameter"].flush_model(["key", "value"])
+        self.env.cr.execute(
+            "SELECT value FROM ir_config_parameter WHERE key = %s", [WORKERS_PARAM]
+        )
+        row = self.env.cr.fetchone()
+        value = row and row[0]
         try:
             return max(int(value or 1), 1)
         except ValueError:

@@ -113,19 +113,39 @@ class TalInvoiceTransferScope(models.AbstractModel):
 
     @api.model
     def _reopen(self, move_ids):
-        """A new file on a transferred invoice: transfer it too."""
+        """Invoices gained or lost a file: a finished one is transferred again.
+
+        Every invoice row is written, whatever its state. Odoo runs REPEATABLE
+        READ, and a worker reads an invoice's files from the snapshot its
+        transaction began with. Writing the row makes PostgreSQL order the two
+        transactions: if a worker holds the invoice, this statement waits for
+        it, then fails with a serialization error that Odoo retries (HTTP
+        requests) once the worker has committed, and the retry reopens what
+        the worker marked done. If this transaction commits first, the
+        worker's lock on the row fails the same way and it leaves the invoice
+        for the next run. An UPDATE limited to finished invoices matched no
+        row of a pending invoice, and the worker marked it done without the
+        new file. Out-of-scope rows are written too: posting puts an invoice
+        in scope from its own snapshot of the files.
+        """
         self.env.cr.execute(
             SQL(
                 """
-                UPDATE account_move SET tal_transfer_state = 'pending'
-                 WHERE id = ANY(%s) AND tal_transfer_state IN %s
+                UPDATE account_move
+                   SET tal_transfer_state = CASE
+                           WHEN tal_transfer_state IN %s THEN 'pending'
+                           ELSE tal_transfer_state
+                       END
+                 WHERE id = ANY(%s)
                 """,
-                list(move_ids),
                 (STATE_DONE, STATE_NOTHING),
-            )
+                list(move_ids),
+            ),
+            # The serialization failure above is expected and retried: no
+            # ERROR line for it in the log.
+            log_exceptions=False,
         )
-        if self.env.cr.rowcount:
-            self.env["account.move"].invalidate_model(["tal_transfer_state"])
+        self.env["account.move"].invalidate_model(["tal_transfer_state"])
 
     @api.model
     def _files(self, move):

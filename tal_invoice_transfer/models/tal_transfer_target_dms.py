@@ -1,12 +1,16 @@
 # Copyright 2026 TAL
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+import logging
 import os
 import re
 
 from odoo import Command, api, models
+from odoo.exceptions import ValidationError
 
 from ..exceptions import TransferError
 from .tal_transfer_target import MAIL_QUIET_CONTEXT
+
+_logger = logging.getLogger(__name__)
 
 
 class TalTransferTargetDms(models.AbstractModel):
@@ -177,3 +181,33 @@ class TalTransferTargetDms(models.AbstractModel):
                 }
             )
         return existing | files.create(vals_list)
+
+    @api.model
+    def _tal_rename_documents(self, attachments):
+        """Give the DMS files of `attachments` their attachment's new name.
+
+        Unique in the directory, as DMS requires; a name DMS refuses (e.g. a
+        forbidden extension) leaves the file's name as it was.
+        """
+        files = (
+            self.env["dms.file"]
+            .sudo()
+            .with_context(active_test=False, **MAIL_QUIET_CONTEXT)
+            .search([("attachment_id", "in", attachments.ids)])
+        )
+        for file in files:
+            taken = set(file.directory_id.file_ids.mapped("name")) - {file.name}
+            name = self._tal_safe_name(file.attachment_id.name, taken)
+            if name == file.name:
+                continue
+            try:
+                with self.env.cr.savepoint():
+                    file.name = name
+            except ValidationError as error:
+                _logger.warning(
+                    "DMS file %s keeps its name %r, %r is refused: %s",
+                    file.id,
+                    file.name,
+                    name,
+                    error,
+                )

@@ -93,3 +93,17 @@ class TalTransferTargetDocuments(models.AbstractModel):
             ]
         )
         return existing | created
+
+    @api.model
+    def _tal_rename_documents(self, attachments):
+        """Give the documents of `attachments` their attachment's new name
+        (Documents names a document after its file only when it is created)."""
+        documents = (
+            self.env["documents.document"]
+            .sudo()
+            .with_context(active_test=False, **MAIL_QUIET_CONTEXT)
+            .search([("attachment_id", "in", attachments.ids)])
+        )
+        for document in documents:
+            if document.name != document.attachment_id.name:
+                document.name = document.attachment_id.name

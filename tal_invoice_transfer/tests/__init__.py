@@ -9,3 +9,5 @@ from . import test_transfer_run_counts
 from . import test_transfer_scheduler
 from . import test_transfer_dashboard
 from . import test_transfer_quiet
+from . import test_file_safety_concurrency
+from . import test_file_safety

@@ -68,7 +68,8 @@ class TestTransferDocuments(TalTransferCommon):
         no_folder = self._make_invoice()
         self.env.company.tal_transfer_folder_ref = False
         with self.assertLogs("odoo.addons.tal_invoice_transfer", "WARNING"):
-            self.Transfer._run()
+            # Asked for explicitly (the scheduled action leaves it pending).
+            self.Transfer._run(move_ids=no_folder.ids)
         self.assertEqual(no_folder.tal_transfer_state, "failed")
         self.assertIn("No Documents folder is set", no_folder.tal_transfer_error)
 

@@ -214,6 +214,20 @@ class TestTransferScheduler(TalTransferCommon):
             "it left the work to the others",
         )
 
+    def test_the_workers_setting_is_read_from_the_table_not_a_stale_cache(self):
+        params = self.env["ir.config_parameter"]
+        params.set_param("tal_invoice_transfer.parallel_workers", 3)
+        self.assertEqual(params.get_param("tal_invoice_transfer.parallel_workers"), "3")
+        # Saved by another server process: this one's cache still says 3.
+        self.env.flush_all()
+        self.env.cr.execute(
+            "UPDATE ir_config_parameter SET value = '2'"
+            " WHERE key = 'tal_invoice_transfer.parallel_workers'"
+        )
+        self.assertEqual(
+            self.env["tal.invoice.transfer.scheduler"]._tal_parallel_workers(), 2
+        )
+
     def test_two_workers_have_a_run_each(self):
         self.env["res.config.settings"].create(
             {"tal_transfer_parallel_workers": 2}

@@ -37,10 +37,15 @@ Choice: we inherit ``mail.thread`` and ``mail.activity.mixin`` (not the cc
 and alias mixins) so that creation cost, chatter side effects and the
 mail-quiet context keys behave as with Enterprise.
 
+The trash: archived documents are deleted by an autovacuum
+(``_gc_clear_bin``) once unchanged for ``documents.deletion_delay`` days (30
+by default), 1,000 per call, through ``unlink`` (so with their attachments).
+
 Not reproduced: access rules/sharing, shortcuts, versioning, thumbnails,
-the trash and its garbage collector, ``documents.mixin`` automation, the
-``ir.attachment`` extension of Enterprise.
+``documents.mixin`` automation, the ``ir.attachment`` extension of Enterprise.
 """
+
+from datetime import timedelta
 
 from odoo import api, fields, models
 from odoo.exceptions import ValidationError
@@ -240,3 +245,20 @@ class DocumentsDocument(models.Model):
         if attachments:
             attachments.unlink()
         return res
+
+    def get_deletion_delay(self):
+        """Days an archived document stays in the trash."""
+        return int(
+            self.env["ir.config_parameter"]
+            .sudo()
+            .get_param("documents.deletion_delay", "30")
+        )
+
+    @api.autovacuum
+    def _gc_clear_bin(self):
+        # Like Enterprise: empties the trash of documents left unchanged for
+        # the deletion delay, by batches, through unlink.
+        cutoff = fields.Datetime.now() - timedelta(days=self.get_deletion_delay())
+        self.search(
+            [("active", "=", False), ("write_date", "<=", cutoff)], limit=1000
+        ).unlink()

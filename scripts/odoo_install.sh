@@ -1,0 +1,325 @@
+#!/usr/bin/env bash
+# Installs Odoo 19.0 community from source, with a virtualenv, into ODOO_HOME.
+#
+#   bash scripts/odoo_install.sh
+#
+# scripts/odoo_env.sh runs it when it finds no Odoo 19.0, so `scripts/demo.sh`
+# and `scripts/test.sh` work on a bare Debian/Ubuntu machine. Layout:
+#   $ODOO_HOME/src     Odoo's source (a shallow git checkout of ODOO_COMMIT, or
+#                      a copy of ODOO_SRC)
+#   $ODOO_HOME/venv    its virtualenv: Odoo's requirements.txt, Odoo itself
+#                      (editable), websocket-client, odoo-addon-dms 19.0
+#   $ODOO_HOME/logs    one log per step
+#
+# Steps, one progress line each; a step already done is skipped, so a second
+# run takes seconds. A failed step is named with its log, and the run stops.
+#   1. Debian packages: PostgreSQL, build headers, git, Chromium (installed
+#      when root; otherwise the missing ones are listed and the run stops);
+#   2. the source: ODOO_SRC (a source tree or a tarball of one) when set, else
+#      ODOO_COMMIT of ODOO_GIT_URL, fetched shallow;
+#   3-7. the virtualenv, then pip: setuptools<70 and wheel (cbor2's build needs
+#      them), requirements.txt, websocket-client and odoo-addon-dms (without
+#      its dependencies: it declares one on an `odoo` distribution), Odoo
+#      itself in editable mode;
+#   8. a check that the virtualenv imports Odoo 19.0, then the marker file
+#      venv/.odoo-bootstrap-complete. A virtualenv with the marker
+#      venv/.odoo-bootstrap-building but not that one is half-built (a failed
+#      or killed run): it is removed and built again, never used.
+#
+# Environment (all optional):
+#   ODOO_HOME         where to install (default /opt/odoo19)
+#   ODOO_SRC          a local Odoo 19.0 source tree or tarball to copy instead
+#                     of fetching it (the offline way)
+#   ODOO_COMMIT       the commit of ODOO_GIT_URL to fetch (default below)
+#   ODOO_GIT_URL      default https://github.com/odoo/odoo.git
+#   ODOO_BASE_PYTHON  the python that creates the virtualenv (default: the
+#                     first of python3, python3.12, python3.11, python3.13,
+#                     python3.10 between Odoo 19.0's 3.10 and 3.13)
+#
+# `A && B || step_failed` below means: fail when either fails.
+# shellcheck disable=SC2015
+set -uo pipefail
+
+# One commit of the 19.0 branch of the official repository. Bump it here.
+ODOO_COMMIT_DEFAULT=62e1055715a918c1815253ffc5a67cf0f04111b9
+
+ODOO_HOME=${ODOO_HOME:-/opt/odoo19}
+ODOO_SRC=${ODOO_SRC:-}
+ODOO_COMMIT=${ODOO_COMMIT:-$ODOO_COMMIT_DEFAULT}
+ODOO_GIT_URL=${ODOO_GIT_URL:-https://github.com/odoo/odoo.git}
+ODOO_BASE_PYTHON=${ODOO_BASE_PYTHON:-}
+
+SRC="$ODOO_HOME/src"
+VENV="$ODOO_HOME/venv"
+LOGS="$ODOO_HOME/logs"
+DONE_MARK=.odoo-bootstrap-complete
+BUILDING_MARK=.odoo-bootstrap-building
+STEPS=8
+DMS_REQ='odoo-addon-dms==19.0.*'
+
+# Build dependencies and services; chromium apart: a missing browser only
+# skips the tour test, and some distributions ship it as a snap only.
+DEB_PACKAGES=(postgresql libpq-dev libldap2-dev libsasl2-dev python3-dev python3-venv build-essential)
+[ -n "$ODOO_SRC" ] || DEB_PACKAGES+=(git ca-certificates)
+
+say() { printf 'odoo_install: %s\n' "$*"; }
+err() { printf 'odoo_install: ERROR: %s\n' "$*" >&2; }
+
+STEP_NO=0 STEP_NAME="" STEP_LOG="" STEP_START=0
+# step N SLUG TITLE: prints the start of the step's progress line; its log is
+# $LOGS/N-SLUG.log (started afresh).
+step() {
+    STEP_NO=$1 STEP_NAME=$3
+    STEP_LOG="$LOGS/$1-$2.log"
+    STEP_START=$(date +%s)
+    : >"$STEP_LOG"
+    printf 'odoo_install: [%s/%s] %s ... ' "$STEP_NO" "$STEPS" "$STEP_NAME"
+}
+# ends the progress line
+step_ok() { printf '%s (%ss)\n' "${1:-ok}" $(($(date +%s) - STEP_START)); }
+# ends the progress line and the run: names the step and its log
+step_failed() {
+    printf 'FAILED\n'
+    [ -n "${1:-}" ] && printf '%s\n' "$1" >>"$STEP_LOG"
+    err "step $STEP_NO/$STEPS '$STEP_NAME' failed${1:+: $1}"
+    err "log: $STEP_LOG (last lines below)"
+    tail -n 15 "$STEP_LOG" | sed 's/^/    /' >&2
+    exit 1
+}
+# run CMD...: runs it with its output in the step's log
+run() { "$@" </dev/null >>"$STEP_LOG" 2>&1; }
+
+is_root() { [ "$(id -u)" = 0 ]; }
+deb_installed() { [ "$(dpkg-query -W -f='${Status}' "$1" 2>/dev/null)" = "install ok installed" ]; }
+
+# true if DIR holds an Odoo 19.0 source tree
+is_odoo19_tree() {
+    [ -f "$1/setup.py" ] && [ -f "$1/requirements.txt" ] &&
+        grep -Eq '^version_info = \(19, 0,' "$1/odoo/release.py" 2>/dev/null
+}
+
+# prints the Odoo series PYTHON imports (empty if none); from / so that no
+# source tree in the working directory shadows the installed one
+series_of() {
+    (cd / && "$1" -c 'import odoo.release as r; print(r.series)' 2>/dev/null) || true
+}
+
+# -------------------------------------------------------------- 1. Debian --
+step_debian() {
+    local p missing=() installed=() browser=""
+    step 1 debian "Debian packages"
+    if ! command -v dpkg-query >/dev/null 2>&1; then
+        step_ok "not Debian: make sure these (or their equivalents) are installed: ${DEB_PACKAGES[*]} chromium"
+        return 0
+    fi
+    for p in "${DEB_PACKAGES[@]}"; do
+        deb_installed "$p" || missing+=("$p")
+    done
+    for p in chromium chromium-browser google-chrome-stable; do
+        deb_installed "$p" && browser=$p
+    done
+    if [ "${#missing[@]}" -eq 0 ] && [ -n "$browser" ]; then
+        step_ok "present"
+        return 0
+    fi
+    if ! is_root; then
+        if [ "${#missing[@]}" -gt 0 ]; then
+            [ -n "$browser" ] || missing+=(chromium)
+            step_failed "missing Debian packages: ${missing[*]}; as root run: apt-get install ${missing[*]} (or run this as root)"
+        fi
+        step_ok "present (no chromium: the tour test will be skipped; as root: apt-get install chromium)"
+        return 0
+    fi
+    run env DEBIAN_FRONTEND=noninteractive apt-get update -q ||
+        step_failed "apt-get update failed"
+    if [ "${#missing[@]}" -gt 0 ]; then
+        run env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${missing[@]}" ||
+            step_failed "apt-get install ${missing[*]} failed"
+        installed+=("${missing[@]}")
+    fi
+    if [ -z "$browser" ]; then
+        if run env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends chromium; then
+            installed+=(chromium)
+        else
+            printf '(chromium could not be installed: the tour test will be skipped) '
+        fi
+    fi
+    step_ok "installed ${installed[*]:-nothing}"
+}
+
+# -------------------------------------------------------------- 2. source --
+# fetch_source DIR: puts Odoo's source into the new directory DIR
+fetch_source() {
+    local dir=$1 unpack top
+    if [ -z "$ODOO_SRC" ]; then
+        command -v git >/dev/null 2>&1 || step_failed "git is not installed (apt-get install git), or set ODOO_SRC"
+        printf 'fetching %s of %s ... ' "${ODOO_COMMIT:0:12}" "$ODOO_GIT_URL"
+        run git -C "$dir" init -q &&
+            run git -C "$dir" fetch --depth 1 "$ODOO_GIT_URL" "$ODOO_COMMIT" &&
+            run git -C "$dir" -c advice.detachedHead=false checkout -q FETCH_HEAD ||
+            step_failed "git fetch --depth 1 $ODOO_GIT_URL $ODOO_COMMIT failed (no network? then set ODOO_SRC to a local copy)"
+        printf '%s %s\n' "$ODOO_GIT_URL" "$ODOO_COMMIT" >"$dir/$DONE_MARK.tmp"
+    elif [ -d "$ODOO_SRC" ]; then
+        is_odoo19_tree "$ODOO_SRC" ||
+            step_failed "ODOO_SRC=$ODOO_SRC is not an Odoo 19.0 source tree (no setup.py, requirements.txt and odoo/release.py of 19.0)"
+        printf 'copying %s ... ' "$ODOO_SRC"
+        run cp -a "$ODOO_SRC/." "$dir/" || step_failed "copying $ODOO_SRC failed"
+        # pip writes its own when installing in editable mode
+        rm -rf "$dir"/*.egg-info
+        printf 'copy of %s\n' "$ODOO_SRC" >"$dir/$DONE_MARK.tmp"
+    elif [ -f "$ODOO_SRC" ]; then
+        printf 'unpacking %s ... ' "$ODOO_SRC"
+        unpack="$dir/.unpack"
+        mkdir "$unpack" || step_failed "cannot create $unpack"
+        case "$ODOO_SRC" in
+            *.zip) run unzip -q "$ODOO_SRC" -d "$unpack" ;;
+            *) run tar -xf "$ODOO_SRC" -C "$unpack" ;;
+        esac || step_failed "cannot unpack $ODOO_SRC"
+        # the tree is the archive's root or its only top directory
+        top=$unpack
+        if ! is_odoo19_tree "$top"; then
+            top=$(find "$unpack" -mindepth 1 -maxdepth 1 -type d | head -n 2)
+            [ "$(printf '%s\n' "$top" | wc -l)" = 1 ] || top=""
+        fi
+        [ -n "$top" ] && is_odoo19_tree "$top" ||
+            step_failed "ODOO_SRC=$ODOO_SRC does not hold an Odoo 19.0 source tree"
+        # move the tree's entries (dotfiles too) up into DIR
+        (shopt -s dotglob && mv "$top"/* "$dir/") || step_failed "cannot move the unpacked tree into $dir"
+        rm -rf "$unpack"
+        rm -rf "$dir"/*.egg-info
+        printf 'unpacked from %s\n' "$ODOO_SRC" >"$dir/$DONE_MARK.tmp"
+    else
+        step_failed "ODOO_SRC=$ODOO_SRC is neither a directory nor a file"
+    fi
+    is_odoo19_tree "$dir" || step_failed "$dir does not hold an Odoo 19.0 source tree"
+    mv "$dir/$DONE_MARK.tmp" "$dir/$DONE_MARK"
+}
+
+PARTIAL=""
+step_source() {
+    step 2 source "Odoo source"
+    if [ -f "$SRC/$DONE_MARK" ]; then
+        step_ok "present: $SRC ($(head -n 1 "$SRC/$DONE_MARK"))"
+        return 0
+    fi
+    if [ -e "$SRC" ]; then
+        # not put there by this script: used if it is an Odoo 19.0 tree
+        is_odoo19_tree "$SRC" ||
+            step_failed "$SRC exists but is not an Odoo 19.0 source tree; remove it or set ODOO_HOME"
+        step_ok "present: $SRC (not installed by this script)"
+        return 0
+    fi
+    # built aside, then renamed: $SRC is there whole or not at all
+    rm -rf "$ODOO_HOME"/src.partial.*
+    PARTIAL="$ODOO_HOME/src.partial.$$"
+    mkdir "$PARTIAL" || step_failed "cannot create $PARTIAL"
+    trap 'rm -rf "$PARTIAL"' EXIT
+    fetch_source "$PARTIAL"
+    mv "$PARTIAL" "$SRC" || step_failed "cannot rename $PARTIAL to $SRC"
+    trap - EXIT
+    step_ok "$SRC ($(head -n 1 "$SRC/$DONE_MARK"))"
+}
+
+# ---------------------------------------------------------- 3-8. the venv --
+pick_base_python() {
+    local py ok
+    if [ -n "$ODOO_BASE_PYTHON" ]; then
+        printf '%s' "$ODOO_BASE_PYTHON"
+        return 0
+    fi
+    for py in python3 python3.12 python3.11 python3.13 python3.10; do
+        command -v "$py" >/dev/null 2>&1 || continue
+        ok=$("$py" -c 'import sys, venv, ensurepip; print(int((3, 10) <= sys.version_info[:2] <= (3, 13)))' 2>/dev/null)
+        if [ "$ok" = 1 ]; then
+            command -v "$py"
+            return 0
+        fi
+    done
+    return 1
+}
+
+pip_install() {
+    run env PIP_ROOT_USER_ACTION=ignore PIP_DISABLE_PIP_VERSION_CHECK=1 PIP_NO_INPUT=1 \
+        "$VENV/bin/python" -m pip install "$@"
+}
+
+step_venv() {
+    local base stale series
+    step 3 venv "virtualenv"
+    if [ -f "$VENV/$DONE_MARK" ] && [ "$(series_of "$VENV/bin/python")" = 19.0 ]; then
+        step_ok "present: $VENV ($(head -n 1 "$VENV/$DONE_MARK")); steps 4-8 done"
+        return 0
+    fi
+    if [ -e "$VENV" ]; then
+        if [ ! -f "$VENV/$BUILDING_MARK" ] && [ ! -f "$VENV/$DONE_MARK" ]; then
+            # someone's own virtualenv: never removed
+            if [ "$(series_of "$VENV/bin/python")" = 19.0 ]; then
+                step_ok "present: $VENV (not built by this script); steps 4-8 skipped"
+                return 0
+            fi
+            step_failed "$VENV exists, was not built by this script and does not import Odoo 19.0; remove it or set ODOO_HOME"
+        fi
+        printf 'removing the half-built %s ... ' "$VENV"
+        stale="$ODOO_HOME/venv.stale.$$"
+        mv "$VENV" "$stale" && rm -rf "$stale" || step_failed "cannot remove $VENV"
+    fi
+    base=$(pick_base_python) ||
+        step_failed "no python 3.10 to 3.13 with the venv module (Debian: apt-get install python3-venv), or set ODOO_BASE_PYTHON"
+    mkdir -p "$VENV" && : >"$VENV/$BUILDING_MARK" || step_failed "cannot create $VENV"
+    run "$base" -m venv "$VENV" || step_failed "$base -m venv $VENV failed (Debian: apt-get install python3-venv)"
+    step_ok "$VENV, $("$VENV/bin/python" -V 2>&1) from $base"
+
+    step 4 pip-setuptools "pip: setuptools<70, wheel"
+    pip_install 'setuptools<70' wheel || step_failed
+    step_ok
+
+    step 5 pip-requirements "pip: Odoo's requirements.txt (minutes the first time)"
+    pip_install -r "$SRC/requirements.txt" ||
+        step_failed "the usual cause is a missing build header (Debian: libpq-dev libldap2-dev libsasl2-dev python3-dev build-essential)"
+    step_ok
+
+    step 6 pip-extras "pip: websocket-client, $DMS_REQ"
+    pip_install websocket-client && pip_install --no-deps "$DMS_REQ" || step_failed
+    step_ok
+
+    step 7 pip-odoo "pip: Odoo (editable)"
+    pip_install --no-build-isolation -e "$SRC" || step_failed
+    step_ok
+
+    step 8 check "check"
+    series=$(series_of "$VENV/bin/python")
+    [ "$series" = 19.0 ] || {
+        run sh -c "cd / && '$VENV/bin/python' -c 'import odoo.release'"
+        step_failed "$VENV/bin/python imports Odoo series '${series:-none}', not 19.0"
+    }
+    printf 'built %s from %s\n' "$(date -u +%Y-%m-%dT%H:%M:%SZ)" "$(head -n 1 "$SRC/$DONE_MARK" 2>/dev/null || echo "$SRC")" \
+        >"$VENV/$DONE_MARK.tmp" && mv "$VENV/$DONE_MARK.tmp" "$VENV/$DONE_MARK" && rm -f "$VENV/$BUILDING_MARK" ||
+        step_failed "cannot write $VENV/$DONE_MARK"
+    step_ok "Odoo $series imported by $VENV/bin/python"
+}
+
+# ---------------------------------------------------------------- main ----
+main() {
+    local started lock
+    started=$(date +%s)
+    if ! mkdir -p "$ODOO_HOME" "$LOGS" 2>/dev/null || [ ! -w "$ODOO_HOME" ]; then
+        err "cannot write to ODOO_HOME=$ODOO_HOME; run as root or set ODOO_HOME to a directory of yours (e.g. ODOO_HOME=\$HOME/odoo19)"
+        exit 1
+    fi
+    ODOO_HOME=$(cd "$ODOO_HOME" && pwd)
+    SRC="$ODOO_HOME/src" VENV="$ODOO_HOME/venv" LOGS="$ODOO_HOME/logs"
+    say "Odoo 19.0 into $ODOO_HOME (logs: $LOGS)"
+    # one installer at a time per ODOO_HOME (demo.sh and test.sh may start together)
+    lock="$ODOO_HOME/.install.lock"
+    exec 9>"$lock"
+    if ! flock -n 9; then
+        say "another install into $ODOO_HOME is running; waiting for it"
+        flock 9 || { err "cannot lock $lock"; exit 1; }
+    fi
+    step_debian
+    step_source
+    step_venv
+    say "Odoo 19.0 ready: $VENV/bin/python ($(($(date +%s) - started))s)"
+}
+
+main "$@"
