@@ -20,9 +20,11 @@
         "security/tal_invoice_transfer_run_security.xml",
         "data/ir_cron_data.xml",
         "views/account_move_views.xml",
+        "views/ir_attachment_views.xml",
         "views/tal_invoice_transfer_run_views.xml",
         "views/res_config_settings_views.xml",
         "views/tal_invoice_transfer_menus.xml",
+        "wizard/tal_invoice_transfer_exclude_views.xml",
     ],
     "assets": {
         "web.assets_backend": [

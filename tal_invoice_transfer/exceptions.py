@@ -1,6 +1,7 @@
 # Copyright 2026 TAL
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 from odoo.exceptions import UserError
+from odoo.tools.translate import LazyGettext
 
 
 class TransferError(UserError):
@@ -8,8 +9,15 @@ class TransferError(UserError):
 
     The kind groups failed invoices on the dashboard: one fix (a folder, a
     restored file) then retries the whole group.
+
+    The message may be a lazy translation (`_lt`): the invoice then keeps its
+    source text and arguments, and shows it in each reader's language (see
+    messages.py). Its text is English, as the log's.
     """
 
     def __init__(self, message, kind):
+        self.lazy_message = message if isinstance(message, LazyGettext) else None
+        if self.lazy_message is not None:
+            message = message._translate("en_US")
         super().__init__(message)
         self.kind = kind

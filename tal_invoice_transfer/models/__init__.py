@@ -1,3 +1,4 @@
+from . import ir_cron
 from . import res_company
 from . import account_move
 from . import ir_attachment
@@ -10,3 +11,4 @@ from . import tal_invoice_transfer_scope
 from . import tal_invoice_transfer_run
 from . import tal_invoice_transfer_run_company
 from . import tal_invoice_transfer_scheduler
+from . import tal_invoice_transfer_ui

@@ -2,9 +2,13 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 from collections import defaultdict
 
+from markupsafe import Markup
+
 from odoo import api, fields, models
 from odoo.exceptions import AccessError
 from odoo.tools import SQL
+
+from ..messages import render_error
 
 STATE_PENDING = "pending"
 STATE_DONE = "done"
@@ -33,12 +37,19 @@ TRANSFER_FIELDS = (
     "tal_transfer_state",
     "tal_transfer_error",
     "tal_transfer_error_kind",
+    "tal_transfer_error_data",
     "tal_transfer_attempts",
     "tal_transfer_date",
     "tal_transfer_document_ref",
     "tal_transfer_document_count",
     "tal_transfer_run_id",
     "tal_transfer_failure_noted",
+)
+# Computed from TRANSFER_FIELDS: never written either.
+TRANSFER_COMPUTED_FIELDS = (
+    "tal_transfer_document",
+    "tal_transfer_document_name",
+    "tal_transfer_error_display",
 )
 # "Transfer now" runs in the user's request; larger selections go to the cron.
 SYNC_TRANSFER_LIMIT = 200
@@ -60,6 +71,18 @@ class AccountMove(models.Model):
         string="Transfer Error",
         readonly=True,
         copy=False,
+    )
+    # The error's kind and parts (see messages.py): said in each reader's
+    # language, while tal_transfer_error keeps the English text for the log,
+    # the search and the grouping.
+    tal_transfer_error_data = fields.Json(
+        string="Transfer Error Details",
+        readonly=True,
+        copy=False,
+    )
+    tal_transfer_error_display = fields.Text(
+        string="Error",
+        compute="_compute_tal_transfer_error_display",
     )
     tal_transfer_error_kind = fields.Selection(
         selection=ERROR_KINDS,
@@ -127,40 +150,105 @@ class AccountMove(models.Model):
         return [(t._tal_document_model, t._description) for t in targets]
 
     @api.depends("tal_transfer_document_ref")
+    @api.depends_context("uid", "allowed_company_ids")
     def _compute_tal_transfer_document(self):
+        """The first document, as the reader may see it.
+
+        Only the target apps' document models are followed, whatever the
+        stored text says. A document the reader may not read shows that it
+        exists, not its name.
+        """
         targets = self.env["tal.transfer.target"]
-        refs = {
-            move: targets._tal_record_from_ref(move.tal_transfer_document_ref)
-            for move in self
+        document_models = {
+            target._tal_document_model for target in targets._tal_available_targets()
         }
-        # One existence query per model for the whole list, not one per row.
+        refs = {}
+        for move in self:
+            document = targets._tal_record_from_ref(move.tal_transfer_document_ref)
+            if document is not None and document._name in document_models:
+                refs[move] = (document._name, document.id)
+        # One existence query and one access check per model for the whole
+        # list, not one per row.
         ids_by_model = defaultdict(list)
-        for document in refs.values():
-            if document is not None:
-                ids_by_model[document._name].append(document.id)
-        existing = {
-            (document._name, document.id): document
-            for model, ids in ids_by_model.items()
-            for document in self.env[model].sudo().browse(ids).exists()
-        }
-        for move, ref in refs.items():
-            document = existing.get((ref._name, ref.id)) if ref is not None else None
+        for model, res_id in refs.values():
+            ids_by_model[model].append(res_id)
+        existing, readable = set(), {}
+        for model, ids in ids_by_model.items():
+            found = self.env[model].sudo().with_context(active_test=False).browse(ids)
+            found = found.exists()
+            existing.update((model, res_id) for res_id in found.ids)
+            mine = self.env[model].with_context(active_test=False)
+            if not found or not mine.browse().has_access("read"):
+                continue
+            # A search applies the record rules in SQL, as the app's own
+            # screens do (dms's _filtered_access lets every record through).
+            for document in mine.search([("id", "in", found.ids)]):
+                readable[(model, document.id)] = document
+        restricted = self.env._("Restricted document")
+        for move in self:
+            key = refs.get(move)
+            document = readable.get(key)
             move.tal_transfer_document = document or False
-            move.tal_transfer_document_name = (
-                document.display_name if document else False
+            if document:
+                move.tal_transfer_document_name = document.display_name
+            else:
+                move.tal_transfer_document_name = (
+                    restricted if key in existing else False
+                )
+
+    @api.depends("tal_transfer_error", "tal_transfer_error_data")
+    @api.depends_context("lang")
+    def _compute_tal_transfer_error_display(self):
+        lang = self.env.lang or "en_US"
+        for move in self:
+            move.tal_transfer_error_display = move.tal_transfer_error and (
+                render_error(move.tal_transfer_error_data, lang)
+                or move.tal_transfer_error
             )
 
     # ------------------------------------------------------------------
     # CRUD
     # ------------------------------------------------------------------
 
+    def _tal_transfer_check_vals(self, field_names):
+        """Refuse an ORM write of the transfer's own fields, from anyone.
+
+        The transfer writes them with SQL (_tal_transfer_write); over the ORM
+        they would let a user mark an invoice done, or point its document
+        link at any record.
+        """
+        protected = set(TRANSFER_FIELDS) | set(TRANSFER_COMPUTED_FIELDS)
+        forbidden = sorted(protected.intersection(field_names))
+        if forbidden:
+            raise AccessError(
+                self.env._(
+                    "The files transfer sets %(fields)s itself: use Transfer Now, "
+                    "Retry or Exclude instead.",
+                    fields=", ".join(forbidden),
+                )
+            )
+
     @api.model_create_multi
     def create(self, vals_list):
+        self._tal_transfer_check_vals(
+            [
+                *(name for vals in vals_list for name in vals),
+                *(
+                    key.removeprefix("default_")
+                    for key in self.env.context
+                    if key.startswith("default_")
+                ),
+            ]
+        )
         moves = super().create(vals_list)
         # Draft invoices are in scope for companies that do not wait for posting.
         if not all(moves.company_id.mapped("tal_transfer_posted_only")):
             self.env["tal.invoice.transfer.scope"]._mark_in_scope(moves.ids)
         return moves
+
+    def write(self, vals):
+        self._tal_transfer_check_vals(vals)
+        return super().write(vals)
 
     def _post(self, soft=True):
         posted = super()._post(soft=soft)
@@ -187,35 +275,8 @@ class AccountMove(models.Model):
         moves = self.filtered(
             lambda m: m.tal_transfer_state in (STATE_PENDING, STATE_FAILED)
         )
-        if len(moves) > SYNC_TRANSFER_LIMIT:
-            moves._tal_transfer_write({"tal_transfer_state": STATE_PENDING})
-            # Every parallel worker starts at once.
-            self.env["tal.invoice.transfer.scheduler"]._tal_trigger_workers()
-            return self._tal_transfer_notify(
-                self.env._(
-                    "%(count)s invoices queued: the scheduled action transfers them "
-                    "in the background.",
-                    count=len(moves),
-                )
-            )
-        run = self.env["tal.invoice.transfer.run"]._tal_start("manual")
-        stats = (
-            self.env["tal.invoice.transfer"]
-            .sudo()
-            ._run(move_ids=moves.ids, states=(STATE_PENDING, STATE_FAILED), run=run)
-        )
-        run._tal_progress(final=True)
-        return self._tal_transfer_notify(
-            self.env._(
-                "%(done)s transferred, %(failed)s failed, %(nothing)s without "
-                "files, %(skipped)s skipped (being transferred elsewhere or not "
-                "pending).",
-                done=stats[STATE_DONE],
-                failed=stats[STATE_FAILED] + stats[STATE_PENDING],
-                nothing=stats[STATE_NOTHING],
-                skipped=stats["skipped"] + len(self) - len(moves),
-            ),
-            sticky=bool(stats[STATE_FAILED]),
+        return self.env["tal.invoice.transfer.ui"]._transfer_now(
+            moves, skipped=len(self) - len(moves)
         )
 
     def action_tal_transfer_retry(self):
@@ -224,51 +285,45 @@ class AccountMove(models.Model):
         moves = self.filtered(
             lambda m: m.tal_transfer_state in (STATE_FAILED, STATE_EXCLUDED)
         )
-        moves._tal_transfer_write(
-            {
-                "tal_transfer_state": STATE_PENDING,
-                "tal_transfer_error": None,
-                "tal_transfer_error_kind": None,
-                "tal_transfer_attempts": 0,
-            }
+        return self.env["tal.invoice.transfer.ui"]._retry_queued(moves)
+
+    def action_tal_transfer_retry_now(self):
+        """The Retry button: failed or excluded invoices, transferred again now
+        as Transfer Now does; a large selection goes to the scheduled action."""
+        self._tal_transfer_check_manager()
+        moves = self.filtered(
+            lambda m: m.tal_transfer_state in (STATE_FAILED, STATE_EXCLUDED)
         )
-        for move in moves:
-            move._message_log(
-                body=self.env._("Files transfer retried by %s.", self.env.user.name)
-            )
-        if moves:
-            # Every parallel worker starts at once.
-            self.env["tal.invoice.transfer.scheduler"]._tal_trigger_workers()
-        return self._tal_transfer_notify(
-            self.env._("%(count)s invoices queued for transfer.", count=len(moves))
+        return self.env["tal.invoice.transfer.ui"]._retry_now(
+            moves, skipped=len(self) - len(moves)
         )
 
-    def action_tal_transfer_exclude(self):
-        """Keep the selected invoices out of the transfer."""
+    def action_tal_transfer_exclude_wizard(self):
+        """The Exclude button: asks for a confirmation and a reason."""
+        self._tal_transfer_check_manager()
+        return {
+            "type": "ir.actions.act_window",
+            "name": self.env._("Exclude from the Files Transfer"),
+            "res_model": "tal.invoice.transfer.exclude",
+            "view_mode": "form",
+            "target": "new",
+            "context": {"default_move_ids": self.ids},
+        }
+
+    def action_tal_transfer_exclude(self, reason=None):
+        """Keep the selected invoices out of the transfer; a note says who
+        excluded them, and why."""
         self._tal_transfer_check_manager()
         moves = self.filtered(
             lambda m: m.tal_transfer_state
             in (STATE_PENDING, STATE_FAILED, STATE_NOTHING)
         )
-        moves._tal_transfer_write({"tal_transfer_state": STATE_EXCLUDED})
-        return self._tal_transfer_notify(
-            self.env._(
-                "%(count)s invoices excluded from the transfer.", count=len(moves)
-            )
-        )
+        return self.env["tal.invoice.transfer.ui"]._exclude(moves, reason)
 
     def action_tal_transfer_open_documents(self):
+        """The invoice's documents in the target app, or else its own files."""
         self.ensure_one()
-        target = self.env["tal.transfer.target"]._tal_get_target()
-        attachments = self.env["tal.invoice.transfer.scope"]._files(self)
-        return {
-            "type": "ir.actions.act_window",
-            "name": self.env._("Files of %s", self.display_name),
-            "res_model": target._tal_document_model,
-            "view_mode": "list,form",
-            "domain": [("attachment_id", "in", attachments.ids)],
-            "context": {"active_test": False, "create": False},
-        }
+        return self.env["tal.invoice.transfer.ui"]._open_files_action(self)
 
     @api.model
     def tal_transfer_dashboard(self):
@@ -341,21 +396,28 @@ class AccountMove(models.Model):
             "failed_groups": failed_groups,
         }
 
-    def _tal_transfer_notify(self, message, sticky=False):
-        return {
-            "type": "ir.actions.client",
-            "tag": "display_notification",
-            "params": {
-                "title": self.env._("Invoice Files Transfer"),
-                "message": message,
-                "sticky": sticky,
-                "next": {"type": "ir.actions.client", "tag": "soft_reload"},
-            },
-        }
-
     # ------------------------------------------------------------------
     # State bookkeeping
     # ------------------------------------------------------------------
+
+    def _tal_transfer_log_failure(self, payload):
+        """A note on the chatter, in the language of the invoice's people."""
+        self.ensure_one()
+        lang = self.invoice_user_id.lang or self.company_id.partner_id.lang or "en_US"
+        env = self.with_context(lang=lang).env
+        self._message_log(
+            body=Markup("%s<br/>%s")
+            % (
+                env._(
+                    "The transfer of this invoice's files failed: %s",
+                    render_error(payload, lang),
+                ),
+                env._(
+                    "An accounting administrator can retry it, or exclude the "
+                    "invoice, from its Files Transfer tab."
+                ),
+            )
+        )
 
     def _tal_transfer_write(self, vals):
         """Write transfer fields with SQL.

@@ -1,7 +1,10 @@
 # Copyright 2026 TAL
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 from odoo import api, fields, models
+from odoo.exceptions import ValidationError
 
+# The journals an invoice of the transfer's scope is posted in.
+JOURNAL_TYPES = ("sale", "purchase")
 # Move types each scope covers; the keys are the values of tal_transfer_scope.
 TRANSFER_SCOPES = {
     "all": ("out_invoice", "out_refund", "in_invoice", "in_refund"),
@@ -48,6 +51,9 @@ class ResCompany(models.Model):
         comodel_name="account.journal",
         relation="res_company_tal_transfer_journal_rel",
         string="Transfer Journals",
+        # The company's own journals, and its parents' ones that a branch posts in.
+        domain="[('type', 'in', ('sale', 'purchase')), "
+        "('company_id', 'parent_of', id)]",
         help="Only invoices of these journals; empty means every journal.",
     )
     tal_transfer_posted_only = fields.Boolean(
@@ -67,6 +73,26 @@ class ResCompany(models.Model):
         default="all",
         required=True,
     )
+
+    @api.constrains("tal_transfer_journal_ids")
+    def _check_tal_transfer_journal_ids(self):
+        for company in self:
+            wrong = company.tal_transfer_journal_ids.filtered(
+                lambda journal, company=company: journal.type not in JOURNAL_TYPES
+                or journal.company_id not in company.parent_ids
+            )
+            if wrong:
+                raise ValidationError(
+                    self.env._(
+                        "The files transfer of %(company)s can only filter on its own "
+                        "sales and purchase journals, not on %(journals)s.",
+                        company=company.name,
+                        journals=", ".join(
+                            f"{journal.name} ({journal.company_id.name})"
+                            for journal in wrong
+                        ),
+                    )
+                )
 
     @api.model
     def _selection_tal_transfer_folder(self):

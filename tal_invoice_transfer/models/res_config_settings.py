@@ -1,10 +1,13 @@
 # Copyright 2026 TAL
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 from odoo import api, fields, models
-from odoo.exceptions import ValidationError
+from odoo.exceptions import UserError, ValidationError
 
 from .tal_invoice_transfer_scheduler import WORKERS_PARAM
 from .tal_transfer_target import TARGET_PARAM
+
+# The tags of each target's files.
+TAG_MODELS = {"documents": "documents.tag", "dms": "dms.tag"}
 
 
 class ResConfigSettings(models.TransientModel):
@@ -29,6 +32,14 @@ class ResConfigSettings(models.TransientModel):
         related="company_id.tal_transfer_folder",
         readonly=False,
     )
+    # The folder picker offers the target's valid folders only (see the view).
+    tal_transfer_folder_model_id = fields.Many2one(
+        comodel_name="ir.model",
+        compute="_compute_tal_transfer_folder_picker",
+    )
+    tal_transfer_folder_domain = fields.Binary(
+        compute="_compute_tal_transfer_folder_picker",
+    )
     tal_transfer_tag_names = fields.Char(
         related="company_id.tal_transfer_tag_names",
         readonly=False,
@@ -40,6 +51,8 @@ class ResConfigSettings(models.TransientModel):
     tal_transfer_journal_ids = fields.Many2many(
         related="company_id.tal_transfer_journal_ids",
         readonly=False,
+        domain="[('type', 'in', ('sale', 'purchase')), "
+        "('company_id', 'parent_of', company_id)]",
     )
     tal_transfer_posted_only = fields.Boolean(
         related="company_id.tal_transfer_posted_only",
@@ -67,6 +80,93 @@ class ResConfigSettings(models.TransientModel):
         for settings in self:
             if settings.tal_transfer_parallel_workers < 1:
                 raise ValidationError(self.env._("Parallel workers: at least 1."))
+
+    def _tal_transfer_chosen_target(self):
+        """The target these settings choose (saved or not), or None."""
+        self.ensure_one()
+        wanted = self.tal_transfer_target or "auto"
+        available = self.env["tal.transfer.target"]._tal_available_targets()
+        chosen = [t for t in available if wanted in ("auto", t._tal_target_key)]
+        return chosen[0] if chosen else None
+
+    @api.depends("tal_transfer_target", "company_id")
+    def _compute_tal_transfer_folder_picker(self):
+        for settings in self:
+            target = settings._tal_transfer_chosen_target()
+            if target is None:
+                settings.tal_transfer_folder_model_id = False
+                settings.tal_transfer_folder_domain = [("id", "=", False)]
+                continue
+            settings.tal_transfer_folder_model_id = self.env["ir.model"]._get(
+                target._tal_folder_model
+            )
+            settings.tal_transfer_folder_domain = settings._tal_transfer_folder_domain(
+                target
+            )
+
+    def _tal_transfer_folder_domain(self, target):
+        """The folders a company may choose: roots its files may go under."""
+        company_ids = [self.company_id.id, False]
+        if target._tal_target_key == "dms":
+            # Root directories of attachment storages: sub-directories belong
+            # to the tree the transfer builds (journal / year / month / invoice).
+            return [
+                ("is_root_directory", "=", True),
+                ("storage_id.save_type", "=", "attachment"),
+                ("company_id", "in", company_ids),
+            ]
+        domain = [("type", "=", "folder"), ("company_id", "in", company_ids)]
+        if "shortcut_document_id" in self.env[target._tal_folder_model]._fields:
+            domain.append(("shortcut_document_id", "=", False))
+        return domain
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        settings = super().create(vals_list)
+        # The related fields are written through to the company by the create
+        # (the Save button saves, then calls execute): check them now.
+        checked = {
+            "tal_transfer_folder",
+            "tal_transfer_tag_names",
+            "tal_transfer_target",
+        }
+        if any(checked.intersection(vals) for vals in vals_list):
+            settings._check_tal_transfer_folder_and_tags()
+        return settings
+
+    def _check_tal_transfer_folder_and_tags(self):
+        """Refuse, when saved, what would make every invoice fail: a folder
+        the target cannot use, tags it does not have. No folder is fine: the
+        company's invoices wait until one is set."""
+        for settings in self:
+            target = settings._tal_transfer_chosen_target()
+            company = settings.company_id
+            if target is None:
+                continue
+            try:
+                if company.tal_transfer_folder_ref:
+                    folder = target.sudo()._tal_folder(company)
+                    settings._tal_transfer_check_folder_offered(target, folder)
+                target.sudo()._tal_tags(company, TAG_MODELS[target._tal_target_key])
+            except UserError as error:
+                lazy = getattr(error, "lazy_message", None)
+                raise ValidationError(
+                    lazy._translate(self.env.lang or "en_US") if lazy else error.args[0]
+                ) from error
+
+    def _tal_transfer_check_folder_offered(self, target, folder):
+        domain = self._tal_transfer_folder_domain(target) + [("id", "=", folder.id)]
+        if not folder.search_count(domain):
+            raise ValidationError(
+                self.env._(
+                    "'%(folder)s' cannot receive the invoice files of %(company)s: "
+                    "choose one of the folders offered (in DMS, a root directory of "
+                    "an 'Attachment' storage; in Documents, a folder), of this "
+                    "company or shared.",
+                    folder=folder.display_name,
+                    company=self.company_id.name,
+                )
+            )
 
     @api.depends("tal_transfer_target")
     def _compute_tal_transfer_target_detected(self):

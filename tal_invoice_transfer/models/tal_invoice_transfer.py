@@ -1,5 +1,6 @@
 # Copyright 2026 TAL
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+import json
 import logging
 import time
 from collections import Counter
@@ -10,8 +11,10 @@ from psycopg2 import errors as pg_errors
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError
 from odoo.tools import SQL
+from odoo.tools.translate import LazyTranslate
 
 from ..exceptions import TransferError
+from ..messages import error_payload, render_error
 from .account_move import (
     STATE_DONE,
     STATE_FAILED,
@@ -21,6 +24,10 @@ from .account_move import (
 )
 
 _logger = logging.getLogger(__name__)
+# Error messages are kept as their source text and arguments, to be said in
+# each reader's language (messages.py): lazy translations on purpose.
+# pylint: disable=prefer-env-translation
+_lt = LazyTranslate(__name__)
 
 # Errors another transaction may not meet again: the invoice stays pending for
 # a later run, up to MAX_TRANSIENT_ATTEMPTS tries in all. A unique violation
@@ -339,28 +346,35 @@ class TalInvoiceTransfer(models.AbstractModel):
             # A cached folder may be what vanished.
             self.env["tal.transfer.target"]._tal_run_cache_clear()
             state = STATE_PENDING if attempts < MAX_TRANSIENT_ATTEMPTS else STATE_FAILED
-            message = self.env._(
+            message = _lt(
                 "Another transaction was working on this invoice or its files "
                 "(%(error)s); attempt %(attempt)s of %(max)s.",
                 error=type(error).__name__,
                 attempt=attempts,
                 max=MAX_TRANSIENT_ATTEMPTS,
             )
-            _logger.warning("Invoice %s (id %s): %s", move.name, move.id, message)
+            _logger.warning(
+                "Invoice %s (id %s): %s",
+                move.name,
+                move.id,
+                message._translate("en_US"),
+            )
         except (UserError, AccessError) as error:
             # TransferError is ours; other UserErrors (ValidationError...) come
             # from the target app's own checks.
             kind = error.kind if isinstance(error, TransferError) else "refused"
-            state, message = STATE_FAILED, str(error.args[0])
-            _logger.warning("Invoice %s (id %s): %s", move.name, move.id, message)
+            state = STATE_FAILED
+            message = getattr(error, "lazy_message", None) or str(error.args[0])
+            _logger.warning("Invoice %s (id %s): %s", move.name, move.id, error.args[0])
         except Exception as error:  # noqa: BLE001 - one bad invoice must not stop the others
             state, kind = STATE_FAILED, "unexpected"
-            message = self.env._(
+            message = _lt(
                 "Unexpected error, see the server log: %(type)s: %(error)s",
                 type=type(error).__name__,
                 error=str(error).strip().splitlines()[0] if str(error).strip() else "",
             )
             _logger.exception("Invoice %s (id %s): transfer failed", move.name, move.id)
+        payload = error_payload(message, kind)
         # A note for the people who follow the invoice on its first failure
         # only: a retry that fails again, or a million invoices failing on one
         # setting, must not flood the chatter. Successes get none.
@@ -368,8 +382,9 @@ class TalInvoiceTransfer(models.AbstractModel):
         move._tal_transfer_write(
             {
                 "tal_transfer_state": state,
-                "tal_transfer_error": message,
+                "tal_transfer_error": render_error(payload, "en_US"),
                 "tal_transfer_error_kind": kind,
+                "tal_transfer_error_data": json.dumps(payload),
                 "tal_transfer_attempts": attempts,
                 "tal_transfer_run_id": run_id,
                 "tal_transfer_failure_noted": move.tal_transfer_failure_noted
@@ -377,11 +392,7 @@ class TalInvoiceTransfer(models.AbstractModel):
             }
         )
         if first_failure:
-            move._message_log(
-                body=self.env._(
-                    "The transfer of this invoice's files failed: %s", message
-                )
-            )
+            move._tal_transfer_log_failure(payload)
         return state
 
     @api.model
@@ -393,6 +404,7 @@ class TalInvoiceTransfer(models.AbstractModel):
                 "tal_transfer_state": STATE_NOTHING,
                 "tal_transfer_error": None,
                 "tal_transfer_error_kind": None,
+                "tal_transfer_error_data": None,
             }
         target = self.env["tal.transfer.target"]._tal_get_target()
         documents = target._tal_transfer(move, files)
@@ -401,6 +413,7 @@ class TalInvoiceTransfer(models.AbstractModel):
             "tal_transfer_state": STATE_DONE,
             "tal_transfer_error": None,
             "tal_transfer_error_kind": None,
+            "tal_transfer_error_data": None,
             "tal_transfer_date": fields.Datetime.now(),
             "tal_transfer_document_ref": f"{first._name},{first.id}",
             "tal_transfer_document_count": len(documents),

@@ -7,7 +7,9 @@ from collections import defaultdict
 from datetime import timedelta
 
 from odoo import api, fields, models
-from odoo.tools import SQL
+from odoo.tools import SQL, format_datetime
+
+from .ir_cron import MANUAL_RUN_USER
 
 _logger = logging.getLogger(__name__)
 
@@ -146,6 +148,21 @@ class TalInvoiceTransferRun(models.Model):
             return [("id", "not in", excluded)]
         return [("id", "in", matching)]
 
+    @api.depends("date_start", "trigger")
+    @api.depends_context("lang", "tz")
+    def _compute_display_name(self):
+        # "Scheduled action, 30/11/2026 20:33:12", not a raw timestamp.
+        triggers = dict(self._fields["trigger"]._description_selection(self.env))
+        for run in self:
+            run.display_name = ", ".join(
+                part
+                for part in (
+                    triggers.get(run.trigger),
+                    format_datetime(self.env, run.date_start) if run.date_start else "",
+                )
+                if part
+            )
+
     @api.model
     def _tal_start(self, trigger):
         """Open a run, or continue the one this scheduled action just ended.
@@ -171,14 +188,18 @@ class TalInvoiceTransferRun(models.Model):
                 ],
                 limit=1,
             )
-            if run:
+            # A run someone asked for is a run of its own.
+            if run and not MANUAL_RUN_USER.get():
                 run.write({"state": "running", "date_end": False})
+            else:
+                run = runs.browse()
         if not run:
             run = runs.create(
                 {
                     "date_start": now,
                     "trigger": trigger,
-                    "user_id": self.env.uid,
+                    # "Run Manually" runs the job as its user: name who clicked.
+                    "user_id": MANUAL_RUN_USER.get() or self.env.uid,
                     "cron_id": cron_id,
                 }
             )

@@ -5,8 +5,14 @@ import re
 import weakref
 
 from odoo import api, models
+from odoo.tools.translate import LazyTranslate
 
 from ..exceptions import TransferError
+
+# Error messages are kept as their source text and arguments, to be said in
+# each reader's language (messages.py): lazy translations on purpose.
+# pylint: disable=prefer-env-translation
+_lt = LazyTranslate(__name__)
 
 # Creating documents must not post chatter messages nor subscribe anybody.
 MAIL_QUIET_CONTEXT = {
@@ -87,7 +93,7 @@ class TalTransferTarget(models.AbstractModel):
             available = [t for t in available if t._tal_target_key == configured]
             if not available:
                 raise TransferError(
-                    self.env._(
+                    _lt(
                         "The transfer target '%(target)s' chosen in the settings is "
                         "not installed: install it or choose another target.",
                         target=configured,
@@ -96,7 +102,7 @@ class TalTransferTarget(models.AbstractModel):
                 )
         if not available:
             raise TransferError(
-                self.env._(
+                _lt(
                     "No document app is installed: install Documents or the OCA "
                     "'dms' app, then retry the failed invoices."
                 ),
@@ -149,7 +155,7 @@ class TalTransferTarget(models.AbstractModel):
                 path = attachment._full_path(attachment.store_fname)
                 if not os.path.isfile(path):
                     raise TransferError(
-                        self.env._(
+                        _lt(
                             "The file '%(name)s' (attachment %(id)s) is missing from "
                             "the filestore: restore it from a backup, then retry.",
                             name=attachment.name,
@@ -159,9 +165,10 @@ class TalTransferTarget(models.AbstractModel):
                     )
             if not attachment.file_size:
                 raise TransferError(
-                    self.env._(
+                    _lt(
                         "The file '%(name)s' (attachment %(id)s) is empty: replace "
-                        "it with the real file or exclude the invoice.",
+                        "it with the real file, or delete it if it is not needed, "
+                        "then retry.",
                         name=attachment.name,
                         id=attachment.id,
                     ),
@@ -196,7 +203,7 @@ class TalTransferTarget(models.AbstractModel):
         missing = set(names) - set(tags.mapped("name"))
         if missing:
             raise TransferError(
-                self.env._(
+                _lt(
                     "The tags %(tags)s set for company %(company)s do not exist in "
                     "%(app)s: create them or fix the settings.",
                     tags=", ".join(sorted(missing)),
@@ -216,7 +223,7 @@ class TalTransferTarget(models.AbstractModel):
         )
         if folder is None or folder._name != self._tal_folder_model:
             raise TransferError(
-                self.env._(
+                _lt(
                     "No %(kind)s is set for company %(company)s: %(hint)s.",
                     kind=self._tal_folder_label(),
                     company=company.name,
@@ -230,7 +237,7 @@ class TalTransferTarget(models.AbstractModel):
         )
         if not folder:
             raise TransferError(
-                self.env._(
+                _lt(
                     "The %(kind)s set for company %(company)s was deleted: %(hint)s.",
                     kind=self._tal_folder_label(),
                     company=company.name,
@@ -240,7 +247,7 @@ class TalTransferTarget(models.AbstractModel):
             )
         if "active" in folder._fields and not folder.active:
             raise TransferError(
-                self.env._(
+                _lt(
                     "The %(kind)s '%(folder)s' of company %(company)s is archived: "
                     "restore it or choose another.",
                     kind=self._tal_folder_label(),
@@ -252,7 +259,7 @@ class TalTransferTarget(models.AbstractModel):
         folder_company = folder.company_id if "company_id" in folder._fields else None
         if folder_company and folder_company != company:
             raise TransferError(
-                self.env._(
+                _lt(
                     "The %(kind)s '%(folder)s' belongs to company %(other)s, not to "
                     "%(company)s: choose a folder of %(company)s.",
                     kind=self._tal_folder_label(),

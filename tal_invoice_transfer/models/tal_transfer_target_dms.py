@@ -6,11 +6,16 @@ import re
 
 from odoo import Command, api, models
 from odoo.exceptions import ValidationError
+from odoo.tools.translate import LazyTranslate
 
 from ..exceptions import TransferError
 from .tal_transfer_target import MAIL_QUIET_CONTEXT
 
 _logger = logging.getLogger(__name__)
+# Error messages are kept as their source text and arguments, to be said in
+# each reader's language (messages.py): lazy translations on purpose.
+# pylint: disable=prefer-env-translation
+_lt = LazyTranslate(__name__)
 
 
 class TalTransferTargetDms(models.AbstractModel):
@@ -47,7 +52,7 @@ class TalTransferTargetDms(models.AbstractModel):
     def _tal_check_folder(self, folder, company):
         if folder.storage_id.save_type != "attachment":
             raise TransferError(
-                self.env._(
+                _lt(
                     "The DMS directory '%(name)s' of company %(company)s is not in a "
                     "storage of type 'Attachment': choose a directory of such a "
                     "storage, so files stay the invoices' own attachments.",

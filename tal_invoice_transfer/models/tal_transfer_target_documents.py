@@ -3,11 +3,16 @@
 import logging
 
 from odoo import Command, api, models
+from odoo.tools.translate import LazyTranslate
 
 from ..exceptions import TransferError
 from .tal_transfer_target import MAIL_QUIET_CONTEXT
 
 _logger = logging.getLogger(__name__)
+# Error messages are kept as their source text and arguments, to be said in
+# each reader's language (messages.py): lazy translations on purpose.
+# pylint: disable=prefer-env-translation
+_lt = LazyTranslate(__name__)
 
 
 class TalTransferTargetDocuments(models.AbstractModel):
@@ -42,7 +47,7 @@ class TalTransferTargetDocuments(models.AbstractModel):
     def _tal_check_folder(self, folder, company):
         if folder.type != "folder":
             raise TransferError(
-                self.env._(
+                _lt(
                     "'%(name)s' set for company %(company)s is a file, not a "
                     "Documents folder: choose a folder.",
                     name=folder.display_name,

@@ -11,3 +11,6 @@ from . import test_transfer_dashboard
 from . import test_transfer_quiet
 from . import test_file_safety_concurrency
 from . import test_file_safety
+from . import test_transfer_security
+from . import test_transfer_settings
+from . import test_transfer_ui

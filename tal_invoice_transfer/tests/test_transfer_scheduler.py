@@ -290,7 +290,7 @@ class TestTransferScheduler(TalTransferCommon):
         self.assertEqual(triggered(), workers.ids, "a folder set: start now")
 
         with patch(
-            "odoo.addons.tal_invoice_transfer.models.account_move.SYNC_TRANSFER_LIMIT",
+            "odoo.addons.tal_invoice_transfer.models.tal_invoice_transfer_ui.SYNC_TRANSFER_LIMIT",
             0,
         ):
             invoice.action_tal_transfer_now()

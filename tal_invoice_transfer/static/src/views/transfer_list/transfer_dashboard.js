@@ -1,11 +1,15 @@
-import {Component, onWillStart, onWillUpdateProps, useState} from "@odoo/owl";
-import {useService} from "@web/core/utils/hooks";
+import {Component, onWillStart, useState} from "@odoo/owl";
+import {useBus, useService} from "@web/core/utils/hooks";
 import {deserializeDateTime, formatDateTime} from "@web/core/l10n/dates";
 import {formatFloat, formatInteger} from "@web/views/fields/formatters";
+import {_t} from "@web/core/l10n/translation";
+
+export const STATES = ["pending", "failed", "done", "no_attachment", "excluded"];
 
 /**
  * Counts per state, share done, rate and estimated end, above the progress
- * list. A click on a state or an error group filters the list.
+ * list. The counts follow the list's search; a click on a state or an error
+ * group narrows the list to it and keeps the user's other filters.
  */
 export class TalTransferDashboard extends Component {
     static template = "tal_invoice_transfer.TransferDashboard";
@@ -13,17 +17,24 @@ export class TalTransferDashboard extends Component {
 
     setup() {
         this.orm = useService("orm");
-        this.state = useState({data: null});
+        this.state = useState({data: null, counts: null});
         onWillStart(() => this.load());
-        onWillUpdateProps(() => this.load());
+        useBus(this.env.searchModel, "update", () => this.load());
+        // After Transfer Now, Retry or Exclude (see show_states_action.js).
+        useBus(this.env.bus, "TAL_TRANSFER:SHOW_STATES", (ev) => {
+            ev.detail.handled = true;
+            this.showStates(ev.detail.states);
+        });
     }
 
     async load() {
-        this.state.data = await this.orm.call(
-            "account.move",
-            "tal_transfer_dashboard",
-            []
-        );
+        const [data, counts] = await Promise.all([
+            this.orm.call("account.move", "tal_transfer_dashboard", []),
+            this.orm.call("tal.invoice.transfer.ui", "tal_transfer_counts", [
+                this.env.searchModel.domain,
+            ]),
+        ]);
+        Object.assign(this.state, {data, counts});
     }
 
     get eta() {
@@ -37,32 +48,85 @@ export class TalTransferDashboard extends Component {
     }
 
     get stateCards() {
-        const {counts, labels} = this.state.data;
-        return ["pending", "failed", "done", "no_attachment", "excluded"].map(
-            (key) => ({
-                key,
-                label: labels[key],
-                count: formatInteger(counts[key]),
-                empty: !counts[key],
-            })
+        const {counts, labels} = this.state.counts;
+        const active = new Set(this.activeStates());
+        return STATES.map((key) => ({
+            key,
+            label: labels[key],
+            count: formatInteger(counts[key]),
+            empty: !counts[key],
+            active: active.has(key),
+        }));
+    }
+
+    get doneTitle() {
+        return _t(
+            "Invoices whose files are all in the document app now. An invoice that gets a new file leaves this card until that file is transferred; the run history keeps counting its first transfer."
         );
     }
 
     get percentDone() {
-        return formatFloat(this.state.data.percent_done, {digits: [16, 1]});
+        return formatFloat(this.state.counts.percent_done, {digits: [16, 1]});
     }
 
     get rate() {
         return formatFloat(this.state.data.rate_per_minute, {digits: [16, 1]});
     }
 
+    stateFilters() {
+        return this.env.searchModel.getSearchItems(
+            (item) =>
+                item.type === "filter" &&
+                STATES.map((s) => `filter_${s}`).includes(item.name)
+        );
+    }
+
+    activeStates() {
+        return this.stateFilters()
+            .filter((item) => item.isActive)
+            .map((item) => item.name.replace("filter_", ""));
+    }
+
+    /** A second click on the only active card shows every state again. */
     filterState(state) {
-        this.applyFilters([`filter_${state}`]);
+        const active = this.activeStates();
+        this.showStates(active.length === 1 && active[0] === state ? [] : [state]);
+    }
+
+    /**
+     * The list shows these states ([] for all) and keeps every other filter.
+     * @param {String[]} states
+     */
+    showStates(states) {
+        const searchModel = this.env.searchModel;
+        const items = this.stateFilters();
+        const wanted = items.filter((item) =>
+            states.includes(item.name.replace("filter_", ""))
+        );
+        const current = items.filter((item) => item.isActive);
+        const same =
+            wanted.length === current.length && wanted.every((item) => item.isActive);
+        if (same) {
+            // Nothing to change in the search: the records did change.
+            this.props.list.model.load();
+            this.load();
+            return;
+        }
+        const ids = new Set(items.map((item) => item.id));
+        searchModel.query = searchModel.query.filter((el) => !ids.has(el.searchItemId));
+        const last = wanted.pop();
+        for (const item of wanted) {
+            searchModel.query.push({searchItemId: item.id});
+        }
+        if (last) {
+            searchModel.toggleSearchItem(last.id);
+        } else {
+            searchModel._notify();
+        }
     }
 
     filterErrorKind(group) {
         const searchModel = this.env.searchModel;
-        this.applyFilters(["filter_failed"]);
         const field = searchModel
             .getSearchItems(
                 (item) =>
@@ -71,21 +135,16 @@ export class TalTransferDashboard extends Component {
             )
             .at(0);
         if (field && group.kind) {
+            // One error group at a time: replace the previous one, if any.
+            searchModel.query = searchModel.query.filter(
+                (el) => el.searchItemId !== field.id
+            );
             searchModel.addAutoCompletionValues(field.id, {
                 label: group.label,
                 operator: "=",
                 value: group.kind,
             });
         }
-    }
-
-    applyFilters(names) {
-        const searchModel = this.env.searchModel;
-        searchModel.query = [];
-        for (const item of searchModel.getSearchItems((item) =>
-            names.includes(item.name)
-        )) {
-            searchModel.toggleSearchItem(item.id);
-        }
+        this.showStates(["failed"]);
     }
 }

@@ -1,0 +1,299 @@
+# Copyright 2026 TAL
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+
+from odoo import api, models
+from odoo.exceptions import UserError
+from odoo.fields import Domain
+
+from .account_move import (
+    STATE_DONE,
+    STATE_EXCLUDED,
+    STATE_FAILED,
+    STATE_NOTHING,
+    STATE_PENDING,
+    SYNC_TRANSFER_LIMIT,
+    TRANSFER_FIELDS,
+)
+
+
+class TalInvoiceTransferUi(models.AbstractModel):
+    """What the transfer's screens show: the figures above the progress list
+    and the files of an invoice."""
+
+    _name = "tal.invoice.transfer.ui"
+    _description = "Invoice Files Transfer Screens"
+
+    @api.model
+    def tal_transfer_counts(self, domain=None):
+        """The cards above the progress list, under the list's own search.
+
+        Every state is counted under the list's other filters: the state
+        filters (a clicked card) only say which card is active.
+
+        :param domain: the list's domain, as the search panel builds it
+        """
+        moves = self.env["account.move"]
+        moves._tal_transfer_check_manager()
+        domain = Domain(domain or []).map_conditions(
+            lambda condition: Domain.TRUE
+            if condition.field_expr == "tal_transfer_state"
+            else condition
+        ) & Domain("tal_transfer_state", "!=", False)
+        counts = dict(moves._read_group(domain, ["tal_transfer_state"], ["__count"]))
+        total = sum(counts.values())
+        finished = counts.get(STATE_DONE, 0) + counts.get(STATE_NOTHING, 0)
+        to_do = total - counts.get(STATE_EXCLUDED, 0)
+        kinds = dict(
+            moves._fields["tal_transfer_error_kind"]._description_selection(self.env)
+        )
+        groups = moves._read_group(
+            domain & Domain("tal_transfer_state", "=", STATE_FAILED),
+            ["tal_transfer_error_kind"],
+            ["__count", "id:max"],
+            order="__count desc",
+        )
+        # The latest invoice of each group gives its example, in the reader's
+        # language.
+        examples = moves.browse([last_id for _kind, _count, last_id in groups])
+        return {
+            "counts": {
+                state: counts.get(state, 0)
+                for state, _label in moves._fields[
+                    "tal_transfer_state"
+                ]._description_selection(self.env)
+            },
+            "labels": dict(
+                moves._fields["tal_transfer_state"]._description_selection(self.env)
+            ),
+            "total": total,
+            "percent_done": round(100 * finished / to_do, 1) if to_do else 100.0,
+            "failed_groups": [
+                {
+                    "kind": kind or "",
+                    "label": kinds.get(kind, self.env._("Other")),
+                    "count": count,
+                    "example": example.tal_transfer_error_display or "",
+                }
+                for (kind, count, _last_id), example in zip(
+                    groups, examples, strict=True
+                )
+            ],
+        }
+
+    # ------------------------------------------------------------------
+    # The buttons (account.move's action_tal_transfer_* check the rights)
+    # ------------------------------------------------------------------
+
+    @api.model
+    def _transfer_now(self, moves, skipped=0):
+        if len(moves) > SYNC_TRANSFER_LIMIT:
+            return self._queue(moves)
+        stats = self._run_now(moves)
+        return self._notify(
+            self._outcome(stats, skipped),
+            sticky=bool(stats[STATE_FAILED]),
+            show_states=[],
+        )
+
+    @api.model
+    def _retry_queued(self, moves):
+        self._reset(moves)
+        self._log(
+            moves, self.env._("Files transfer retried by %s.", self.env.user.name)
+        )
+        if moves:
+            self.env["tal.invoice.transfer.scheduler"]._tal_trigger_workers()
+        return self._notify(
+            self.env._("%(count)s invoices queued for transfer.", count=len(moves)),
+            show_states=[STATE_PENDING],
+        )
+
+    @api.model
+    def _retry_now(self, moves, skipped=0):
+        if len(moves) > SYNC_TRANSFER_LIMIT:
+            return self._retry_queued(moves)
+        self._reset(moves)
+        stats = self._run_now(moves)
+        user = self.env.user.name
+        done = moves.filtered(lambda move: move.tal_transfer_state == STATE_DONE)
+        self._log(done, self.env._("Files transferred after a retry by %s.", user))
+        self._log(moves - done, self.env._("Files transfer retried by %s.", user))
+        return self._notify(
+            self._outcome(stats, skipped),
+            sticky=bool(stats[STATE_FAILED]),
+            show_states=[],
+        )
+
+    @api.model
+    def _exclude(self, moves, reason=None):
+        moves._tal_transfer_write({"tal_transfer_state": STATE_EXCLUDED})
+        user = self.env.user.name
+        self._log(
+            moves,
+            self.env._(
+                "Excluded from the files transfer by %(user)s: %(reason)s",
+                user=user,
+                reason=reason,
+            )
+            if reason
+            else self.env._("Excluded from the files transfer by %s.", user),
+        )
+        return self._notify(
+            self.env._(
+                "%(count)s invoices excluded from the transfer.", count=len(moves)
+            ),
+            show_states=[STATE_EXCLUDED],
+        )
+
+    @api.model
+    def _queue(self, moves):
+        """Leave a large selection to the scheduled action, at once."""
+        moves._tal_transfer_write({"tal_transfer_state": STATE_PENDING})
+        self.env["tal.invoice.transfer.scheduler"]._tal_trigger_workers()
+        return self._notify(
+            self.env._(
+                "%(count)s invoices queued: the scheduled action transfers them "
+                "in the background.",
+                count=len(moves),
+            ),
+            show_states=[STATE_PENDING],
+        )
+
+    @api.model
+    def _run_now(self, moves):
+        """Transfer `moves` in the user's request, as a run of its own."""
+        run = self.env["tal.invoice.transfer.run"]._tal_start("manual")
+        stats = (
+            self.env["tal.invoice.transfer"]
+            .sudo()
+            ._run(move_ids=moves.ids, states=(STATE_PENDING, STATE_FAILED), run=run)
+        )
+        run._tal_progress(final=True)
+        moves.invalidate_recordset(list(TRANSFER_FIELDS))
+        return stats
+
+    @api.model
+    def _reset(self, moves):
+        moves._tal_transfer_write(
+            {
+                "tal_transfer_state": STATE_PENDING,
+                "tal_transfer_error": None,
+                "tal_transfer_error_kind": None,
+                "tal_transfer_error_data": None,
+                "tal_transfer_attempts": 0,
+            }
+        )
+
+    @api.model
+    def _log(self, moves, body):
+        if moves:
+            moves._message_log_batch(bodies=dict.fromkeys(moves.ids, body))
+
+    @api.model
+    def _notify(self, message, sticky=False, show_states=None):
+        """A notification; then the progress list shows the invoices' new
+        states (`show_states`, [] for all), keeping the user's other filters,
+        and any other screen reloads."""
+        return {
+            "type": "ir.actions.client",
+            "tag": "display_notification",
+            "params": {
+                "title": self.env._("Invoice Files Transfer"),
+                "message": message,
+                "sticky": sticky,
+                "next": {
+                    "type": "ir.actions.client",
+                    "tag": "tal_transfer_show_states",
+                    "params": {"states": show_states},
+                },
+            },
+        }
+
+    @api.model
+    def _outcome(self, stats, skipped=0):
+        return self.env._(
+            "%(done)s transferred, %(failed)s failed, %(nothing)s without "
+            "files, %(skipped)s skipped (being transferred elsewhere or not "
+            "pending).",
+            done=stats[STATE_DONE],
+            failed=stats[STATE_FAILED] + stats[STATE_PENDING],
+            nothing=stats[STATE_NOTHING],
+            skipped=stats["skipped"] + skipped,
+        )
+
+    # ------------------------------------------------------------------
+    # An invoice's files
+    # ------------------------------------------------------------------
+
+    @api.model
+    def _open_files_action(self, move):
+        """The invoice's documents in the target app, or else its own files.
+
+        The files stay the invoice's attachments: whoever may read the invoice
+        may download them, even without a right on the document app.
+        """
+        attachments = self.env["tal.invoice.transfer.scope"]._files(move)
+        return self._documents_action(move, attachments) or self._attachments_action(
+            move, attachments
+        )
+
+    @api.model
+    def _documents_action(self, move, attachments):
+        """The documents of `attachments` the user may open in the target
+        app, or None."""
+        try:
+            target = self.env["tal.transfer.target"]._tal_get_target()
+        except UserError:
+            return None
+        documents = self.env[target._tal_document_model].with_context(active_test=False)
+        if not attachments or not self._can_browse(documents):
+            return None
+        documents = documents.search([("attachment_id", "in", attachments.ids)])
+        if not documents:
+            return None
+        return {
+            "type": "ir.actions.act_window",
+            "name": self.env._("Files of %s", move.display_name),
+            "res_model": documents._name,
+            "view_mode": "list,form",
+            "domain": [("id", "in", documents.ids)],
+            "context": {"active_test": False, "create": False},
+        }
+
+    @api.model
+    def _can_browse(self, model):
+        """Whether the user can show `model`'s default list and form views.
+
+        The app's views show related records (DMS categories and tags...)
+        its users may read, and others may not: a read of the documents alone
+        succeeds where their screen fails.
+        """
+        if not model.browse().has_access("read"):
+            return False
+        views = model.get_views([(False, "list"), (False, "form")])
+        for name, description in views["models"].items():
+            comodels = {name}
+            comodels.update(
+                field["relation"]
+                for field in description["fields"].values()
+                if field.get("relation")
+            )
+            for comodel in comodels:
+                if comodel in self.env and not (
+                    self.env[comodel].browse().has_access("read")
+                ):
+                    return False
+        return True
+
+    @api.model
+    def _attachments_action(self, move, attachments):
+        view = self.env.ref("tal_invoice_transfer.ir_attachment_view_list_transfer")
+        return {
+            "type": "ir.actions.act_window",
+            "name": self.env._("Files of %s", move.display_name),
+            "res_model": "ir.attachment",
+            "view_mode": "list,form",
+            "views": [(view.id, "list"), (False, "form")],
+            "domain": [("id", "in", attachments.ids)],
+            "context": {"create": False},
+        }

@@ -1,0 +1,1 @@
+from . import tal_invoice_transfer_exclude
