@@ -26,6 +26,7 @@ from .settings import (
     TASK_MODULE,
     TEMPLATE_DB,
     TEMPLATE_PORT,
+    TEMPLATE_VERSION,
     backlog_db,
     log,
 )
@@ -54,6 +55,12 @@ def tree_hash(path):
     return digest.hexdigest()[:16]
 
 
+def snapshot_hash():
+    """The snapshot's hash and the template's version: what the template and
+    the backlogs were made from."""
+    return f"{tree_hash(STOCK_ADDONS)}-t{TEMPLATE_VERSION}"
+
+
 def snapshot_addons():
     """Copy the addon and the test addons (the Documents stand-in and its
     glue) as they are now: a run measures one version even if the working
@@ -74,7 +81,7 @@ def snapshot_addons():
     for src in sources:
         dst = os.path.join(STOCK_ADDONS, os.path.basename(src))
         shutil.copytree(src, dst, ignore=ignore)
-    return tree_hash(STOCK_ADDONS)
+    return snapshot_hash()
 
 
 def set_addon_hash(db, value):
@@ -128,7 +135,7 @@ def set_target(db, target):
 
 def cmd_template(args):
     """Install the apps and make the template invoices (ORM, real PDFs)."""
-    addon_hash = tree_hash(STOCK_ADDONS)
+    addon_hash = snapshot_hash()
     procs = ProcessGroup()
     if db_exists(TEMPLATE_DB) and not args.rebuild:
         if db_addon_hash(TEMPLATE_DB) == addon_hash:

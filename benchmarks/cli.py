@@ -31,6 +31,9 @@ from .worker import cmd_commit, cmd_transfer
 from .xmlrpc_client import cmd_xmlrpc, run_xmlrpc
 
 TARGETS = ("dms", "documents")
+# --repeat applies to backlogs up to this size (a longer run averages the
+# machine's noise out, and costs too much to repeat).
+REPEAT_UP_TO = 10000
 # Per profile: the worker counts measured at each backlog size, end to end
 # through the scheduler, and the references' samples (the peer and the
 # XML-RPC client run on the largest backlog).
@@ -74,6 +77,22 @@ def prepare(size, rebuild=False):
     return backlog_db(size)
 
 
+def keep_fastest(runs, run):
+    """Add `run`, or let it replace the same measurement's earlier try if it
+    is faster: on a shared machine the fastest try is the least disturbed.
+    Every try's rate stays in `tries`."""
+    key = (run["target"], run["size"], run["workers"])
+    for i, other in enumerate(runs):
+        if (other["target"], other["size"], other["workers"]) == key:
+            tries = [*other["tries"], run["invoices_per_s"]]
+            if run["invoices_per_s"] > other["invoices_per_s"]:
+                runs[i] = run
+            runs[i]["tries"] = tries
+            return
+    run["tries"] = [run["invoices_per_s"]]
+    runs.append(run)
+
+
 def cmd_run(args):
     plan = plan_of(args)
     sizes = sorted(plan["runs"])
@@ -97,14 +116,17 @@ def cmd_run(args):
     }
     for size in sizes:
         src = retried(prepare, size, args.rebuild)
-        for target in TARGETS:
-            for workers in plan["runs"][size]:
-                label = f"{target}_{size}_w{workers}"
-                log(f"scheduler: {target}, {size} invoices, {workers} worker(s)")
-                report["runs"].append(
-                    measure(src, target, workers, workdir, label, size=size)
-                )
-                save(report)
+        repeat = args.repeat if size <= REPEAT_UP_TO else 1
+        for attempt in range(1, repeat + 1):
+            for target in TARGETS:
+                for workers in plan["runs"][size]:
+                    label = f"{target}_{size}_w{workers}"
+                    if repeat > 1:
+                        label += f"_try{attempt}"
+                    log(f"scheduler: {target}, {size} invoices, {workers} worker(s)")
+                    run = measure(src, target, workers, workdir, label, size=size)
+                    keep_fastest(report["runs"], run)
+                    save(report)
     ref_db = backlog_db(sizes[-1])
     refs = report["references"]
     log("reference: commit ceiling")
@@ -197,6 +219,13 @@ def main():
     p.add_argument("--workers", help="worker counts at each size, e.g. 1,2")
     p.add_argument("--peer-sample", type=int)
     p.add_argument("--xmlrpc-sample", type=int)
+    p.add_argument(
+        "--repeat",
+        type=int,
+        default=1,
+        help="measure each run of up to 10,000 invoices R times, interleaved, "
+        "and keep the fastest",
+    )
     p.add_argument("--rebuild", action="store_true")
     p.set_defaults(func=cmd_run)
     p = sub.add_parser("scheduler")

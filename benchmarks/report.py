@@ -156,6 +156,13 @@ def render_markdown(report):
         lines.append(
             f"- {r['label']}: " + ", ".join(str(x) for x in r.get("rate_windows", []))
         )
+    if any(len(r.get("tries", ())) > 1 for r in report["runs"]):
+        lines += [
+            "",
+            "Each run measured several times, the fastest kept (inv/s of each try):",
+            "",
+        ]
+        lines += [f"- {r['label']}: {r['tries']}" for r in report["runs"]]
     refs = report.get("references", {})
     if refs:
         lines += ["", "References (same PostgreSQL server, same run):", ""]

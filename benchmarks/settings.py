@@ -17,6 +17,12 @@ STOCK_ADDONS = os.path.join(DATA_DIR, "addons_stock")
 DB_PREFIX = os.environ.get("TAL_BENCH_DB_PREFIX", "tal_bench")
 TEMPLATE_DB = f"{DB_PREFIX}_tpl"
 TEMPLATE_INVOICES = 40
+# Bumped when the template's data changes (odoo_tasks.task_seed): part of
+# the hash that decides whether the template is rebuilt.
+TEMPLATE_VERSION = 2
+# The references' own progress field on invoices (a manual field of the
+# template): the addon refuses ORM writes of its transfer state.
+REFERENCE_DONE_FIELD = "x_bench_done"
 PORTS = range(18210, 18299)  # the XML-RPC reference's server
 TEMPLATE_PORT = 18299  # install and upgrade of the template
 CLONE_FIRST_DAY = date(2016, 1, 1)  # clones span 4 years: 48 month folders per journal
