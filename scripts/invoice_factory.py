@@ -64,7 +64,14 @@ def ensure_documents_folder(env, company, name="Invoices"):
         [("name", "=", name), ("type", "=", "folder"), ("company_id", "=", company.id)],
         limit=1,
     ) or env["documents.document"].create(
-        {"name": name, "type": "folder", "company_id": company.id}
+        # Internal users may edit it, like Documents' Finance folder: the
+        # transfer refuses a folder no accounting user could see.
+        {
+            "name": name,
+            "type": "folder",
+            "company_id": company.id,
+            "access_internal": "edit",
+        }
     )
     company.tal_transfer_folder_ref = f"documents.document,{folder.id}"
     return folder

@@ -29,7 +29,7 @@ set -uo pipefail
 
 # ---------------------------------------------------------------- settings --
 DEFAULT_TEST_MODULES="tal_invoice_transfer,tal_documents_standin,dms"
-DEFAULT_TEST_TAGS="/tal_invoice_transfer,/tal_documents_standin"
+DEFAULT_TEST_TAGS="/tal_invoice_transfer,/tal_documents_standin,/tal_invoice_transfer_documents_standin"
 DEFAULT_REQUIRE_TESTS_IN="tal_invoice_transfer"
 
 TEST_MODULES=${TEST_MODULES:-$DEFAULT_TEST_MODULES}
@@ -143,8 +143,8 @@ step_odoo_tests() {
     local -a extra
     paths=$(addons_path)
     port=$(free_port) || return 1
-    log="$RUN_DIR/odoo.log"
-    conf="$RUN_DIR/odoo.conf"
+    log="$RUN_DIR/${ODOO_LOG_NAME:-odoo}.log"
+    conf="$RUN_DIR/${ODOO_LOG_NAME:-odoo}.conf"
     printf '[options]\n' >"$conf"   # keeps ~/.odoorc and $ODOO_RC out of the run
     read -r -a extra <<<"$ODOO_EXTRA_ARGS"
     # shellcheck disable=SC2206
@@ -194,6 +194,20 @@ trap cleanup_db EXIT
 trap 'exit 130' INT TERM
 
 run_step "odoo tests" step_odoo_tests
+cleanup_db
+
+# The same suite again beside the documents_account stand-in, which files
+# invoice files by itself as Enterprise's Accounting bridge does.
+step_odoo_tests_beside_documents_account() {
+    TEST_MODULES="$TEST_MODULES,tal_documents_account_standin" \
+        TEST_TAGS="$TEST_TAGS,/tal_documents_account_standin" \
+        REQUIRE_TESTS_IN="tal_invoice_transfer,tal_documents_account_standin" \
+        ODOO_LOG_NAME="odoo-documents-account" \
+        step_odoo_tests
+}
+ODOO_DB="tal_test_${RUN_ID}_documents_account"
+ODOO_DATA_DIR="$RUN_DIR/data-documents-account"
+run_step "odoo tests beside documents_account" step_odoo_tests_beside_documents_account
 cleanup_db
 
 # ------------------------------------------------ extra steps go here -------

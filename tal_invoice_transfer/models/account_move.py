@@ -228,6 +228,12 @@ class AccountMove(models.Model):
                 )
             )
 
+    @api.model
+    def default_get(self, fields):
+        # Users' own defaults (ir.default) must not reach the transfer's fields.
+        protected = set(TRANSFER_FIELDS) | set(TRANSFER_COMPUTED_FIELDS)
+        return super().default_get([name for name in fields if name not in protected])
+
     @api.model_create_multi
     def create(self, vals_list):
         self._tal_transfer_check_vals(
@@ -254,6 +260,18 @@ class AccountMove(models.Model):
         posted = super()._post(soft=soft)
         self.env["tal.invoice.transfer.scope"]._mark_in_scope(posted.ids)
         return posted
+
+    def _message_set_main_attachment_id(
+        self, attachments, force=False, filter_xml=True
+    ):
+        # Documents' accounting bridge files the main file when it is set:
+        # the target makes that safe beside a transfer of the same invoice.
+        moves = self.env["tal.transfer.target.documents"]._tal_before_main_file(
+            self, attachments, force, filter_xml
+        )
+        return super(AccountMove, moves)._message_set_main_attachment_id(
+            attachments, force=force, filter_xml=filter_xml
+        )
 
     # ------------------------------------------------------------------
     # Actions
@@ -329,72 +347,7 @@ class AccountMove(models.Model):
     def tal_transfer_dashboard(self):
         """Figures above the progress list, for the user's companies."""
         self._tal_transfer_check_manager()
-        counts = dict(
-            self._read_group(
-                [("tal_transfer_state", "!=", False)],
-                ["tal_transfer_state"],
-                ["__count"],
-            )
-        )
-        total = sum(counts.values())
-        finished = counts.get(STATE_DONE, 0) + counts.get(STATE_NOTHING, 0)
-        to_do = total - counts.get(STATE_EXCLUDED, 0)
-        # Pending invoices of a company without a folder, or with the
-        # transfer off, wait for a person: they are not in the estimate.
-        ready = set(self.env["tal.invoice.transfer"]._ready_company_ids())
-        pending_ready, waiting = 0, []
-        for company, count in self._read_group(
-            [("tal_transfer_state", "=", STATE_PENDING)], ["company_id"], ["__count"]
-        ):
-            if company.id in ready:
-                pending_ready += count
-            else:
-                waiting.append(
-                    {
-                        "company": company.name,
-                        "count": count,
-                        "off": company.sudo().tal_transfer_scope == "off",
-                    }
-                )
-        progress = self.env["tal.invoice.transfer.run"]._tal_progress_figures(
-            pending_ready
-        )
-        kind_labels = dict(
-            self._fields["tal_transfer_error_kind"]._description_selection(self.env)
-        )
-        failed_groups = [
-            {
-                "kind": kind or "",
-                "label": kind_labels.get(kind, self.env._("Other")),
-                "count": count,
-                "example": example or "",
-            }
-            for kind, count, example in self._read_group(
-                [("tal_transfer_state", "=", STATE_FAILED)],
-                ["tal_transfer_error_kind"],
-                ["__count", "tal_transfer_error:max"],
-                order="__count desc",
-            )
-        ]
-        return {
-            "counts": {
-                state: counts.get(state, 0) for state, _label in TRANSFER_STATES
-            },
-            "labels": dict(
-                self._fields["tal_transfer_state"]._description_selection(self.env)
-            ),
-            "total": total,
-            "percent_done": round(100 * finished / to_do, 1) if to_do else 100.0,
-            "rate_per_minute": round(progress["rate"], 1),
-            "eta": fields.Datetime.to_string(progress["eta"])
-            if progress["eta"]
-            else False,
-            "next_run": fields.Datetime.to_string(progress["next_run"])
-            if progress["next_run"]
-            else False,
-            "waiting_companies": waiting,
-            "failed_groups": failed_groups,
-        }
+        return self.env["tal.invoice.transfer.ui"]._dashboard()
 
     # ------------------------------------------------------------------
     # State bookkeeping

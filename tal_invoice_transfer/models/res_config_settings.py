@@ -3,7 +3,7 @@
 from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
 
-from .tal_invoice_transfer_scheduler import WORKERS_PARAM
+from .tal_invoice_transfer_scheduler import MAX_PARALLEL_WORKERS, WORKERS_PARAM
 from .tal_transfer_target import TARGET_PARAM
 
 # The tags of each target's files.
@@ -78,8 +78,15 @@ class ResConfigSettings(models.TransientModel):
     @api.constrains("tal_transfer_parallel_workers")
     def _check_tal_transfer_parallel_workers(self):
         for settings in self:
-            if settings.tal_transfer_parallel_workers < 1:
-                raise ValidationError(self.env._("Parallel workers: at least 1."))
+            workers = settings.tal_transfer_parallel_workers
+            if not 1 <= workers <= MAX_PARALLEL_WORKERS:
+                raise ValidationError(
+                    self.env._(
+                        "Parallel workers: from 1 to %(max)s. Each worker needs a "
+                        "free cron thread on one of the database's Odoo servers.",
+                        max=MAX_PARALLEL_WORKERS,
+                    )
+                )
 
     def _tal_transfer_chosen_target(self):
         """The target these settings choose (saved or not), or None."""

@@ -196,6 +196,8 @@ class TalInvoiceTransfer(models.AbstractModel):
             candidates = self._candidates(after_id, move_ids, states, company_ids)
             if not candidates:
                 break
+            if commit and self._prepare(candidates, limit and limit - stats.total()):
+                fresh_transaction = True
             for move_id in candidates:
                 after_id = move_id
                 move = self._lock(move_id, states, own_transaction=fresh_transaction)
@@ -257,6 +259,22 @@ class TalInvoiceTransfer(models.AbstractModel):
             )
         )
         return [row[0] for row in self.env.cr.fetchall()]
+
+    @api.model
+    def _prepare(self, move_ids, limit=None):
+        """Let the target prepare the next invoices in one go (DMS: their
+        directories with one create), committed apart; then end this
+        transaction, so that the invoices' own transactions see that work.
+        Only in runs that commit. Returns whether this transaction ended."""
+        try:
+            target = self.env["tal.transfer.target"]._tal_get_target()
+        except UserError:
+            return False  # each invoice reports it
+        if not target._tal_prepare(move_ids[:limit] if limit else move_ids):
+            return False
+        # No invoice is under way: this only starts a new snapshot.
+        self.env.cr.commit()  # pylint: disable=invalid-commit
+        return True
 
     @api.model
     def _lock(self, move_id, states, own_transaction=False):

@@ -6,6 +6,9 @@ from datetime import timedelta
 from odoo import api, fields, models
 
 MAIN_CRON = "tal_invoice_transfer.ir_cron_tal_invoice_transfer"
+# Each worker is a scheduled action waiting for a cron thread, and the
+# workers share one PostgreSQL: more than this is a typo, not a deployment.
+MAX_PARALLEL_WORKERS = 16
 WORKERS_PARAM = "tal_invoice_transfer.parallel_workers"
 # The scheduled action of worker K > 1 calls the engine with worker=K.
 WORKER_CODE = "model._cron_transfer(worker=%d)"
@@ -47,7 +50,7 @@ class TalInvoiceTransferScheduler(models.AbstractModel):
         row = self.env.cr.fetchone()
         value = row and row[0]
         try:
-            return max(int(value or 1), 1)
+            return min(max(int(value or 1), 1), MAX_PARALLEL_WORKERS)
         except ValueError:
             return 1
 
@@ -144,14 +147,15 @@ class TalInvoiceTransferScheduler(models.AbstractModel):
         the action to its next interval (an hour), deleting the triggers that
         are due. A trigger a little in the future survives that, so a backlog
         never waits an hour because its server was restarted in a loop. One
-        such trigger at a time is enough.
+        such trigger at a time is enough, renewed while jobs keep starting: one
+        already due when the scheduler applies that rule is deleted with it.
         """
         now = fields.Datetime.now()
         waiting = (
             self.env["ir.cron.trigger"]
             .sudo()
             .search_count(
-                [("cron_id", "=", cron.id), ("call_at", ">", now)],
+                [("cron_id", "=", cron.id), ("call_at", ">", now + RESCUE_AFTER / 2)],
                 limit=1,
             )
         )

@@ -1,7 +1,7 @@
 # Copyright 2026 TAL
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 
-from odoo import api, models
+from odoo import api, fields, models
 from odoo.exceptions import UserError
 from odoo.fields import Domain
 
@@ -13,6 +13,7 @@ from .account_move import (
     STATE_PENDING,
     SYNC_TRANSFER_LIMIT,
     TRANSFER_FIELDS,
+    TRANSFER_STATES,
 )
 
 
@@ -83,6 +84,78 @@ class TalInvoiceTransferUi(models.AbstractModel):
     # ------------------------------------------------------------------
     # The buttons (account.move's action_tal_transfer_* check the rights)
     # ------------------------------------------------------------------
+
+    @api.model
+    def _dashboard(self):
+        """What account.move.tal_transfer_dashboard shows (its caller checks
+        the user is an accounting manager)."""
+        moves = self.env["account.move"]
+        counts = dict(
+            moves._read_group(
+                [("tal_transfer_state", "!=", False)],
+                ["tal_transfer_state"],
+                ["__count"],
+            )
+        )
+        total = sum(counts.values())
+        finished = counts.get(STATE_DONE, 0) + counts.get(STATE_NOTHING, 0)
+        to_do = total - counts.get(STATE_EXCLUDED, 0)
+        # Pending invoices of a company without a folder, or with the
+        # transfer off, wait for a person: they are not in the estimate.
+        ready = set(self.env["tal.invoice.transfer"]._ready_company_ids())
+        pending_ready, waiting = 0, []
+        for company, count in moves._read_group(
+            [("tal_transfer_state", "=", STATE_PENDING)], ["company_id"], ["__count"]
+        ):
+            if company.id in ready:
+                pending_ready += count
+            else:
+                waiting.append(
+                    {
+                        "company": company.name,
+                        "count": count,
+                        "off": company.sudo().tal_transfer_scope == "off",
+                    }
+                )
+        progress = self.env["tal.invoice.transfer.run"]._tal_progress_figures(
+            pending_ready
+        )
+        kind_labels = dict(
+            moves._fields["tal_transfer_error_kind"]._description_selection(self.env)
+        )
+        failed_groups = [
+            {
+                "kind": kind or "",
+                "label": kind_labels.get(kind, self.env._("Other")),
+                "count": count,
+                "example": example or "",
+            }
+            for kind, count, example in moves._read_group(
+                [("tal_transfer_state", "=", STATE_FAILED)],
+                ["tal_transfer_error_kind"],
+                ["__count", "tal_transfer_error:max"],
+                order="__count desc",
+            )
+        ]
+        return {
+            "counts": {
+                state: counts.get(state, 0) for state, _label in TRANSFER_STATES
+            },
+            "labels": dict(
+                moves._fields["tal_transfer_state"]._description_selection(self.env)
+            ),
+            "total": total,
+            "percent_done": round(100 * finished / to_do, 1) if to_do else 100.0,
+            "rate_per_minute": round(progress["rate"], 1),
+            "eta": fields.Datetime.to_string(progress["eta"])
+            if progress["eta"]
+            else False,
+            "next_run": fields.Datetime.to_string(progress["next_run"])
+            if progress["next_run"]
+            else False,
+            "waiting_companies": waiting,
+            "failed_groups": failed_groups,
+        }
 
     @api.model
     def _transfer_now(self, moves, skipped=0):

@@ -134,8 +134,12 @@ class TalTransferTarget(models.AbstractModel):
 
         Holds only ids of rows already committed: an id is added after its
         transaction commits, so a rolled back invoice never leaves the id of a
-        row that does not exist. It is emptied on a rollback and whenever an
-        invoice fails (a cached row may have been deleted meanwhile).
+        row that does not exist. Callers register only rows that outlive the
+        invoice's savepoint (found by a search, or committed apart): a row made
+        inside the savepoint goes with it when the invoice fails, even though
+        the transaction then commits the failure. It is emptied on a rollback
+        and when an invoice meets a transient error (a cached row may have been
+        deleted meanwhile).
         """
         cr = self.env.cr
         cache = _RUN_CACHES.setdefault(cr, {}).setdefault(name, {})
@@ -281,6 +285,15 @@ class TalTransferTarget(models.AbstractModel):
     @api.model
     def _tal_check_folder(self, folder, company):
         """Target-specific checks of a folder; raise a UserError if unusable."""
+
+    @api.model
+    def _tal_prepare(self, move_ids):
+        """Prepare a batch of pending invoices before their own transactions,
+        in one go, and commit that work apart (the engine calls it only in
+        runs that commit). What it makes must be reused by `_tal_transfer`,
+        and by a retry. Return whether it committed anything: the caller then
+        starts a new transaction, whose snapshot sees it."""
+        return False
 
     @api.model
     def _tal_transfer(self, move, attachments):

@@ -25,7 +25,8 @@ class TalTransferTargetDms(models.AbstractModel):
     invoice. DMS compares a new directory's name with all its siblings, so a
     flat root slows down with every invoice; this tree keeps every folder
     small (an invoice folder per invoice of one journal and month), which is
-    also how an accountant looks for an invoice.
+    also how an accountant looks for an invoice. Runs that commit make the
+    invoice folders of a batch of invoices at once (`_tal_prepare`).
     """
 
     _name = "tal.transfer.target.dms"
@@ -67,37 +68,85 @@ class TalTransferTargetDms(models.AbstractModel):
         return (
             self.env["dms.directory"]
             .sudo()
-            .with_context(active_test=False, **MAIL_QUIET_CONTEXT)
+            .with_context(
+                active_test=False,
+                # DMS's own switch for its test of a name on the filesystem (a
+                # temporary folder and file per name): our names are made
+                # valid by _tal_safe_name. Its check against the siblings
+                # stays.
+                check_name=False,
+                **MAIL_QUIET_CONTEXT,
+            )
+        )
+
+    @api.model
+    def _tal_lock_children(self, parent):
+        """Hold the right to add directories to `parent` until this
+        transaction ends; call it before the search that decides to add one.
+
+        DMS has no unique name per parent, and its name check only sees
+        committed rows: two workers starting on an empty tree would each make
+        their own journal, year or month folder. Whoever adds one here first
+        updates the parent's row (changing nothing). A second worker waits on
+        that row until the first ends. Then, in Odoo's REPEATABLE READ,
+        PostgreSQL refuses its update if the first committed after its
+        snapshot (a SerializationFailure: the engine tries the invoice again
+        in a new transaction, which finds the folder); in READ COMMITTED (the
+        batch preparation) its next search sees the folder.
+        """
+        self.env.cr.execute(
+            "UPDATE dms_directory SET write_date = write_date WHERE id = %s",
+            [parent.id],
+            # A race the caller handles: not an error for the log.
+            log_exceptions=False,
         )
 
     @api.model
     def _tal_child_directory(self, parent, name, record):
         """Find or create `parent`/`name`, bound to `record` (attachment storage
-        requires every directory to name a record)."""
+        requires every directory to name a record).
+
+        Returns the directory and whether it was made just now.
+        """
         directories = self._tal_directories()
         # Journal, year and month directories serve many invoices: looked up
         # once per run, not three searches per invoice.
         cache = self._tal_run_cache("dms_directories")
         key = (parent.id, name)
         if key in cache:
-            return directories.browse(cache[key])
+            return directories.browse(cache[key]), False
         child = directories.search(
             [("parent_id", "=", parent.id), ("name", "=", name)], limit=1
         )
         if not child:
-            child = directories.create(
-                {
-                    "name": name,
-                    "parent_id": parent.id,
-                    "storage_id": parent.storage_id.id,
-                    "model_id": self.env["ir.model"]._get_id(record._name),
-                    "res_model": record._name,
-                    "res_id": record.id,
-                }
+            # Another worker may be making it: wait for it, then look again.
+            self._tal_lock_children(parent)
+            child = directories.search(
+                [("parent_id", "=", parent.id), ("name", "=", name)], limit=1
             )
-        # Cached once committed: a rolled back invoice takes its directory along.
-        self.env.cr.postcommit.add(lambda: cache.__setitem__(key, child.id))
-        return child
+        if child:
+            # Found, so committed or kept by an earlier invoice: cached once
+            # this transaction commits (never if it rolls back).
+            self.env.cr.postcommit.add(lambda: cache.__setitem__(key, child.id))
+            return child, False
+        # Made by this invoice, inside its savepoint: not cached, since the
+        # invoice may still fail and take it along (the next invoice finds it).
+        child = directories.create(
+            {
+                "name": name,
+                "parent_id": parent.id,
+                "storage_id": parent.storage_id.id,
+                "model_id": self.env["ir.model"]._get_id(record._name),
+                "res_model": record._name,
+                "res_id": record.id,
+            }
+        )
+        return child, True
+
+    @api.model
+    def _tal_month_key(self, move, root):
+        day = move.invoice_date or move.date
+        return (root.id, move.journal_id.id, f"{day:%Y-%m}")
 
     @api.model
     def _tal_month_directory(self, move, root):
@@ -106,22 +155,29 @@ class TalTransferTargetDms(models.AbstractModel):
         # Found once per run: the next invoices of the month need neither the
         # journal's name nor three lookups.
         cache = self._tal_run_cache("dms_month_directories")
-        key = (root.id, move.journal_id.id, f"{day:%Y-%m}")
+        key = self._tal_month_key(move, root)
         if key in cache:
             return self._tal_directories().browse(cache[key])
         journal = move.journal_id
-        parent = root
+        parent, made = root, False
         for name in (journal.code or journal.name, f"{day:%Y}", f"{day:%m}"):
-            parent = self._tal_child_directory(
+            parent, created = self._tal_child_directory(
                 parent, self._tal_safe_name(name), journal
             )
-        self.env.cr.postcommit.add(lambda: cache.__setitem__(key, parent.id))
+            made = made or created
+        if not made:
+            self.env.cr.postcommit.add(lambda: cache.__setitem__(key, parent.id))
         return parent
 
     @api.model
     def _tal_invoice_directory(self, move, root):
         """The invoice's own directory and whether it was made just now."""
         directories = self._tal_directories()
+        prepared = self._tal_run_cache("dms_prepared_directories").pop(
+            (root.storage_id.id, move.id), None
+        )
+        if prepared:
+            return directories.browse(prepared), False
         # An invoice directory may already exist, made by an earlier run or by
         # DMS itself when its storage lists invoices: never make a second one.
         existing = directories.search(
@@ -135,26 +191,39 @@ class TalTransferTargetDms(models.AbstractModel):
         if existing:
             return existing, False
         parent = self._tal_month_directory(move, root)
-        # Only the names that could clash (this name, bare or with a suffix),
-        # through the index on the name: a month folder holds thousands.
-        stem = os.path.splitext(self._tal_safe_name(move.name))[0]
-        like = re.sub(r"([\\%_])", r"\\\1", stem) + "%"
-        taken = set(
-            directories.search_fetch(
-                [("parent_id", "=", parent.id), ("name", "=like", like)], ["name"]
-            ).mapped("name")
-        )
+        taken = self._tal_taken_names(parent, [self._tal_safe_name(move.name)])
         directory = directories.create(
-            {
-                "name": self._tal_safe_name(move.name, taken),
-                "parent_id": parent.id,
-                "storage_id": root.storage_id.id,
-                "model_id": self.env["ir.model"]._get_id("account.move"),
-                "res_model": "account.move",
-                "res_id": move.id,
-            }
+            self._tal_invoice_directory_vals(
+                move, parent, self._tal_safe_name(move.name, taken)
+            )
         )
         return directory, True
+
+    @api.model
+    def _tal_taken_names(self, parent, names):
+        """The names in `parent` that `names` could clash with: each name,
+        bare or with a suffix. Only those, through the index on the parent: a
+        month folder holds thousands."""
+        patterns = [
+            re.sub(r"([\\%_])", r"\\\1", os.path.splitext(name)[0]) + "%"
+            for name in names
+        ]
+        self.env.cr.execute(
+            "SELECT name FROM dms_directory WHERE parent_id = %s AND name LIKE ANY(%s)",
+            [parent.id, patterns],
+        )
+        return {row[0] for row in self.env.cr.fetchall()}
+
+    @api.model
+    def _tal_invoice_directory_vals(self, move, parent, name):
+        return {
+            "name": name,
+            "parent_id": parent.id,
+            "storage_id": parent.storage_id.id,
+            "model_id": self.env["ir.model"]._get_id("account.move"),
+            "res_model": "account.move",
+            "res_id": move.id,
+        }
 
     @api.model
     def _tal_transfer(self, move, attachments):
@@ -216,3 +285,38 @@ class TalTransferTargetDms(models.AbstractModel):
                     name,
                     error,
                 )
+
+    # ------------------------------------------------------------------
+    # A batch of invoices' directories at once
+    # ------------------------------------------------------------------
+
+    @api.model
+    def _tal_prepare(self, move_ids):
+        """Make the directories of a batch of pending invoices with one DMS
+        create, committed before the invoices are transferred.
+
+        DMS pays most of a directory's cost per create call, not per
+        directory: the registry cache clear (and the reads it causes next),
+        the cycle check, the name check's read of every sibling. One call for
+        the batch pays them once. Each directory is bound to its invoice, so
+        the invoice's transaction and any retry find it; an invoice that then
+        fails keeps its empty directory for its retry.
+        """
+        try:
+            with self.env.registry.cursor() as cr:
+                committed, prepared = (
+                    self.env["tal.transfer.target.dms.batch"]
+                    .with_env(self.env(cr=cr))
+                    ._tal_prepare_directories(move_ids)
+                )
+        except Exception:  # noqa: BLE001 - the invoices then make their own
+            _logger.warning(
+                "DMS directories of invoices %s..%s could not be prepared in one "
+                "go; each invoice makes its own.",
+                move_ids[0],
+                move_ids[-1],
+                exc_info=True,
+            )
+            return True  # month folders may have been committed
+        self._tal_run_cache("dms_prepared_directories").update(prepared)
+        return committed

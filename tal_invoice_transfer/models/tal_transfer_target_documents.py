@@ -2,7 +2,9 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 import logging
 
-from odoo import Command, api, models
+from odoo import Command, api, fields, models
+from odoo.exceptions import AccessError, UserError
+from odoo.tools import SQL
 from odoo.tools.translate import LazyTranslate
 
 from ..exceptions import TransferError
@@ -14,6 +16,9 @@ _logger = logging.getLogger(__name__)
 # pylint: disable=prefer-env-translation
 _lt = LazyTranslate(__name__)
 
+# Users who work on invoices: those who must be able to read their files.
+ACCOUNTANT_GROUPS = ("account.group_account_invoice", "account.group_account_readonly")
+
 
 class TalTransferTargetDocuments(models.AbstractModel):
     """Odoo Documents (Enterprise `documents`): one document per attachment.
@@ -21,6 +26,12 @@ class TalTransferTargetDocuments(models.AbstractModel):
     The document links the invoice's own attachment: the attachment stays on
     the invoice. `res_model`/`res_id` are never written on a document, since
     that moves the attachment away from the invoice.
+
+    Beside the transfer, Enterprise `documents_account` files invoice files
+    by itself (XML files when they are created, the main file when it is
+    set, in a folder per journal). A file it filed, or that is an older
+    version of a document, is not given a second document; see
+    `_tal_transfer` and `_tal_before_main_file`.
     """
 
     _name = "tal.transfer.target.documents"
@@ -41,7 +52,13 @@ class TalTransferTargetDocuments(models.AbstractModel):
 
     @api.model
     def _tal_folder_fields(self):
-        return [*super()._tal_folder_fields(), "type"]
+        return [
+            *super()._tal_folder_fields(),
+            "type",
+            "shortcut_document_id",
+            "access_internal",
+            "owner_id",
+        ]
 
     @api.model
     def _tal_check_folder(self, folder, company):
@@ -55,6 +72,74 @@ class TalTransferTargetDocuments(models.AbstractModel):
                 ),
                 kind="settings",
             )
+        if folder.shortcut_document_id:
+            raise TransferError(
+                _lt(
+                    "'%(name)s' set for company %(company)s is a shortcut to "
+                    "'%(target)s', and Documents puts nothing in a shortcut: "
+                    "choose the folder itself.",
+                    name=folder.display_name,
+                    company=company.name,
+                    target=folder.shortcut_document_id.sudo().display_name,
+                ),
+                kind="settings",
+            )
+        if not self._tal_accountants_can_read(folder, company):
+            raise TransferError(
+                _lt(
+                    "No accounting user could see the invoice files in the "
+                    "Documents folder '%(name)s' of company %(company)s: its "
+                    "access for internal users is 'None' and none of its members "
+                    "is an accounting user. Give internal users access to the "
+                    "folder or make an accounting user a member, then retry.",
+                    name=folder.display_name,
+                    company=company.name,
+                ),
+                kind="settings",
+            )
+
+    @api.model
+    def _tal_accountants_can_read(self, folder, company):
+        """Whether an accounting user of `company` may read what goes into `folder`.
+
+        A new document takes its folder's access (Documents copies it on
+        create): every internal user may read it when the folder's internal
+        access is not 'None', else its members may, the folder's owner
+        included. Documents administrators read everything whatever the
+        folder says, so they do not count.
+        """
+        if folder.access_internal != "none":
+            return True
+        now = fields.Datetime.now()
+        partners = (
+            folder.owner_id.partner_id
+            | folder.sudo()
+            .access_ids.filtered(
+                lambda access: access.role
+                and (not access.expiration_date or access.expiration_date > now)
+            )
+            .partner_id
+        )
+        if not partners:
+            return False
+        groups = [
+            group.id
+            for xmlid in ACCOUNTANT_GROUPS
+            if (group := self.env.ref(xmlid, raise_if_not_found=False))
+        ]
+        return bool(
+            self.env["res.users"]
+            .sudo()
+            .search_count(
+                [
+                    ("partner_id", "in", partners.ids),
+                    ("share", "=", False),
+                    ("all_group_ids", "in", groups),
+                    ("company_ids", "in", company.ids),
+                ],
+                limit=1,
+            )
+        )
 
     @api.model
     def _tal_transfer(self, move, attachments):
@@ -69,19 +154,22 @@ class TalTransferTargetDocuments(models.AbstractModel):
             .with_context(active_test=False, **MAIL_QUIET_CONTEXT)
         )
         # One document per attachment (a database constraint): reuse any,
-        # archived ones included.
+        # archived ones included, e.g. one documents_account filed.
         existing = documents.search([("attachment_id", "in", attachments.ids)])
-        trashed = existing.filtered(lambda document: not document.active)
-        if trashed:
-            # The trash deletes a document with its attachment after a delay:
-            # the invoice's file would be lost.
-            _logger.info(
-                "Invoice %s: restoring %s trashed document(s) of its files",
-                move.name,
-                len(trashed),
-            )
-            trashed.write({"active": True})
-        new_attachments = attachments - existing.attachment_id
+        # A file that is an older version of a document (Documents keeps the
+        # previous file when a document gets a new one, as documents_account
+        # does when the main file changes) is in Documents through it.
+        versioned = self._tal_documents_keeping(
+            documents, attachments - existing.attachment_id
+        )
+        reused = existing | versioned
+        self._tal_restore(reused.filtered(lambda document: not document.active), move)
+        self._tal_complete(reused, move, tags)
+        new_attachments = (
+            attachments
+            - existing.attachment_id
+            - (versioned.previous_attachment_ids & attachments)
+        )
         created = documents.create(
             [
                 {
@@ -97,7 +185,178 @@ class TalTransferTargetDocuments(models.AbstractModel):
                 for attachment in new_attachments
             ]
         )
-        return existing | created
+        return reused | created
+
+    @api.model
+    def _tal_documents_keeping(self, documents, attachments):
+        """The documents that keep some of `attachments` as older versions."""
+        if not attachments or "previous_attachment_ids" not in documents._fields:
+            return documents.browse()
+        return documents.search([("previous_attachment_ids", "in", attachments.ids)])
+
+    @api.model
+    def _tal_complete(self, documents, move, tags):
+        """Give reused documents the configured tags and the invoice's partner.
+
+        They stay where they are: whoever filed them (documents_account files
+        per journal) chose their folder, and moving a document changes its
+        access to the new folder's.
+        """
+        for document in documents:
+            vals = {}
+            if tags - document.tag_ids:
+                vals["tag_ids"] = [
+                    Command.link(tag.id) for tag in tags - document.tag_ids
+                ]
+            if not document.partner_id and move.partner_id:
+                vals["partner_id"] = move.partner_id.id
+            if vals:
+                document.write(vals)
+
+    @api.model
+    def _tal_restore(self, trashed, move):
+        """Take the invoice's files out of the Documents trash.
+
+        The trash deletes a document with its attachment after a delay: the
+        invoice's file would be lost. Documents refuses to restore a document
+        whose folder is in the trash too: that is for a person to decide.
+        """
+        if not trashed:
+            return
+        _logger.info(
+            "Invoice %s: restoring %s trashed document(s) of its files",
+            move.name,
+            len(trashed),
+        )
+        try:
+            trashed.action_unarchive()
+        except (UserError, AccessError) as error:
+            names = ", ".join(f"'{name}'" for name in trashed.mapped("name"))
+            folders = trashed.search(
+                [
+                    ("id", "parent_of", trashed.ids),
+                    ("id", "not in", trashed.ids),
+                    ("active", "=", False),
+                ]
+            )
+            if folders:
+                message = _lt(
+                    "The documents %(documents)s of this invoice's files are in the "
+                    "Documents trash inside the trashed folders %(folders)s, and "
+                    "Documents restores nothing out of a trashed folder. Restore "
+                    "the folders in Documents (the trash would delete the "
+                    "invoice's files with them), then retry.",
+                    documents=names,
+                    folders=", ".join(f"'{name}'" for name in folders.mapped("name")),
+                )
+            else:
+                message = _lt(
+                    "The documents %(documents)s of this invoice's files are in the "
+                    "Documents trash and could not be restored: %(reason)s Restore "
+                    "them in Documents, then retry.",
+                    documents=names,
+                    reason=str(error.args[0]).strip(),
+                )
+            raise TransferError(message, kind="settings") from error
+
+    # ------------------------------------------------------------------
+    # Beside documents_account
+    # ------------------------------------------------------------------
+
+    @api.model
+    def _tal_before_main_file(self, moves, attachments, force, filter_xml):
+        """Called before `moves` get one of `attachments` as main file; return
+        the moves to set it on (with a context).
+
+        documents_account files the main file when it is set: it looks for
+        the file's document, else creates one, or moves the previous main
+        file's document onto the new file. Two things would make that fail
+        in the user's request:
+
+        * a transfer of the same invoice creating a document for the same
+          file at the same time: the user's insert waits for the transfer,
+          then fails on the unique attachment, an error Odoo shows. So the
+          invoice row is locked here first, as the transfer locks it for its
+          whole transaction: the user's request waits for the transfer to
+          end, then meets a serialization failure (Odoo's transactions are
+          repeatable read), which Odoo retries; the retry finds the
+          transfer's document and files it;
+        * the new main file having its own document already (the transfer
+          links every file) while the previous main file has another one:
+          moving that one onto the new file would break the unique
+          attachment. Documents' own filing is then skipped: each file keeps
+          its document.
+        """
+        if not self._tal_is_available() or not attachments:
+            return moves
+        todo = (
+            moves
+            if force
+            else moves.filtered(lambda m: not m.message_main_attachment_id)
+        )
+        stored_ids = tuple(move_id for move_id in todo.ids if isinstance(move_id, int))
+        if not stored_ids:
+            return moves
+        # The same lock any write of the invoice takes (no key update): waits
+        # for a transfer of these invoices, blocks nothing else. Its
+        # serialization failure is expected and retried: not an error for
+        # the log.
+        self.env.cr.execute(
+            SQL(
+                """SELECT id FROM account_move WHERE id IN %s
+                    ORDER BY id FOR NO KEY UPDATE""",
+                stored_ids,
+            ),
+            log_exceptions=False,
+        )
+        new_main = self._tal_main_file_choice(attachments, filter_xml)
+        if not new_main or not any(move.message_main_attachment_id for move in todo):
+            return moves
+        documents = (
+            self.env["documents.document"].sudo().with_context(active_test=False)
+        )
+        own = documents.search([("attachment_id", "=", new_main.id)], limit=1)
+        if not own:
+            return moves
+        previous = todo.message_main_attachment_id - new_main
+        if not previous:
+            return moves
+        domain = [("attachment_id", "in", previous.ids), ("id", "!=", own.id)]
+        if "previous_attachment_ids" in documents._fields:
+            domain = [
+                "&",
+                ("id", "!=", own.id),
+                "|",
+                ("attachment_id", "in", previous.ids),
+                ("previous_attachment_ids", "in", previous.ids),
+            ]
+        if documents.with_context(active_test=True).search_count(domain, limit=1):
+            _logger.info(
+                "Invoice ids %s: the new main file %r keeps its own document",
+                todo.ids,
+                new_main.name,
+            )
+            return moves.with_context(no_document=True)
+        return moves
+
+    @api.model
+    def _tal_main_file_choice(self, attachments, filter_xml):
+        """The attachment mail makes the main file among `attachments`: a PDF
+        first, then an image, XML files left out when asked."""
+        if filter_xml:
+            attachments = attachments.filtered(
+                lambda a: not (a.mimetype or "").endswith("xml")
+                and not (a.mimetype or "").endswith("application/octet-stream")
+            )
+        if not attachments:
+            return attachments
+        return max(
+            attachments,
+            key=lambda a: (
+                (a.mimetype or "").endswith("pdf"),
+                (a.mimetype or "").startswith("image"),
+            ),
+        )
 
     @api.model
     def _tal_rename_documents(self, attachments):

@@ -1,5 +1,7 @@
 from . import test_transfer_documents
 from . import test_transfer_dms
+from . import test_transfer_dms_prepare
+from . import test_transfer_dms_workers
 from . import test_transfer_run
 from . import test_transfer_state
 from . import test_transfer_cron
@@ -14,3 +16,8 @@ from . import test_file_safety
 from . import test_transfer_security
 from . import test_transfer_settings
 from . import test_transfer_ui
+from . import test_documents_folder
+from . import test_documents_reuse
+from . import test_documents_account
+from . import test_documents_race
+from . import test_review_findings

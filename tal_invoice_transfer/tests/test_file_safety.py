@@ -174,6 +174,9 @@ class TestFileSafetyDocuments(FileSafetyCases, TalTransferCommon):
         invoice = self._transferred()
         files = self._files_of(invoice)
         user = new_test_user(self.env, login="documents_only", groups="base.group_user")
+        # Rights on the documents (every internal user may edit them), none on
+        # the invoice.
+        self._documents_of(files).write({"access_internal": "edit"})
 
         self._documents_of(files).with_user(user).unlink()
 

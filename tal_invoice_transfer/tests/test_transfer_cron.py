@@ -185,9 +185,9 @@ class TestTransferCron(TalTransferCommon):
         with patch.object(type(self.Transfer), "_lock", lock):
             self._run_scheduled_action()
 
-        # The first invoice may follow the caller's work: a savepoint guards
-        # its lock; after each commit the transaction is the invoice's own.
-        self.assertEqual(own_transactions, [False, True, True])
+        # The DMS target's batch preparation commits before the first invoice;
+        # after each commit the transaction is the invoice's own.
+        self.assertEqual(own_transactions, [True, True, True])
         self.assertEqual(rollbacks, [1], "the aborted transaction is rolled back")
         self.assertEqual(
             [m.tal_transfer_state for m in (first, raced, last)],

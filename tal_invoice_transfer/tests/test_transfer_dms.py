@@ -103,3 +103,32 @@ class TestTransferDms(TalTransferCommon):
 
         self.assertEqual(invoice.tal_transfer_state, "failed")
         self.assertIn("storage of type 'Attachment'", invoice.tal_transfer_error)
+
+    def test_a_rolled_back_folder_does_not_stay_in_the_run_cache(self):
+        """A folder made by an invoice that then fails is rolled back with it:
+        the run must not remember it for the next invoice of the month."""
+        self.env["ir.config_parameter"].sudo().set_param(
+            "dms.forbidden_extensions", "exe"
+        )
+        refused = self._make_invoice(files=("setup.exe",), invoice_date="2025-07-01")
+        following = self._make_invoice(invoice_date="2025-07-02")
+        self.env.cr.postcommit.clear()
+
+        with self.assertLogs("odoo.addons.tal_invoice_transfer", "WARNING"):
+            self.Transfer._run(move_ids=refused.ids)
+        self.assertEqual(refused.tal_transfer_state, "failed")
+        self.assertFalse(
+            self.env["dms.directory"]
+            .sudo()
+            .search([("parent_id", "=", self.folder.id)]),
+            "the journal, year and month folders went with the failed invoice",
+        )
+        # What the scheduled action's commit after that invoice runs.
+        self.env.flush_all()
+        self.env.cr.postcommit.run()
+        self.Transfer._run(move_ids=following.ids)
+
+        self.assertEqual(
+            following.tal_transfer_state, "done", following.tal_transfer_error
+        )
+        self.assertEqual(following.tal_transfer_attempts, 1)

@@ -7,10 +7,18 @@ from .common import TalTransferCommon
 
 @tagged("post_install", "-at_install")
 class TestTransferDocuments(TalTransferCommon):
+    """Run twice by scripts/test.sh: with the Documents stand-in alone, and
+    beside the documents_account stand-in, which files XML files itself."""
+
     target = "documents"
 
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.filing = "documents.account.folder.setting" in cls.env
+
     def test_invoice_files_become_documents_in_the_folder(self):
-        tag = self.env["documents.tag"].create({"name": "Invoices"})
+        tag = self.env["documents.tag"].sudo().create({"name": "Invoices"})
         self.env.company.tal_transfer_tag_names = "Invoices"
         invoice = self._make_invoice(files=("a.pdf", "b.xml"))
         attachments = self._files_of(invoice)
@@ -25,8 +33,20 @@ class TestTransferDocuments(TalTransferCommon):
         documents = self._documents_of(attachments)
         self.assertEqual(len(documents), 2)
         self.assertEqual(documents.attachment_id, attachments)
-        self.assertEqual(documents.folder_id, self.folder)
-        self.assertEqual(documents.tag_ids, tag)
+        pdf, xml = documents.sorted("name")
+        self.assertEqual(pdf.folder_id, self.folder)
+        if self.filing:
+            # documents_account filed the XML file when it was attached: it
+            # stays in the journal's folder.
+            setting = self.env["documents.account.folder.setting"].search(
+                [("journal_id", "=", invoice.journal_id.id)]
+            )
+            self.assertEqual(xml.folder_id, setting.folder_id)
+            self.assertEqual(xml.tag_ids, tag | setting.tag_ids)
+        else:
+            self.assertEqual(xml.folder_id, self.folder)
+            self.assertEqual(xml.tag_ids, tag)
+        self.assertEqual(pdf.tag_ids, tag)
         self.assertEqual(documents.partner_id, invoice.partner_id)
         self.assertEqual(invoice.tal_transfer_document_count, 2)
         self.assertEqual(invoice.tal_transfer_document, documents.sorted("id")[0])

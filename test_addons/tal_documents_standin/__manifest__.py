@@ -11,6 +11,7 @@
     "license": "LGPL-3",
     "depends": ["base", "mail"],
     "data": [
+        "security/documents_security.xml",
         "security/ir.model.access.csv",
     ],
     "installable": True,

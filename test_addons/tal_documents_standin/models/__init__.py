@@ -1,2 +1,4 @@
 from . import documents_tag
+from . import documents_access
+from . import documents_access_mixin
 from . import documents_document

@@ -2,36 +2,40 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 """Test-only stand-in for Enterprise 19.0 ``documents.document``.
 
-Enterprise source is not public. What is mirrored here was checked on:
+Enterprise source is not public here. What is mirrored was checked on:
 
-* Odoo 19.0 community, /opt/odoo19:
-  - ``test_lint/tests/test_index.py`` names ``_attachment_unique`` as a
-    unique btree index on ``documents.document.attachment_id``;
-  - ``account/tests/test_audit_trail.py`` creates folders with
-    ``{'name', 'type': 'folder'}`` and searches documents on
-    ``res_model``/``res_id``/``name``; ``documents.account.folder.setting``
-    has ``journal_id``/``folder_id``;
-  - ``account/models/ir_attachment.py`` lets a write of
-    ``res_model='documents.document'`` through on audit-trail attachments
-    (the document re-links its attachment to itself);
-  - ``cloud_storage_migration`` joins ``documents_document.attachment_id``.
+* Odoo 19.0 community: ``test_lint/tests/test_index.py`` names
+  ``_attachment_unique`` as a unique btree index on
+  ``documents.document.attachment_id``; ``account/tests/test_audit_trail.py``
+  creates folders with ``{'name', 'type': 'folder'}``;
+  ``account/models/ir_attachment.py`` lets a write of
+  ``res_model='documents.document'`` through on audit-trail attachments.
 * Public copies of the 19.0 module on GitHub (third-party forks, found with
-  the code search; not authoritative): field names and options of
-  ``attachment_id`` (ondelete cascade), ``name`` (stored compute from the
-  attachment, translate=True, tracking), ``type`` (url/binary/folder,
-  default binary, required), ``folder_id`` (domain type=folder, index,
-  ondelete set null, ``_parent_store``), ``children_ids``, ``owner_id``
-  (not required; default current user when active), ``partner_id``,
-  ``tag_ids`` (table ``document_tag_rel``), ``company_id``, ``active``,
-  ``sequence``, ``url``, ``res_model``/``res_id`` (stored compute from the
-  attachment with an inverse that writes them ON the attachment),
-  ``access_internal``/``access_via_link`` (view/edit/none, default none),
-  ``is_access_via_link_hidden``, ``file_size`` (stored compute),
-  ``mimetype``/``checksum`` (related), constraints ``_attachment_unique``,
-  ``_folder_id_not_id``, ``_check_res_model``; ``create`` links an orphan
-  attachment to the document and leaves a record's attachment on its
-  record; ``unlink`` deletes the attachments. Inherits ``mail.thread.cc``,
-  ``mail.activity.mixin`` and ``mail.alias.mixin.optional``.
+  the code search; not authoritative), read for behaviour and field names,
+  never copied.
+
+Mirrored behaviour:
+
+* fields and options of ``attachment_id`` (ondelete cascade, unique), ``name``
+  (from the attachment), ``type``, ``folder_id`` (``_parent_store``),
+  ``owner_id`` (default: the current user when active), ``partner_id``,
+  ``tag_ids``, ``company_id``, ``active``, ``res_model``/``res_id`` (from the
+  attachment; writing them MOVES the attachment), ``access_internal`` /
+  ``access_via_link``, ``access_ids`` (members, ``documents.access``),
+  ``shortcut_document_id``, ``previous_attachment_ids`` (versions);
+* ``create`` copies the folder's ``access_internal``, ``access_via_link``,
+  company and members (its owner as editor), makes the owner a member, and
+  refuses an archived folder; a shortcut is never a parent folder;
+* writing another ``attachment_id`` keeps the old file in
+  ``previous_attachment_ids``;
+* a restore (``active`` back to True) under an archived folder raises, and a
+  restore posts a message on the folder as the current user;
+* record rules: reading needs a permission other than 'none'
+  (``user_permission``: owner, member, ``access_internal``), writing needs
+  'edit'; internal users only read tags (``security/``);
+* ``is_multipage`` is stored and computed by reading and parsing every PDF,
+  so that creating a document costs what it costs with Enterprise;
+* ``unlink`` deletes the documents' attachments, wherever they are linked.
 
 Choice: we inherit ``mail.thread`` and ``mail.activity.mixin`` (not the cc
 and alias mixins) so that creation cost, chatter side effects and the
@@ -41,22 +45,37 @@ The trash: archived documents are deleted by an autovacuum
 (``_gc_clear_bin``) once unchanged for ``documents.deletion_delay`` days (30
 by default), 1,000 per call, through ``unlink`` (so with their attachments).
 
-Not reproduced: access rules/sharing, shortcuts, versioning, thumbnails,
-``documents.mixin`` automation, the ``ir.attachment`` extension of Enterprise.
+Not reproduced: link sharing and access through the parent folder, the
+"COMPANY"/"MY" drives, thumbnails, ``action_archive``, the refusal to archive
+a folder whose content is still active, ``documents.mixin`` automation, the
+``ir.attachment`` extension.
 """
 
+import base64
+import io
+import logging
 from datetime import timedelta
 
-from odoo import api, fields, models
-from odoo.exceptions import ValidationError
+from odoo import Command, api, fields, models
+from odoo.exceptions import UserError, ValidationError
+from odoo.tools.pdf import PdfFileReader
+
+_logger = logging.getLogger(__name__)
 
 ACCESS_ROLES = [("view", "Viewer"), ("edit", "Editor"), ("none", "None")]
+PDF_MIMETYPES = ("application/pdf", "application/pdf;base64")
 
 
 class DocumentsDocument(models.Model):
     _name = "documents.document"
     _description = "Document"
-    _inherit = ["mail.thread", "mail.activity.mixin"]
+    _inherit = [
+        "mail.thread",
+        "mail.activity.mixin",
+        "documents.standin.access.mixin",
+    ]
+    # Like Enterprise: whoever may read a document may post on it.
+    _mail_post_access = "read"
     _order = "sequence, id desc"
     _parent_name = "folder_id"
     _parent_store = True
@@ -88,6 +107,15 @@ class DocumentsDocument(models.Model):
     mimetype = fields.Char(related="attachment_id.mimetype")
     checksum = fields.Char(related="attachment_id.checksum")
     file_size = fields.Integer(compute="_compute_file_size", store=True)
+    is_multipage = fields.Boolean(
+        "Is considered multipage",
+        compute="_compute_is_multipage",
+        store=True,
+        readonly=False,
+    )
+    previous_attachment_ids = fields.Many2many(
+        "ir.attachment", string="History", bypass_search_access=True
+    )
     res_model = fields.Char(
         "Resource Model",
         compute="_compute_res_record",
@@ -106,12 +134,19 @@ class DocumentsDocument(models.Model):
         "documents.document",
         string="Folder",
         ondelete="set null",
-        domain="[('type', '=', 'folder')]",
+        domain="[('type', '=', 'folder'), ('shortcut_document_id', '=', False)]",
         index=True,
         tracking=True,
     )
     parent_path = fields.Char(index=True)
     children_ids = fields.One2many("documents.document", "folder_id")
+    shortcut_document_id = fields.Many2one(
+        "documents.document",
+        "Source Document",
+        ondelete="cascade",
+        index="btree_not_null",
+    )
+    shortcut_ids = fields.One2many("documents.document", "shortcut_document_id")
 
     owner_id = fields.Many2one(
         "res.users",
@@ -142,6 +177,13 @@ class DocumentsDocument(models.Model):
         index=True,
     )
     is_access_via_link_hidden = fields.Boolean("Link Access Hidden", index=True)
+    access_ids = fields.One2many("documents.access", "document_id", "Members")
+    user_permission = fields.Selection(
+        [("edit", "Editor"), ("view", "Viewer"), ("none", "None")],
+        compute="_compute_user_permission",
+        search="_search_user_permission",
+        compute_sudo=True,
+    )
 
     _res_model_res_id_idx = models.Index("(res_model, res_id)")
     _attachment_unique = models.Constraint(
@@ -152,6 +194,23 @@ class DocumentsDocument(models.Model):
         "check(folder_id <> id)",
         "A folder cannot be included in itself",
     )
+    _shortcut_document_id_not_id = models.Constraint(
+        "check(shortcut_document_id <> id)",
+        "A shortcut cannot point to itself",
+    )
+
+    @api.constrains("folder_id", "shortcut_document_id")
+    def _check_shortcut_parent(self):
+        # A shortcut is a pointer: documents go in its target, never in it.
+        parents = self.folder_id.sudo().filtered("shortcut_document_id")
+        parents |= self.filtered(lambda d: d.shortcut_document_id and d.children_ids)
+        if parents:
+            raise ValidationError(
+                self.env._(
+                    "A shortcut cannot contain documents: %(names)s",
+                    names=", ".join(parents.mapped("name")),
+                )
+            )
 
     @api.constrains("res_model")
     def _check_res_model(self):
@@ -176,6 +235,24 @@ class DocumentsDocument(models.Model):
     def _compute_file_size(self):
         for document in self:
             document.file_size = document.attachment_id.file_size
+
+    @api.depends("checksum", "mimetype")
+    def _compute_is_multipage(self):
+        # Like Enterprise: every PDF is read and parsed when it becomes a
+        # document, which is most of what creating a document costs.
+        for document in self:
+            document.is_multipage = document._standin_page_count() > 1
+
+    def _standin_page_count(self):
+        self.ensure_one()
+        if self.mimetype not in PDF_MIMETYPES:
+            return 0
+        content = base64.b64decode(self.attachment_id.sudo().datas or b"")
+        try:
+            return len(PdfFileReader(io.BytesIO(content), strict=False).pages)
+        except Exception as error:  # noqa: BLE001 - a bad PDF is only "not multipage"
+            _logger.info("Cannot count the pages of %r: %s", self.name, error)
+            return 0
 
     @api.depends("attachment_id", "attachment_id.res_model", "attachment_id.res_id")
     def _compute_res_record(self):
@@ -214,6 +291,7 @@ class DocumentsDocument(models.Model):
             if attachment and not vals.get("name"):
                 # Enterprise seeds the name from the attachment at INSERT time.
                 vals["name"] = attachment.name
+            self._standin_inherit_from_folder(vals)
             attachments.append(attachment)
         documents = super().create(vals_list)
         for document, attachment in zip(documents, attachments, strict=True):
@@ -228,6 +306,96 @@ class DocumentsDocument(models.Model):
                     {"res_model": self._name, "res_id": document.id}
                 )
         return documents
+
+    def write(self, vals):
+        if "shortcut_document_id" in vals:
+            raise UserError(self.env._("A shortcut cannot change its target."))
+        folder = self.browse(vals.get("folder_id")).sudo()
+        if folder.shortcut_document_id:
+            # Like Enterprise: moving into a shortcut moves into its target.
+            return self.write({**vals, "folder_id": folder.shortcut_document_id.id})
+        moved = self._standin_check_move(folder, vals) if folder else self.browse()
+        restored = self.filtered(lambda d: not d.active) if vals.get("active") else None
+        if vals.get("attachment_id"):
+            self.ensure_one()
+            self._standin_keep_version(
+                self.env["ir.attachment"].browse(vals["attachment_id"])
+            )
+        result = super().write(vals)
+        if moved:
+            moved._standin_take_folder_access(folder)
+        if restored:
+            restored._standin_after_restore()
+        return result
+
+    def _standin_check_move(self, folder, vals):
+        if folder.type != "folder":
+            raise UserError(self.env._("Documents can only be moved into a folder."))
+        moved = self.filtered(lambda d: d.folder_id != folder)
+        if moved and not folder.active:
+            raise UserError(
+                self.env._("Documents cannot be moved into an archived folder.")
+            )
+        if any(
+            (not doc.active and not vals.get("active"))
+            or (doc.folder_id and not doc.folder_id.active)
+            for doc in moved
+        ):
+            raise UserError(self.env._("Archived documents cannot be moved."))
+        return moved
+
+    def _standin_keep_version(self, attachment):
+        """A new file for a document: the previous one becomes a version."""
+        for document in self:
+            old = document.attachment_id
+            if not old or old == attachment:
+                continue
+            res_model = document.res_model or self._name
+            res_id = document.res_id if document.res_model else document.id
+            if (attachment.res_model, attachment.res_id) != (res_model, res_id):
+                attachment.with_context(no_document=True).write(
+                    {"res_model": res_model, "res_id": res_id}
+                )
+            record = document.res_model and self.env[document.res_model].browse(
+                document.res_id
+            )
+            # The record's main file stays on the record; another old file
+            # now belongs to the document's history only.
+            if getattr(record, "message_main_attachment_id", None) != old:
+                old.with_context(no_document=True).write(
+                    {"res_model": self._name, "res_id": document.id}
+                )
+            document.previous_attachment_ids = [
+                Command.unlink(attachment.id),
+                Command.link(old.id),
+            ]
+
+    def _standin_after_restore(self):
+        if self.sudo().search(
+            [
+                ("id", "parent_of", self.ids),
+                ("id", "not in", self.ids),
+                ("active", "=", False),
+            ],
+            limit=1,
+        ):
+            raise UserError(
+                self.env._(
+                    "These documents are in an archived folder: restore the "
+                    "folder instead."
+                )
+            )
+        # Posted as the current user, on the user's own rights unless the
+        # user owns one of the restored documents.
+        for folder, documents in (
+            self.filtered("folder_id").grouped("folder_id").items()
+        ):
+            folder.sudo(self.env.user in documents.owner_id).message_post(
+                body=self.env._(
+                    "Restored from the trash: %(names)s",
+                    names=", ".join(documents.mapped("name")),
+                )
+            )
 
     def unlink(self):
         # Like Enterprise: the content of a folder goes with it, and so do

@@ -1,0 +1,162 @@
+# Copyright 2026 TAL
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+from odoo import api, models, sql_db
+from odoo.exceptions import UserError
+from odoo.tools import SQL
+
+from .account_move import STATE_PENDING
+
+# How long the batch preparation waits for a lock before it gives up.
+PREPARE_LOCK_TIMEOUT = "5s"
+
+
+class TalTransferTargetDmsBatch(models.AbstractModel):
+    """The DMS adapter's batch preparation: the directories of a batch of
+    pending invoices made with one DMS create, in a cursor of its own
+    (see `tal.transfer.target.dms._tal_prepare`)."""
+
+    _name = "tal.transfer.target.dms.batch"
+    _description = "Invoice Files Transfer to DMS: Batch of Directories"
+
+    @api.model
+    def _tal_begin_prepare_transaction(self):
+        """First statement of each transaction of the batch preparation.
+
+        READ COMMITTED: each next statement sees what other transactions
+        committed before it, so a worker that waited for another one's folder
+        then finds it. A bound on waiting for a lock: rather than wait long
+        (e.g. for a request that holds a folder), the preparation gives up and
+        leaves its invoices to their own path. Only on a connection of its
+        own: a test cursor shares the test's transaction.
+        """
+        if isinstance(self.env.cr, sql_db.Cursor):
+            self.env.cr.execute(
+                "SET TRANSACTION ISOLATION LEVEL READ COMMITTED;"
+                "SET LOCAL lock_timeout = %s",
+                [PREPARE_LOCK_TIMEOUT],
+            )
+
+    @api.model
+    def _tal_prepare_directories(self, move_ids):
+        """`_tal_prepare`'s work, in a cursor of its own. Returns whether it
+        committed anything and the directories made, by (storage, invoice).
+
+        What this cursor cannot see (a caller's uncommitted invoices) is left
+        to each invoice's own path.
+        """
+        cr = self.env.cr
+        dms = self.env["tal.transfer.target.dms"]
+        self._tal_begin_prepare_transaction()
+        moves = (
+            self.env["account.move"]
+            .sudo()
+            .search_fetch(
+                [("id", "in", move_ids), ("tal_transfer_state", "=", STATE_PENDING)],
+                ["name", "company_id", "journal_id", "invoice_date", "date"],
+            )
+        )
+        roots = {}
+        for company in moves.company_id:
+            try:
+                roots[company] = dms._tal_folder(company)
+            except UserError:
+                continue  # each invoice reports it
+        moves = self._tal_moves_wanting_directory(
+            moves.filtered(lambda move: move.company_id in roots), roots
+        )
+        if not moves:
+            return False, {}
+        months = {}
+        for move in moves:
+            root = roots[move.company_id]
+            key = dms._tal_month_key(move, root)
+            if key not in months:
+                months[key] = dms._tal_month_directory(move, root)
+                # The shared journal, year and month folders first, each path
+                # in a transaction of its own (this cursor's, not a caller's):
+                # a worker holds one parent's row at a time, so two never
+                # wait for each other.
+                cr.commit()  # pylint: disable=invalid-commit
+                self._tal_begin_prepare_transaction()
+        # Then the invoices: locked (one a worker holds is left to it) and
+        # checked again, since another worker may have done them meanwhile.
+        cr.execute(
+            """
+            SELECT id FROM account_move
+             WHERE id = ANY(%s) AND tal_transfer_state = %s
+             ORDER BY id FOR NO KEY UPDATE SKIP LOCKED
+            """,
+            [moves.ids, STATE_PENDING],
+        )
+        moves = self._tal_moves_wanting_directory(
+            moves.browse(row[0] for row in cr.fetchall()), roots
+        )
+        if not moves:
+            return True, {}
+        # A worker that took its snapshot before this commit would not see
+        # these directories and make a second one: changing the invoices' rows
+        # (to the same values) makes PostgreSQL refuse it their lock instead.
+        cr.execute(
+            "UPDATE account_move SET write_date = write_date WHERE id = ANY(%s)",
+            [moves.ids],
+        )
+        vals_list = []
+        for key, month in months.items():
+            month_moves = moves.filtered(
+                lambda move, key=key: dms._tal_month_key(move, roots[move.company_id])
+                == key
+            )
+            names = [dms._tal_safe_name(move.name) for move in month_moves]
+            taken = dms._tal_taken_names(month, names) if names else set()
+            for move in month_moves:
+                name = dms._tal_safe_name(move.name, taken)
+                taken.add(name)
+                vals_list.append(dms._tal_invoice_directory_vals(move, month, name))
+        directories = dms._tal_directories().create(vals_list)
+        return True, {
+            (directory.storage_id.id, directory.res_id): directory.id
+            for directory in directories
+        }
+
+    @api.model
+    def _tal_moves_wanting_directory(self, moves, roots):
+        """The invoices that `_tal_transfer` would give a directory: a file to
+        transfer not yet in DMS, and no directory in their root's storage."""
+        scope = self.env["tal.invoice.transfer.scope"]
+        wanting = moves.browse()
+        for company in moves.company_id:
+            company_moves = moves.filtered(lambda move, c=company: move.company_id == c)
+            files = SQL("TRUE")
+            if company.tal_transfer_attachment_mode == "main":
+                # Which file is the main one depends on each invoice.
+                files = SQL(
+                    "a.id = ANY(%s)",
+                    [id_ for move in company_moves for id_ in scope._files(move).ids],
+                )
+            self.env.cr.execute(
+                SQL(
+                    """
+                    SELECT m.id FROM account_move m
+                     WHERE m.id = ANY(%(ids)s)
+                       AND NOT EXISTS (
+                           SELECT 1 FROM dms_directory d
+                            WHERE d.res_model = 'account.move' AND d.res_id = m.id
+                              AND d.storage_id = %(storage)s)
+                       AND EXISTS (
+                           SELECT 1 FROM ir_attachment a
+                            WHERE a.res_model = 'account.move' AND a.res_id = m.id
+                              AND a.type = 'binary'
+                              AND (a.res_field IS NULL OR a.res_field IN %(fields)s)
+                              AND %(files)s
+                              AND NOT EXISTS (
+                                  SELECT 1 FROM dms_file f
+                                   WHERE f.attachment_id = a.id))
+                    """,
+                    ids=company_moves.ids,
+                    storage=roots[company].storage_id.id,
+                    fields=tuple(scope._file_fields()),
+                    files=files,
+                )
+            )
+            wanting |= moves.browse(row[0] for row in self.env.cr.fetchall())
+        return wanting

@@ -1,0 +1,256 @@
+# Copyright 2026 TAL
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+import threading
+from datetime import date
+from unittest.mock import patch
+
+from psycopg2 import errors as pg_errors
+
+from odoo import SUPERUSER_ID, api
+from odoo.modules.registry import Registry
+from odoo.orm.registry import DummyRLock
+from odoo.tests import TransactionCase, tagged
+
+from ..models.tal_invoice_transfer import MAX_TRANSIENT_ATTEMPTS
+from ..models.tal_transfer_target import TARGET_PARAM
+from .common import PDF
+
+WORKERS = 2
+# Invoices of two months, with one or two files each.
+INVOICES = [(date(2026, 5, 28 + i % 3), 1 + i % 2) for i in range(6)] + [
+    (date(2026, 6, 1 + i), 1) for i in range(6)
+]
+# A worker that waits longer than this on the other is stuck: fail, not hang.
+LOCK_TIMEOUT = "20s"
+
+
+@tagged("post_install", "-at_install")
+class TestTransferDmsWorkers(TransactionCase):
+    """Workers on their own connections, as two Odoo servers run them.
+
+    Each worker is a real transaction in REPEATABLE READ, Odoo's isolation: it
+    sees only rows committed before its first statement. That is what lets two
+    workers fork a folder tree, and what a test cursor (one shared
+    transaction) cannot show. The data they work on is committed for the
+    test, and deleted after it.
+    """
+
+    def setUp(self):
+        super().setUp()
+        if "dms.directory" not in self.env:
+            self.skipTest("dms is not installed")
+        with self.registry.cursor() as cr:
+            env = api.Environment(cr, SUPERUSER_ID, {})
+            journal = env["account.journal"].create(
+                {"name": "TAL two workers", "code": "TAL2W", "type": "general"}
+            )
+            storage = env["dms.storage"].create(
+                {"name": "TAL two workers", "save_type": "attachment"}
+            )
+            root = env["dms.directory"].create(
+                {
+                    "name": "TAL two workers",
+                    "is_root_directory": True,
+                    "storage_id": storage.id,
+                    "model_id": env["ir.model"]._get_id("account.move"),
+                }
+            )
+            self.journal_id, self.storage_id, self.root_id = (
+                journal.id,
+                storage.id,
+                root.id,
+            )
+        self.addCleanup(self._delete_committed_data)
+
+    def _make_committed_backlog(self):
+        """Pending entries of the test's journal with files, the company's
+        folder set to the test's root: what a scheduled job finds."""
+        with self.registry.cursor() as cr:
+            env = api.Environment(cr, SUPERUSER_ID, {})
+            company = env.company
+            params = env["ir.config_parameter"]
+            saved = (company.tal_transfer_folder_ref, params.get_param(TARGET_PARAM))
+            self.addCleanup(self._restore_settings, company.id, *saved)
+            company.tal_transfer_folder_ref = f"dms.directory,{self.root_id}"
+            params.set_param(TARGET_PARAM, "dms")
+            moves = env["account.move"].create(
+                [
+                    {
+                        "journal_id": self.journal_id,
+                        "date": day,
+                        "name": f"TAL2W/{day:%Y}/{index:04d}",
+                    }
+                    for index, (day, _files) in enumerate(INVOICES, 1)
+                ]
+            )
+            env["ir.attachment"].create(
+                [
+                    {
+                        "name": f"file {number}.pdf",
+                        "raw": PDF,
+                        "res_model": "account.move",
+                        "res_id": move.id,
+                    }
+                    for move, (_day, files) in zip(moves, INVOICES, strict=True)
+                    for number in range(files)
+                ]
+            )
+            cr.execute(
+                "UPDATE account_move SET tal_transfer_state = 'pending' "
+                "WHERE id = ANY(%s)",
+                [moves.ids],
+            )
+            self.move_ids = moves.ids
+        return self.move_ids
+
+    def _restore_settings(self, company_id, folder_ref, target):
+        with self.registry.cursor() as cr:
+            env = api.Environment(cr, SUPERUSER_ID, {})
+            env["res.company"].browse(company_id).tal_transfer_folder_ref = folder_ref
+            env["ir.config_parameter"].set_param(TARGET_PARAM, target)
+
+    def _delete_committed_data(self):
+        with self.registry.cursor() as cr:
+            env = api.Environment(cr, SUPERUSER_ID, {})
+            directories = env["dms.directory"].with_context(active_test=False)
+            directories = directories.search([("storage_id", "=", self.storage_id)])
+            # Deleting a DMS file deletes its attachment too.
+            directories.file_ids.unlink()
+            directories.unlink()
+            env["dms.storage"].browse(self.storage_id).unlink()
+            moves = env["account.move"].search([("journal_id", "=", self.journal_id)])
+            env["ir.attachment"].search(
+                [("res_model", "=", "account.move"), ("res_id", "in", moves.ids)]
+            ).unlink()
+            moves.unlink()
+            env["account.journal"].browse(self.journal_id).unlink()
+
+    def _in_workers(self, work):
+        """Run `work(env)` in WORKERS transactions started together; each is
+        retried in a new transaction on a transient error, as the engine
+        retries an invoice. Returns what each worker's work returned, and how
+        many attempts each took."""
+        start = threading.Barrier(WORKERS, timeout=30)
+        results, attempts, errors = [None] * WORKERS, [0] * WORKERS, []
+        cursors = [self.registry.cursor() for _index in range(WORKERS)]
+
+        def worker(index):
+            env = api.Environment(cursors[index], SUPERUSER_ID, {})
+            try:
+                env.cr.execute("SET lock_timeout = %s", [LOCK_TIMEOUT])
+                for attempt in range(1, MAX_TRANSIENT_ATTEMPTS + 1):
+                    attempts[index] = attempt
+                    if attempt == 1:
+                        # Both snapshots are taken before either works.
+                        start.wait()
+                    try:
+                        results[index] = work(env)
+                        env.cr.commit()
+                        break
+                    except pg_errors.SerializationFailure:
+                        env.cr.rollback()
+                else:
+                    raise AssertionError(f"worker {index} never got through")
+                env.cr.execute("RESET lock_timeout")
+            except Exception as error:  # noqa: BLE001 - reported by the test
+                start.abort()
+                errors.append(error)
+
+        threads = [threading.Thread(target=worker, args=(i,)) for i in range(WORKERS)]
+        # The thread running the tests holds the registry's lock, which an
+        # environment takes on a new cursor: lifted as Odoo's own test mode
+        # does for the requests it serves.
+        with patch.object(Registry, "_lock", DummyRLock()):
+            try:
+                for thread in threads:
+                    thread.start()
+                for thread in threads:
+                    thread.join(timeout=60)
+                self.assertFalse(any(t.is_alive() for t in threads), "stuck")
+            finally:
+                for cr in cursors:
+                    cr.close()
+        self.assertFalse(errors, errors)
+        return results, attempts
+
+    def _tree(self):
+        """(parent name, name) of every directory under the root, committed."""
+        with self.registry.cursor() as cr:
+            cr.execute(
+                """
+                SELECT p.name, d.name FROM dms_directory d
+                  JOIN dms_directory p ON p.id = d.parent_id
+                 WHERE d.storage_id = %s ORDER BY p.name, d.name
+                """,
+                [self.storage_id],
+            )
+            return cr.fetchall()
+
+    def test_two_workers_on_an_empty_tree_make_one_folder_per_parent_and_name(self):
+        def month_directory(env):
+            move = env["account.move"].new(
+                {"journal_id": self.journal_id, "invoice_date": date(2026, 6, 3)}
+            )
+            root = env["dms.directory"].browse(self.root_id)
+            return env["tal.transfer.target.dms"]._tal_month_directory(move, root).id
+
+        months, attempts = self._in_workers(month_directory)
+
+        self.assertEqual(
+            self._tree(),
+            [("2026", "06"), ("TAL two workers", "TAL2W"), ("TAL2W", "2026")],
+        )
+        self.assertEqual(len(set(months)), 1, "both workers file into one month")
+        # The second saw an empty tree in its snapshot: PostgreSQL made it try
+        # again, and the new transaction found the first one's folders.
+        self.assertEqual(sorted(attempts), [1, 2])
+
+    def test_two_workers_transfer_a_backlog_once_from_an_empty_tree(self):
+        move_ids = self._make_committed_backlog()
+
+        def transfer(env):
+            return env["tal.invoice.transfer"]._run(move_ids=move_ids, commit=True)
+
+        self._in_workers(transfer)
+        # What a worker left pending (the other held a folder it needed) is
+        # for the next run.
+        with self.registry.cursor() as cr:
+            env = api.Environment(cr, SUPERUSER_ID, {})
+            env["tal.invoice.transfer"]._run(move_ids=move_ids, commit=True)
+
+        with self.registry.cursor() as cr:
+            env = api.Environment(cr, SUPERUSER_ID, {})
+            moves = env["account.move"].browse(move_ids)
+            self.assertEqual(set(moves.mapped("tal_transfer_state")), {"done"})
+            attachments = env["ir.attachment"].search(
+                [("res_model", "=", "account.move"), ("res_id", "in", move_ids)]
+            )
+            files = env["dms.file"].search([("attachment_id", "in", attachments.ids)])
+            self.assertEqual(len(attachments), sum(n for _day, n in INVOICES))
+            self.assertEqual(
+                sorted(files.attachment_id.ids),
+                sorted(attachments.ids),
+                "each file once",
+            )
+            directories = env["dms.directory"].search(
+                [
+                    ("storage_id", "=", self.storage_id),
+                    ("res_model", "=", "account.move"),
+                    ("is_root_directory", "=", False),
+                ]
+            )
+            self.assertEqual(
+                sorted(directories.mapped("res_id")), move_ids, "a directory each"
+            )
+            self.assertEqual(files.directory_id, directories)
+        tree = self._tree()
+        self.assertEqual(len(tree), len(set(tree)), "no two folders of one name")
+        self.assertEqual(
+            [row for row in tree if not row[1].startswith("TAL2W-")],
+            [
+                ("2026", "05"),
+                ("2026", "06"),
+                ("TAL two workers", "TAL2W"),
+                ("TAL2W", "2026"),
+            ],
+        )

@@ -1,0 +1,12 @@
+from . import models
+
+
+def _post_init_configure_journals(env):
+    # The Finance folder is data, loaded after the companies' column was
+    # filled (Enterprise has it from the Documents app itself).
+    env["res.company"].search(
+        [("account_folder_id", "=", False)]
+    )._compute_account_folder_id()
+    # Like documents_account at install: every journal gets its folder setting.
+    configured = env["documents.account.folder.setting"].search([]).journal_id
+    (env["account.journal"].search([]) - configured)._documents_configure_sync()

@@ -1,0 +1,31 @@
+# Copyright 2026 TAL
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+from odoo import fields, models
+
+
+class DocumentsAccountFolderSetting(models.Model):
+    """Where documents_account files a journal's invoice files: one folder and
+    tags per journal."""
+
+    _name = "documents.account.folder.setting"
+    _description = "Journal and Folder settings"
+
+    company_id = fields.Many2one(
+        "res.company",
+        required=True,
+        default=lambda self: self.env.company,
+        ondelete="cascade",
+    )
+    journal_id = fields.Many2one("account.journal", required=True, ondelete="cascade")
+    folder_id = fields.Many2one(
+        "documents.document",
+        string="Folder",
+        required=True,
+        domain="[('type', '=', 'folder'), ('shortcut_document_id', '=', False)]",
+    )
+    tag_ids = fields.Many2many("documents.tag", string="Tags")
+
+    _journal_unique = models.Constraint(
+        "unique (journal_id)",
+        "A setting already exists for this journal",
+    )
