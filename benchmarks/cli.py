@@ -93,33 +93,62 @@ def keep_fastest(runs, run):
     runs.append(run)
 
 
+def resumable(args, plan, addon_hash):
+    """With --resume: the report of results/latest.json if it is an unfinished
+    run of the same plan on the same code (its measurements are kept)."""
+    path = os.path.join(RESULTS, "latest.json")
+    if not args.resume or not os.path.exists(path):
+        return None
+    with open(path) as f:
+        report = json.load(f)
+    same = report.get("addon_hash") == addon_hash and report.get("plan") == plan
+    if not same or "seconds_total" in report:
+        log("--resume: results/latest.json is not an unfinished run of this plan")
+        return None
+    log(f"--resume: run {report['started']}, {len(report['runs'])} runs kept")
+    report.setdefault("resumed", []).append(datetime.now().strftime("%H:%M:%S"))
+    return report
+
+
+def measured(report, target, size, workers, repeat):
+    for r in report["runs"]:
+        if (r["target"], r["size"], r["workers"]) == (target, size, workers):
+            return len(r["tries"]) >= repeat
+    return False
+
+
 def cmd_run(args):
     plan = plan_of(args)
     sizes = sorted(plan["runs"])
-    stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
-    workdir = os.path.join(DATA_DIR, "runs", stamp)
-    os.makedirs(workdir, exist_ok=True)
     t_run = time.perf_counter()
     addon_hash = snapshot_addons()
     subprocess.run(
         bench_cmd("template") + (["--rebuild"] if args.rebuild else []), check=True
     )
-    report = {
-        "started": stamp,
+    # As stored in the JSON report (string keys, lists).
+    plan_json = json.loads(
+        json.dumps({**plan, "runs": {str(k): v for k, v in plan["runs"].items()}})
+    )
+    report = resumable(args, plan_json, addon_hash) or {
+        "started": datetime.now().strftime("%Y%m%d-%H%M%S"),
         "addon_hash": addon_hash,
         "machine": {"cpus": os.cpu_count(), "load_avg_start": os.getloadavg()},
         "args": vars(args),
-        "plan": {**plan, "runs": {str(k): v for k, v in plan["runs"].items()}},
+        "plan": plan_json,
         "sizes": sizes,
         "runs": [],
         "references": {},
     }
+    workdir = os.path.join(DATA_DIR, "runs", report["started"])
+    os.makedirs(workdir, exist_ok=True)
     for size in sizes:
         src = retried(prepare, size, args.rebuild)
         repeat = args.repeat if size <= REPEAT_UP_TO else 1
         for attempt in range(1, repeat + 1):
             for target in TARGETS:
                 for workers in plan["runs"][size]:
+                    if measured(report, target, size, workers, attempt):
+                        continue
                     label = f"{target}_{size}_w{workers}"
                     if repeat > 1:
                         label += f"_try{attempt}"
@@ -133,17 +162,21 @@ def cmd_run(args):
     refs["commit_1"] = retried(commit_ceiling, ref_db, workdir, 3000, 1)
     refs["commit_2"] = retried(commit_ceiling, ref_db, workdir, 3000, 2)
     for target in TARGETS:
-        log(f"reference: odoo shell loop, {target}, {plan['peer']} invoices")
-        refs[f"peer_{target}"] = retried(
-            run_peer, ref_db, target, plan["peer"], workdir
-        )
-        save(report)
+        if f"peer_{target}" not in refs:
+            log(f"reference: odoo shell loop, {target}, {plan['peer']} invoices")
+            refs[f"peer_{target}"] = retried(
+                run_peer, ref_db, target, plan["peer"], workdir
+            )
+            save(report)
+        if f"xmlrpc_{target}" in refs:
+            continue
         log(f"reference: XML-RPC client, {target}, {plan['xmlrpc']} invoices")
         refs[f"xmlrpc_{target}"] = retried(
             run_xmlrpc, ref_db, target, plan["xmlrpc"], workdir
         )
         refs[f"xmlrpc_{target}"]["backlog"] = ref_db
         save(report)
+    # This process's time (a resumed run: since it was resumed).
     report["seconds_total"] = round(time.perf_counter() - t_run, 1)
     report["machine"]["load_avg_end"] = os.getloadavg()
     report["ratios"] = ratios(report)
@@ -225,6 +258,11 @@ def main():
         default=1,
         help="measure each run of up to 10,000 invoices R times, interleaved, "
         "and keep the fastest",
+    )
+    p.add_argument(
+        "--resume",
+        action="store_true",
+        help="go on with an unfinished run of the same plan (results/latest.json)",
     )
     p.add_argument("--rebuild", action="store_true")
     p.set_defaults(func=cmd_run)

@@ -136,7 +136,13 @@ def render_markdown(report):
         f"# Transfer benchmark, run {report['started']} ({plan.get('name', '?')})",
         "",
         f"Machine: {report['machine']['cpus']} CPUs, shared; {_load(report)}. "
-        f"Addon source hash {report.get('addon_hash')}.",
+        f"Addon source hash {report.get('addon_hash')}."
+        + (
+            f" Resumed at {', '.join(report['resumed'])} (its process was killed;"
+            " each measurement is independent, on a fresh clone)."
+            if report.get("resumed")
+            else ""
+        ),
         "",
         "Every run below goes through Odoo's scheduler: a fresh clone of the "
         "backlog, the Parallel workers setting at N, real Odoo servers "
