@@ -1,6 +1,6 @@
 """The data the benchmark measures on: a snapshot of the addon, the template
 database (apps, folders, 40 invoices with real PDFs) and the backlogs
-tal_bench_n<N> cloned from it by SQL."""
+backlogs (<prefix>_n<N>) cloned from it by SQL."""
 
 import hashlib
 import os
@@ -20,11 +20,14 @@ from .settings import (
     CLONE_DAYS,
     CLONE_FIRST_DAY,
     DATA_DIR,
+    DB_PREFIX,
     REPO,
     STOCK_ADDONS,
     TASK_MODULE,
     TEMPLATE_DB,
     TEMPLATE_PORT,
+    TEMPLATE_VERSION,
+    backlog_db,
     log,
 )
 
@@ -35,7 +38,7 @@ def ensure_stock_addons():
     """The addons path of the snapshot (taken now if there is none)."""
     if not os.path.isdir(os.path.join(STOCK_ADDONS, "tal_invoice_transfer")):
         snapshot_addons()
-    return f"{STOCK_ADDONS},{REPO}/test_addons"
+    return STOCK_ADDONS
 
 
 def tree_hash(path):
@@ -52,18 +55,33 @@ def tree_hash(path):
     return digest.hexdigest()[:16]
 
 
+def snapshot_hash():
+    """The snapshot's hash and the template's version: what the template and
+    the backlogs were made from."""
+    return f"{tree_hash(STOCK_ADDONS)}-t{TEMPLATE_VERSION}"
+
+
 def snapshot_addons():
-    """Copy the addons as they are now: a run measures one version even if
-    the working tree changes meanwhile. Returns the addon's source hash."""
+    """Copy the addon and the test addons (the Documents stand-in and its
+    glue) as they are now: a run measures one version even if the working
+    tree changes meanwhile. Returns the snapshot's hash."""
     ignore = shutil.ignore_patterns("__pycache__", "*.pyc")
-    os.makedirs(STOCK_ADDONS, exist_ok=True)
-    dst = os.path.join(STOCK_ADDONS, "tal_invoice_transfer")
-    if os.path.islink(dst):
-        os.unlink(dst)
-    elif os.path.isdir(dst):
-        shutil.rmtree(dst)
-    shutil.copytree(os.path.join(REPO, "tal_invoice_transfer"), dst, ignore=ignore)
-    return tree_hash(os.path.join(STOCK_ADDONS, "tal_invoice_transfer"))
+    if os.path.islink(STOCK_ADDONS):
+        os.unlink(STOCK_ADDONS)
+    elif os.path.isdir(STOCK_ADDONS):
+        shutil.rmtree(STOCK_ADDONS)
+    os.makedirs(STOCK_ADDONS)
+    sources = [os.path.join(REPO, "tal_invoice_transfer")]
+    test_addons = os.path.join(REPO, "test_addons")
+    sources += sorted(
+        os.path.join(test_addons, name)
+        for name in os.listdir(test_addons)
+        if os.path.isfile(os.path.join(test_addons, name, "__manifest__.py"))
+    )
+    for src in sources:
+        dst = os.path.join(STOCK_ADDONS, os.path.basename(src))
+        shutil.copytree(src, dst, ignore=ignore)
+    return snapshot_hash()
 
 
 def set_addon_hash(db, value):
@@ -117,30 +135,17 @@ def set_target(db, target):
 
 def cmd_template(args):
     """Install the apps and make the template invoices (ORM, real PDFs)."""
-    addon_hash = tree_hash(os.path.join(STOCK_ADDONS, "tal_invoice_transfer"))
+    addon_hash = snapshot_hash()
     procs = ProcessGroup()
     if db_exists(TEMPLATE_DB) and not args.rebuild:
         if db_addon_hash(TEMPLATE_DB) == addon_hash:
             log(f"template {TEMPLATE_DB} is up to date (use --rebuild to rebuild)")
             return
-        # The addon changed since: update it in the template, and forget the
-        # databases cloned from the old one.
-        log(f"addon changed: updating tal_invoice_transfer in {TEMPLATE_DB}")
-        for db in dbtools.databases_like("tal\\_bench\\_n%"):
+        # The addons changed since: a new template (an upgrade would miss a
+        # new auto-installed module), and no backlog cloned from the old one.
+        log(f"the addons changed: rebuilding {TEMPLATE_DB}")
+        for db in dbtools.databases_like(DB_PREFIX.replace("_", "\\_") + "\\_n%"):
             drop_db(db)
-        cmd = odoo_cmd(
-            TEMPLATE_DB,
-            ensure_stock_addons(),
-            DATA_DIR,
-            "--log-level=warn",
-            "-u",
-            "tal_invoice_transfer",
-            "--stop-after-init",
-            f"--http-port={TEMPLATE_PORT}",
-        )
-        run_odoo(procs, cmd, None, ODOO_TIMEOUT)
-        set_addon_hash(TEMPLATE_DB, addon_hash)
-        return
     drop_db(TEMPLATE_DB)
     addons = ensure_stock_addons()
     log(
@@ -190,9 +195,9 @@ def _insert_select(cr, table, source_alias, overrides, from_sql):
 
 
 def cmd_prepare(args):
-    """tal_bench_n<N>: N invoices cloned by SQL from the templates, then pending."""
+    """The backlog of N invoices cloned by SQL from the templates, then pending."""
     n = args.size
-    db = f"tal_bench_n{n}"
+    db = backlog_db(n)
     if db_exists(db) and not args.rebuild:
         if db_addon_hash(db) == db_addon_hash(TEMPLATE_DB):
             log(f"{db} exists")

@@ -1,13 +1,15 @@
 """The benchmark's command line (`python -m benchmarks SUB-COMMAND`; see
 benchmarks/README.md). Every sub-command runs in its own process (Odoo's
-registry is per process, and peak RSS must be the worker's own).
+registry is per process).
 
-    run [--sizes 1000,10000,100000] [--quick] [--sample M]   the benchmark
-    one --size N [--limit M] [--profile] [--sqlstats]        one measurement by hand
+    run [--quick | --full] [--sizes ...] [--workers ...]   the benchmark
+    scheduler --size N --target T --workers W    one measurement through the scheduler
+    one --size N [--limit M] [--profile] [--sqlstats]   profiling: a direct call,
+                                NOT the scheduler path
     render                      ratios and Markdown of results/latest.json again
     template [--rebuild]        build the template database once
-    prepare --size N            clone N invoices into tal_bench_n<N>
-    transfer ...                one transfer worker (used by `run`)
+    prepare --size N            clone N invoices into the backlog database
+    transfer ...                the profiling run's process (used by `one`)
     commit ...                  one-row INSERT + COMMIT loop (used by `run`)
     xmlrpc ...                  the old script's work over XML-RPC (used by `run`)
 """
@@ -20,95 +22,161 @@ import time
 from datetime import datetime
 
 from .backlog import cmd_prepare, cmd_template, snapshot_addons
-from .measure import commit_ceiling, run_workers
+from .measure import commit_ceiling, profile_run
+from .peer import run_peer
 from .report import ratios, render_markdown, save
-from .settings import DATA_DIR, RESULTS, bench_cmd, log
+from .scheduler import measure, retried
+from .settings import DATA_DIR, RESULTS, backlog_db, bench_cmd, log
 from .worker import cmd_commit, cmd_transfer
 from .xmlrpc_client import cmd_xmlrpc, run_xmlrpc
 
+TARGETS = ("dms", "documents")
+# --repeat applies to backlogs up to this size (a longer run averages the
+# machine's noise out, and costs too much to repeat).
+REPEAT_UP_TO = 10000
+# Per profile: the worker counts measured at each backlog size, end to end
+# through the scheduler, and the references' samples (the peer and the
+# XML-RPC client run on the largest backlog).
+PLANS = {
+    "quick": {"runs": {1000: (1, 2, 4)}, "peer": 100, "xmlrpc": 30},
+    "default": {
+        "runs": {1000: (1,), 10000: (1, 2, 4)},
+        "peer": 300,
+        "xmlrpc": 100,
+    },
+    "full": {
+        "runs": {1000: (1,), 10000: (1, 2, 4), 100000: (1, 2)},
+        "peer": 1000,
+        "xmlrpc": 100,
+    },
+}
+
+
+def plan_of(args):
+    name = "quick" if args.quick else "full" if args.full else "default"
+    plan = {"name": name, **PLANS[name]}
+    if args.sizes or args.workers:
+        sizes = [int(s) for s in args.sizes.split(",")] if args.sizes else None
+        workers = (
+            tuple(int(w) for w in args.workers.split(",")) if args.workers else (1,)
+        )
+        plan["runs"] = {size: workers for size in (sizes or plan["runs"])}
+        plan["name"] += " (custom)"
+    if args.peer_sample is not None:
+        plan["peer"] = args.peer_sample
+    if args.xmlrpc_sample is not None:
+        plan["xmlrpc"] = args.xmlrpc_sample
+    return plan
+
+
+def prepare(size, rebuild=False):
+    subprocess.run(
+        bench_cmd("prepare", "--size", str(size)) + (["--rebuild"] if rebuild else []),
+        check=True,
+    )
+    return backlog_db(size)
+
+
+def keep_fastest(runs, run):
+    """Add `run`, or let it replace the same measurement's earlier try if it
+    is faster: on a shared machine the fastest try is the least disturbed.
+    Every try's rate stays in `tries`."""
+    key = (run["target"], run["size"], run["workers"])
+    for i, other in enumerate(runs):
+        if (other["target"], other["size"], other["workers"]) == key:
+            tries = [*other["tries"], run["invoices_per_s"]]
+            if run["invoices_per_s"] > other["invoices_per_s"]:
+                runs[i] = run
+            runs[i]["tries"] = tries
+            return
+    run["tries"] = [run["invoices_per_s"]]
+    runs.append(run)
+
+
+def resumable(args, plan, addon_hash):
+    """With --resume: the report of results/latest.json if it is an unfinished
+    run of the same plan on the same code (its measurements are kept)."""
+    path = os.path.join(RESULTS, "latest.json")
+    if not args.resume or not os.path.exists(path):
+        return None
+    with open(path) as f:
+        report = json.load(f)
+    same = report.get("addon_hash") == addon_hash and report.get("plan") == plan
+    if not same or "seconds_total" in report:
+        log("--resume: results/latest.json is not an unfinished run of this plan")
+        return None
+    log(f"--resume: run {report['started']}, {len(report['runs'])} runs kept")
+    report.setdefault("resumed", []).append(datetime.now().strftime("%H:%M:%S"))
+    return report
+
+
+def measured(report, target, size, workers, repeat):
+    for r in report["runs"]:
+        if (r["target"], r["size"], r["workers"]) == (target, size, workers):
+            return len(r["tries"]) >= repeat
+    return False
+
 
 def cmd_run(args):
-    sizes = (
-        [int(s) for s in args.sizes.split(",")]
-        if args.sizes
-        else ([1000] if args.quick else [1000, 10000, 100000])
-    )
-    sample = args.sample if args.sample is not None else (1000 if args.quick else 3000)
-    variants = args.variants.split(",")
-    xml_sample = args.xmlrpc_sample or (30 if args.quick else 100)
-    stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
-    workdir = os.path.join(DATA_DIR, "runs", stamp)
-    os.makedirs(workdir, exist_ok=True)
+    plan = plan_of(args)
+    sizes = sorted(plan["runs"])
     t_run = time.perf_counter()
     addon_hash = snapshot_addons()
     subprocess.run(
-        bench_cmd("template") + (["--rebuild"] if args.rebuild else []),
-        check=True,
+        bench_cmd("template") + (["--rebuild"] if args.rebuild else []), check=True
     )
-    report = {
-        "started": stamp,
+    # As stored in the JSON report (string keys, lists).
+    plan_json = json.loads(
+        json.dumps({**plan, "runs": {str(k): v for k, v in plan["runs"].items()}})
+    )
+    report = resumable(args, plan_json, addon_hash) or {
+        "started": datetime.now().strftime("%Y%m%d-%H%M%S"),
         "addon_hash": addon_hash,
         "machine": {"cpus": os.cpu_count(), "load_avg_start": os.getloadavg()},
         "args": vars(args),
-        "sample": sample,
+        "plan": plan_json,
         "sizes": sizes,
         "runs": [],
         "references": {},
     }
-
-    def rec(agg, size):
-        agg["size"] = size
-        report["runs"].append(agg)
-        save(report)
-
+    workdir = os.path.join(DATA_DIR, "runs", report["started"])
+    os.makedirs(workdir, exist_ok=True)
     for size in sizes:
-        subprocess.run(
-            bench_cmd("prepare", "--size", str(size))
-            + (["--rebuild"] if args.rebuild else []),
-            check=True,
-        )
-        src = f"tal_bench_n{size}"
-        limit = size if sample == 0 else min(size, sample)
-        for variant in variants:
-            for target in ("dms", "documents"):
-                rec(
-                    run_workers(
-                        src,
-                        target,
-                        variant,
-                        limit,
-                        1,
-                        "cron",
-                        workdir,
-                        f"{target}_{variant}_{size}_cron",
-                    ),
-                    size,
-                )
-        if size == sizes[-1] or args.quick:
-            for variant in variants:
-                for workers in (1, 2):
-                    rec(
-                        run_workers(
-                            src,
-                            "dms",
-                            variant,
-                            limit,
-                            workers,
-                            "direct",
-                            workdir,
-                            f"dms_{variant}_{size}_direct_w{workers}",
-                        ),
-                        size,
-                    )
-    ref_db = f"tal_bench_n{sizes[0]}"
+        src = retried(prepare, size, args.rebuild)
+        repeat = args.repeat if size <= REPEAT_UP_TO else 1
+        for attempt in range(1, repeat + 1):
+            for target in TARGETS:
+                for workers in plan["runs"][size]:
+                    if measured(report, target, size, workers, attempt):
+                        continue
+                    label = f"{target}_{size}_w{workers}"
+                    if repeat > 1:
+                        label += f"_try{attempt}"
+                    log(f"scheduler: {target}, {size} invoices, {workers} worker(s)")
+                    run = measure(src, target, workers, workdir, label, size=size)
+                    keep_fastest(report["runs"], run)
+                    save(report)
+    ref_db = backlog_db(sizes[-1])
+    refs = report["references"]
     log("reference: commit ceiling")
-    report["references"]["commit_1"] = commit_ceiling(ref_db, workdir, 3000, 1)
-    report["references"]["commit_2"] = commit_ceiling(ref_db, workdir, 3000, 2)
-    for target in ("dms", "documents"):
-        log(f"reference: XML-RPC client, {target}, {xml_sample} invoices")
-        report["references"][f"xmlrpc_{target}"] = run_xmlrpc(
-            ref_db, target, xml_sample, workdir
+    refs["commit_1"] = retried(commit_ceiling, ref_db, workdir, 3000, 1)
+    refs["commit_2"] = retried(commit_ceiling, ref_db, workdir, 3000, 2)
+    for target in TARGETS:
+        if f"peer_{target}" not in refs:
+            log(f"reference: odoo shell loop, {target}, {plan['peer']} invoices")
+            refs[f"peer_{target}"] = retried(
+                run_peer, ref_db, target, plan["peer"], workdir
+            )
+            save(report)
+        if f"xmlrpc_{target}" in refs:
+            continue
+        log(f"reference: XML-RPC client, {target}, {plan['xmlrpc']} invoices")
+        refs[f"xmlrpc_{target}"] = retried(
+            run_xmlrpc, ref_db, target, plan["xmlrpc"], workdir
         )
+        refs[f"xmlrpc_{target}"]["backlog"] = ref_db
+        save(report)
+    # This process's time (a resumed run: since it was resumed).
     report["seconds_total"] = round(time.perf_counter() - t_run, 1)
     report["machine"]["load_avg_end"] = os.getloadavg()
     report["ratios"] = ratios(report)
@@ -125,41 +193,94 @@ def cmd_render(args):
     print(render_markdown(report))
 
 
-def cmd_one(args):
+def _workdir(name):
     snapshot_addons()
     subprocess.run(bench_cmd("template"), check=True)
-    subprocess.run(bench_cmd("prepare", "--size", str(args.size)), check=True)
-    workdir = os.path.join(DATA_DIR, "runs", "one")
+    workdir = os.path.join(DATA_DIR, "runs", name)
     os.makedirs(workdir, exist_ok=True)
-    label = f"{args.target}_{args.variant}_{args.size}_{args.mode}_w{args.workers}"
-    agg = run_workers(
-        f"tal_bench_n{args.size}",
+    return workdir
+
+
+def cmd_scheduler(args):
+    """One measurement through the scheduler, by hand."""
+    workdir = _workdir("scheduler")
+    src = prepare(args.size)
+    label = f"{args.target}_{args.size}_w{args.workers}"
+    agg = measure(
+        src,
         args.target,
-        args.variant,
-        args.limit,
         args.workers,
-        args.mode,
+        workdir,
+        label,
+        servers=args.servers,
+        keep=args.keep,
+        size=args.size,
+    )
+    agg.pop("samples")
+    print(json.dumps(agg))
+
+
+def cmd_one(args):
+    log(
+        "profiling run: the scheduled action's method called directly in one "
+        "process, NOT through the scheduler (the benchmark's figures come from `run`)"
+    )
+    workdir = _workdir("one")
+    src = prepare(args.size)
+    label = f"{args.target}_{args.size}_direct"
+    result = profile_run(
+        src,
+        args.target,
+        args.limit,
         workdir,
         label,
         profile=args.profile,
         keep=args.keep,
         sqlstats=args.sqlstats,
     )
-    agg.pop("workers_detail")
-    print(json.dumps(agg))
+    print(json.dumps(result))
 
 
 def main():
     parser = argparse.ArgumentParser(prog="python -m benchmarks")
     sub = parser.add_subparsers(dest="cmd", required=True)
     p = sub.add_parser("run")
-    p.add_argument("--sizes")
-    p.add_argument("--quick", action="store_true")
-    p.add_argument("--sample", type=int, help="invoices measured per size (0: all)")
-    p.add_argument("--variants", default="stock", choices=["stock"])
+    mode = p.add_mutually_exclusive_group()
+    mode.add_argument("--quick", action="store_true")
+    mode.add_argument("--full", action="store_true")
+    p.add_argument("--sizes", help="backlog sizes, e.g. 1000,10000")
+    p.add_argument("--workers", help="worker counts at each size, e.g. 1,2")
+    p.add_argument("--peer-sample", type=int)
     p.add_argument("--xmlrpc-sample", type=int)
+    p.add_argument(
+        "--repeat",
+        type=int,
+        default=1,
+        help="measure each run of up to 10,000 invoices R times, interleaved, "
+        "and keep the fastest",
+    )
+    p.add_argument(
+        "--resume",
+        action="store_true",
+        help="go on with an unfinished run of the same plan (results/latest.json)",
+    )
     p.add_argument("--rebuild", action="store_true")
     p.set_defaults(func=cmd_run)
+    p = sub.add_parser("scheduler")
+    p.add_argument("--size", type=int, required=True)
+    p.add_argument("--target", default="dms", choices=TARGETS)
+    p.add_argument("--workers", type=int, default=1)
+    p.add_argument("--servers", type=int, help="server processes (default: up to 2)")
+    p.add_argument("--keep", action="store_true")
+    p.set_defaults(func=cmd_scheduler)
+    p = sub.add_parser("one", help="profiling only: a direct call, not the scheduler")
+    p.add_argument("--size", type=int, required=True)
+    p.add_argument("--target", default="dms", choices=TARGETS)
+    p.add_argument("--limit", type=int, default=500)
+    p.add_argument("--profile", action="store_true")
+    p.add_argument("--sqlstats", action="store_true")
+    p.add_argument("--keep", action="store_true")
+    p.set_defaults(func=cmd_one)
     p = sub.add_parser("render")
     p.set_defaults(func=cmd_render)
     p = sub.add_parser("template")
@@ -171,11 +292,7 @@ def main():
     p.set_defaults(func=cmd_prepare)
     p = sub.add_parser("transfer")
     p.add_argument("--db", required=True)
-    p.add_argument("--variant", default="stock", choices=["stock"])
     p.add_argument("--limit", type=int)
-    p.add_argument("--mode", choices=["cron", "direct"], default="cron")
-    p.add_argument("--worker", type=int, default=0)
-    p.add_argument("--start-file")
     p.add_argument("--profile")
     p.add_argument("--sqlstats")
     p.add_argument("--out", required=True)
@@ -194,16 +311,5 @@ def main():
     p.add_argument("--sample", type=int, default=50)
     p.add_argument("--out", required=True)
     p.set_defaults(func=cmd_xmlrpc)
-    p = sub.add_parser("one")  # one measurement, for profiling by hand
-    p.add_argument("--size", type=int, required=True)
-    p.add_argument("--target", default="dms")
-    p.add_argument("--variant", default="stock", choices=["stock"])
-    p.add_argument("--limit", type=int, default=500)
-    p.add_argument("--workers", type=int, default=1)
-    p.add_argument("--mode", default="cron")
-    p.add_argument("--profile", action="store_true")
-    p.add_argument("--sqlstats", action="store_true")
-    p.add_argument("--keep", action="store_true")
-    p.set_defaults(func=cmd_one)
     args = parser.parse_args()
     args.func(args)

@@ -4,9 +4,10 @@
 import time
 from datetime import date
 
+from harness_tools import addon
 from harness_tools.in_odoo import invoice_factory, superuser_env, task_main
 
-from .settings import TEMPLATE_INVOICES
+from .settings import REFERENCE_DONE_FIELD, TEMPLATE_INVOICES
 
 
 def task_seed(registry, args):
@@ -23,6 +24,16 @@ def task_seed(registry, args):
         icp.set_param("tal_bench.folder_dms", f"dms.directory,{dms_root.id}")
         icp.set_param("tal_bench.folder_documents", f"documents.document,{folder.id}")
         icp.set_param("tal_invoice_transfer.target", "dms")
+        # What the references (odoo shell loop, XML-RPC client) mark done with
+        # an ORM write, as a script without the addon would its own marker.
+        env["ir.model.fields"].create(
+            {
+                "name": REFERENCE_DONE_FIELD,
+                "model_id": env["ir.model"]._get_id("account.move"),
+                "ttype": "boolean",
+                "field_description": "Transferred by a benchmark reference",
+            }
+        )
         t0 = time.perf_counter()
         ids = factory.make_invoices(env, TEMPLATE_INVOICES, start=date(2026, 3, 1))
         seconds = time.perf_counter() - t0
@@ -55,7 +66,15 @@ def task_grant(registry, args):
     return {}
 
 
-TASKS = {"seed": task_seed, "grant": task_grant}
+def task_workers(registry, args):
+    """The Parallel workers setting set to args["count"] on a clone, with its
+    scheduled actions; their ids by worker number."""
+    with registry.cursor() as cr:
+        crons = addon.set_parallel_workers(superuser_env(cr), args["count"])
+    return {"crons": crons}
+
+
+TASKS = {"seed": task_seed, "grant": task_grant, "workers": task_workers}
 
 
 if __name__ == "__main__":

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
-# Benchmark of the invoice files transfer (issue #4). See benchmarks/README.md.
-#   bash benchmarks/run.sh [--sizes 1000,10000,100000] [--quick] [--sample M]
-#                          [--variants stock] [--xmlrpc-sample K] [--rebuild]
+# Benchmark of the invoice files transfer through Odoo's scheduler (issues #4, #12).
+# See benchmarks/README.md.
+#   bash benchmarks/run.sh [--quick | --full] [--sizes 1000,10000] [--workers 1,2,4]
+#                          [--peer-sample M] [--xmlrpc-sample K] [--repeat R] [--resume]
+#                          [--rebuild]
 # Results: benchmarks/results/latest.{json,md}; scratch data in $TAL_BENCH_DATA_DIR
 # (default /tmp/tal_bench_data); databases are named tal_bench_*.
 set -euo pipefail

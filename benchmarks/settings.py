@@ -12,13 +12,32 @@ RESULTS = os.path.join(HERE, "results")
 DATA_DIR = os.environ.get("TAL_BENCH_DATA_DIR", "/tmp/tal_bench_data")
 # A scratch addons folder holding a snapshot of the addon (see backlog.snapshot_addons).
 STOCK_ADDONS = os.path.join(DATA_DIR, "addons_stock")
-TEMPLATE_DB = "tal_bench_tpl"
+# Every database of the benchmark starts with this (another prefix keeps two
+# runs on one PostgreSQL server apart).
+DB_PREFIX = os.environ.get("TAL_BENCH_DB_PREFIX", "tal_bench")
+TEMPLATE_DB = f"{DB_PREFIX}_tpl"
 TEMPLATE_INVOICES = 40
+# Bumped when the template's data changes (odoo_tasks.task_seed): part of
+# the hash that decides whether the template is rebuilt.
+TEMPLATE_VERSION = 2
+# The references' own progress field on invoices (a manual field of the
+# template): the addon refuses ORM writes of its transfer state.
+REFERENCE_DONE_FIELD = "x_bench_done"
 PORTS = range(18210, 18299)  # the XML-RPC reference's server
 TEMPLATE_PORT = 18299  # install and upgrade of the template
 CLONE_FIRST_DAY = date(2016, 1, 1)  # clones span 4 years: 48 month folders per journal
 CLONE_DAYS = 4 * 365
 TASK_MODULE = "benchmarks.odoo_tasks"
+
+
+def db_name(kind, suffix):
+    """A database of the run: backlog `n`, scheduler measurement `s`, profiling
+    run `r`, peer `p`, XML-RPC reference `x`."""
+    return f"{DB_PREFIX}_{kind}{suffix}"[:63]
+
+
+def backlog_db(size):
+    return db_name("n", size)
 
 
 def log(*args):

@@ -1,35 +1,18 @@
-"""The measured processes: a transfer worker inside Odoo (`transfer`), and
-the commit ceiling's client (`commit`). Each writes its figures as JSON to
-`--out`."""
+"""Processes measured outside the scheduler, each writing its figures as JSON
+to `--out`: the profiling run's transfer process inside Odoo (`transfer`:
+the scheduled action's method called directly with the scheduler's context,
+NOT the scheduler path) and the commit ceiling's client (`commit`)."""
 
 import json
-import os
 import resource
 import time
 
 from harness_tools import addon
 from harness_tools.in_odoo import open_registry, ready_then_wait, superuser_env
+from harness_tools.procs import proc_cpu_s, proc_status_kb
 
 from .backlog import ensure_stock_addons
 from .settings import DATA_DIR
-
-
-def rss_kb(field="VmRSS"):
-    with open("/proc/self/status") as f:
-        for line in f:
-            if line.startswith(field + ":"):
-                return int(line.split()[1])
-    return 0
-
-
-def proc_cpu_s(pid):
-    """User + system CPU seconds of a process (here: a PostgreSQL backend)."""
-    try:
-        with open(f"/proc/{pid}/stat") as f:
-            fields = f.read().rsplit(")", 1)[1].split()
-        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-    except (OSError, IndexError, ValueError):
-        return 0.0
 
 
 def cmd_transfer(args):
@@ -86,9 +69,7 @@ def cmd_transfer(args):
         env = superuser_env(cr)
         addon.warm_up(env)
         cron_id = env.ref(addon.CRON_XMLID).id
-    rss_start = rss_kb()
-    if args.start_file:  # parallel workers start together (procs.StartLine)
-        ready_then_wait(f"{args.start_file}.ready{args.worker}", args.start_file, 0.005)
+    rss_start = proc_status_kb()
     q0 = sql_db.sql_counter
     t0 = time.perf_counter()
     cpu0 = resource.getrusage(resource.RUSAGE_SELF)
@@ -100,29 +81,20 @@ def cmd_transfer(args):
         pg_cpu0 = proc_cpu_s(backend_pid)
         if args.profile:
             profiler.enable()
-        if args.mode == "cron":
-            # What ir.cron's _run_job gives the action: a progress record in the
-            # context, so each _commit_progress writes it and commits.
-            cron = (
-                env["ir.cron"]
-                .browse(cron_id)
-                .with_context(
-                    cron_id=cron_id,
-                    lastcall=False,
-                    cron_end_time=time.monotonic() + 10**7,
-                )
+        # What ir.cron's _run_job gives the action: a progress record in the
+        # context, so each _commit_progress writes it and commits.
+        cron = (
+            env["ir.cron"]
+            .browse(cron_id)
+            .with_context(
+                cron_id=cron_id,
+                lastcall=False,
+                cron_end_time=time.monotonic() + 10**7,
             )
-            cron, _progress = cron._add_progress()
-            cr.commit()  # pylint: disable=invalid-commit - a benchmark script: its setup must be saved
-            stats = addon.cron_transfer(env(context=cron.env.context), args.limit)
-        else:
-            # Two workers at once: ir.cron runs one job in one worker only, so
-            # the parallel measure calls the transfer method directly.
-            run = addon.start_run(env, "manual")
-            cr.commit()  # pylint: disable=invalid-commit - a benchmark script: its setup must be saved
-            stats = addon.transfer_run(env, run, limit=args.limit)
-            addon.close_run(run, type(stats)())
-            cr.commit()  # pylint: disable=invalid-commit - a benchmark script: its setup must be saved
+        )
+        cron, _progress = cron._add_progress()
+        cr.commit()  # pylint: disable=invalid-commit - a benchmark script: its setup must be saved
+        stats = addon.cron_transfer(env(context=cron.env.context), args.limit)
         if args.profile:
             profiler.disable()
         pg_cpu = proc_cpu_s(backend_pid) - pg_cpu0
@@ -148,9 +120,6 @@ def cmd_transfer(args):
             )
     result = {
         "db": args.db,
-        "variant": args.variant,
-        "mode": args.mode,
-        "worker": args.worker,
         "stats": dict(stats),
         "processed": processed,
         "seconds": round(elapsed, 3),
@@ -174,8 +143,8 @@ def cmd_transfer(args):
         "queries": queries,
         "queries_per_invoice": round(queries / processed, 1) if processed else None,
         "rss_start_mb": round(rss_start / 1024, 1),
-        "rss_end_mb": round(rss_kb() / 1024, 1),
-        "rss_peak_mb": round(rss_kb("VmHWM") / 1024, 1),
+        "rss_end_mb": round(proc_status_kb() / 1024, 1),
+        "rss_peak_mb": round(proc_status_kb("self", "VmHWM") / 1024, 1),
         "candidate_ms": [(i, round(ms, 2)) for i, ms in candidate_times],
         "windows": windows,
     }

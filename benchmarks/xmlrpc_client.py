@@ -12,7 +12,14 @@ from harness_tools.odoo import OdooServer, run_task
 from harness_tools.procs import PortPool, ProcessGroup
 
 from .backlog import clone_backlog, drop_db, ensure_stock_addons, set_target
-from .settings import DATA_DIR, PORTS, TASK_MODULE, bench_cmd
+from .settings import (
+    DATA_DIR,
+    PORTS,
+    REFERENCE_DONE_FIELD,
+    TASK_MODULE,
+    bench_cmd,
+    db_name,
+)
 
 
 def cmd_xmlrpc(args):
@@ -129,7 +136,7 @@ def cmd_xmlrpc(args):
                         "partner_id": move["partner_id"] and move["partner_id"][0],
                     },
                 )
-        call("account.move", "write", [move_id], {"tal_transfer_state": "done"})
+        call("account.move", "write", [move_id], {REFERENCE_DONE_FIELD: True})
         per_invoice.append(time.perf_counter() - ti)
     elapsed = time.perf_counter() - t0
     json.dump(
@@ -147,7 +154,7 @@ def cmd_xmlrpc(args):
 
 
 def run_xmlrpc(src_db, target, sample, workdir):
-    db = f"tal_bench_x_{target}"
+    db = db_name("x_", target)
     clone_backlog(src_db, db)
     set_target(db, target)
     procs = ProcessGroup()

@@ -3,7 +3,8 @@
     db.py       PostgreSQL: short autocommit connections, q/q1, databases cloned
                 from a template with their filestore, dropped with it
     procs.py    processes in their own session, killed as a group; free ports;
-                bounded waits; a start line for processes that must start together
+                bounded waits; a start line for processes that must start together;
+                a process's size and CPU time from /proc
     odoo.py     Odoo's command line, a real Odoo server (start, ready, stop,
                 kill, JSON-RPC), one-shot `--stop-after-init` runs, tasks run
                 inside Odoo in a process of their own (the `RESULT <json>` protocol)

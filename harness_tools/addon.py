@@ -2,9 +2,10 @@
 benchmark make, by name, in one place: when the addon moves or renames one,
 this file changes, not the scenarios or the workers.
 
-The callers run inside Odoo (e2e/odoo_task.py, benchmarks/worker.py and
-benchmarks/backlog.py). Not here: the UI actions the e2e scenarios call over
-JSON-RPC on account.move (action_tal_transfer_now, action_tal_transfer_retry,
+The callers run inside Odoo (e2e/odoo_task.py, benchmarks/worker.py,
+benchmarks/backlog.py and benchmarks/odoo_tasks.py). Not here: the UI
+actions the e2e scenarios call over JSON-RPC on account.move
+(action_tal_transfer_now, action_tal_transfer_retry,
 action_tal_transfer_exclude, tal_transfer_dashboard), and the SQL on the
 addon's fields and tables.
 """
@@ -13,7 +14,9 @@ MODULE = "tal_invoice_transfer"
 CRON_XMLID = "tal_invoice_transfer.ir_cron_tal_invoice_transfer"
 # the scheduled action's name, as the scheduler logs it ("Job '...' (id) starting")
 CRON_NAME = "Invoice Files: Transfer to Documents"
-# the engine's methods the benchmark times (wrapped on engine_class(registry))
+# the Parallel workers setting: how many scheduled actions work the backlog
+WORKERS_PARAM = "tal_invoice_transfer.parallel_workers"
+# the engine's methods the profiling run times (wrapped on engine_class(registry))
 CANDIDATES_METHOD = "_candidates"
 PROCESS_METHOD = "_process"
 
@@ -39,39 +42,30 @@ def pending_for_scheduler(env):
     return env["tal.invoice.transfer"]._pending_count()
 
 
-def start_run(env, trigger):
-    """A run record of the transfer history (trigger: 'cron', 'manual')."""
-    return env["tal.invoice.transfer.run"]._tal_start(trigger)
-
-
-def transfer_run(env, run, limit=None):
-    """The transfer loop with a commit per invoice, reporting to `run`."""
-    return env["tal.invoice.transfer"]._run(limit=limit, commit=True, run=run)
-
-
-def close_run(run, stats):
-    """Close the run record (its figures are counted from the invoices)."""
-    run._tal_progress(final=True)
-
-
 def mark_in_scope(env):
     """The addon's set-based marking of the invoices in scope (as its install
     hook); the number marked."""
     return env["tal.invoice.transfer.scope"]._mark_in_scope()
 
 
+def set_parallel_workers(env, count):
+    """The Parallel workers setting set to `count`, and its scheduled actions
+    made to match, as saving the setting does (without starting them).
+    Returns {worker number: ir.cron id} of the `count` active ones."""
+    env["ir.config_parameter"].sudo().set_param(WORKERS_PARAM, str(count))
+    scheduler = env["tal.invoice.transfer.scheduler"]
+    scheduler._tal_sync_workers()
+    return {
+        number: cron.id
+        for number, cron in scheduler._tal_worker_crons().items()
+        if number <= count and cron.active
+    }
+
+
 # The parallel workers (the addon's scheduler model): the setting, and the
 # scheduled actions' code, "model._cron_transfer()" for the first worker and
 # "model._cron_transfer(worker=K)" for the others.
-WORKERS_PARAM = "tal_invoice_transfer.parallel_workers"
 WORKER_CODE_LIKE = "model._cron_transfer(%"
-
-
-def set_parallel_workers(env, count):
-    """The Parallel workers setting, saved as the settings do: one active
-    scheduled action per worker."""
-    env["ir.config_parameter"].sudo().set_param(WORKERS_PARAM, str(count))
-    env["tal.invoice.transfer.scheduler"]._tal_sync_workers()
 
 
 def run_history_figures(env):

@@ -1,5 +1,6 @@
 """Processes in their own session (killed as a group), free ports, bounded
-waits, and a start line for processes that must start at the same instant."""
+waits, a start line for processes that must start at the same instant, and
+a process's size and CPU time read from /proc."""
 
 import contextlib
 import os
@@ -138,3 +139,27 @@ class StartLine:
     def go(self):
         with open(self.go_file, "w"):
             pass
+
+
+def proc_status_kb(pid="self", field="VmRSS"):
+    """A size from /proc/<pid>/status in kB (VmRSS: resident now, VmHWM:
+    its peak); 0 if the process is gone."""
+    try:
+        with open(f"/proc/{pid}/status") as f:
+            for line in f:
+                if line.startswith(field + ":"):
+                    return int(line.split()[1])
+    except OSError:
+        pass
+    return 0
+
+
+def proc_cpu_s(pid):
+    """User + system CPU seconds of a process, all its threads (an Odoo
+    server, a PostgreSQL backend); 0.0 if it is gone."""
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    except (OSError, IndexError, ValueError):
+        return 0.0
