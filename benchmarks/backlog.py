@@ -204,6 +204,9 @@ def cmd_prepare(args):
             return
         log(f"{db} was made from another version of the addon: rebuilding it")
     clone_backlog(TEMPLATE_DB, db)
+    # The template's hash marks a finished backlog: set again at the end, so
+    # a backlog whose preparation was interrupted is made again.
+    q(db, "DELETE FROM ir_config_parameter WHERE key = 'tal_bench.addon_hash'")
     t0 = time.perf_counter()
     registry = open_registry(db, ensure_stock_addons(), DATA_DIR)
     with registry.cursor() as cr:
@@ -321,6 +324,7 @@ def cmd_prepare(args):
         marked = addon.mark_in_scope(superuser_env(cr))
         cr.commit()  # pylint: disable=invalid-commit - a benchmark script: its setup must be saved
         cr.execute("ANALYZE")
+        set_addon_hash(db, db_addon_hash(TEMPLATE_DB))
         log(
             f"{db}: {moves} invoices, {lines} lines, {atts} attachments cloned, "
             f"{marked} marked pending, in {time.perf_counter() - t0:.1f} s"

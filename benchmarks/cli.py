@@ -102,11 +102,20 @@ def resumable(args, plan, addon_hash):
     with open(path) as f:
         report = json.load(f)
     same = report.get("addon_hash") == addon_hash and report.get("plan") == plan
-    if not same or "seconds_total" in report:
+    redo = [int(x) for x in args.remeasure.split(",")] if args.remeasure else []
+    if not same or ("seconds_total" in report and not redo):
         log("--resume: results/latest.json is not an unfinished run of this plan")
         return None
+    now = datetime.now().strftime("%H:%M:%S")
+    if redo:
+        # Measured again, e.g. in the same conditions as the rest of a run
+        # whose first part ran on a busier machine before it was killed.
+        report["runs"] = [r for r in report["runs"] if r["size"] not in redo]
+        for key in ("seconds_total", "ratios", "goals"):
+            report.pop(key, None)
+        report.setdefault("remeasured", []).append({"sizes": redo, "at": now})
     log(f"--resume: run {report['started']}, {len(report['runs'])} runs kept")
-    report.setdefault("resumed", []).append(datetime.now().strftime("%H:%M:%S"))
+    report.setdefault("resumed", []).append(now)
     return report
 
 
@@ -263,6 +272,10 @@ def main():
         "--resume",
         action="store_true",
         help="go on with an unfinished run of the same plan (results/latest.json)",
+    )
+    p.add_argument(
+        "--remeasure",
+        help="with --resume: measure the runs of these sizes again (e.g. 1000,10000)",
     )
     p.add_argument("--rebuild", action="store_true")
     p.set_defaults(func=cmd_run)

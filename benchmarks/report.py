@@ -142,6 +142,11 @@ def render_markdown(report):
             " each measurement is independent, on a fresh clone)."
             if report.get("resumed")
             else ""
+        )
+        + "".join(
+            f" Sizes {', '.join(f'{n:,}' for n in x['sizes'])} measured again at"
+            f" {x['at']}."
+            for x in report.get("remeasured", ())
         ),
         "",
         "Every run below goes through Odoo's scheduler: a fresh clone of the "

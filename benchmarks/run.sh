@@ -3,7 +3,7 @@
 # See benchmarks/README.md.
 #   bash benchmarks/run.sh [--quick | --full] [--sizes 1000,10000] [--workers 1,2,4]
 #                          [--peer-sample M] [--xmlrpc-sample K] [--repeat R] [--resume]
-#                          [--rebuild]
+#                          [--remeasure 1000,10000] [--rebuild]
 # Results: benchmarks/results/latest.{json,md}; scratch data in $TAL_BENCH_DATA_DIR
 # (default /tmp/tal_bench_data); databases are named tal_bench_*.
 set -euo pipefail
