@@ -14,6 +14,7 @@ from ..invariant import (
     check_invariant,
     lock_failures,
     log_problems,
+    not_done,
     run_history,
     snapshot,
 )
@@ -83,10 +84,7 @@ def run(h, target):
     server.stop()
     counts, violations = check_invariant(h, db, snap)
     violations += lock_failures(db)
-    if counts.get("failed") or counts.get("pending"):
-        violations.append(
-            f"NOT DONE: {counts.get('failed')} failed, {counts.get('pending')} pending"
-        )
+    violations += not_done(counts)
     text = server.log_text()
     worker_errors = []
     for worker in workers:

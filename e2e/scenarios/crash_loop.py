@@ -37,7 +37,7 @@ from harness_tools.db import q, q1
 from harness_tools.procs import HarnessError, wait_until
 
 from ..harness import log
-from ..invariant import check_invariant, log_problems, run_history, snapshot
+from ..invariant import check_invariant, log_problems, not_done, run_history, snapshot
 from ..steps import backend_states, classify, handled_count, pending_count
 
 # A job is expected within this many seconds of the previous kill: the
@@ -216,10 +216,8 @@ def run(h, target):
 
     counts, inv = check_invariant(h, db, snap)
     violations = inv + violations
-    if finished is not None and (counts.get("failed") or counts.get("pending")):
-        violations.append(
-            f"NOT DONE: {counts.get('failed')} failed, {counts.get('pending')} pending"
-        )
+    if finished is not None:
+        violations += not_done(counts)
     active, failures, _nextcall, _triggers = _cron_state(db, cron_id)
     if max_failures > MAX_FAILURES:
         violations.append(

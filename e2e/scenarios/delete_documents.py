@@ -19,6 +19,7 @@ from ..invariant import (
     check_invariant,
     lock_failures,
     log_problems,
+    not_done,
     run_history,
     snapshot,
 )
@@ -97,10 +98,7 @@ def run(h, target):
     server.stop()
 
     counts, violations = check_invariant(h, db, snap)
-    if counts.get("failed") or counts.get("pending"):
-        violations.append(
-            f"NOT DONE: {counts.get('failed')} failed, {counts.get('pending')} pending"
-        )
+    violations += not_done(counts)
     ops = result_during["done"] + result_after["done"]
     for error in result_during["errors"] + result_after["errors"]:
         violations.append(f"DELETION REFUSED: {error[:200]}")

@@ -29,6 +29,7 @@ from ..invariant import (
     check_invariant,
     lock_failures,
     log_problems,
+    not_done,
     run_history,
     snapshot,
 )
@@ -199,10 +200,7 @@ def run(h, target):
     server.stop()
 
     counts, violations = check_invariant(h, db, snap, added_attachments=added)
-    if counts.get("failed") or counts.get("pending"):
-        violations.append(
-            f"NOT DONE: {counts.get('failed')} failed, {counts.get('pending')} pending"
-        )
+    violations += not_done(counts)
     for error in errors:
         violations.append(f"USER ACTION REFUSED: {error[:240]}")
     violations += lock_failures(db)

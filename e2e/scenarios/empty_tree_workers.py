@@ -22,6 +22,7 @@ from ..invariant import (
     check_invariant,
     lock_failures,
     log_problems,
+    not_done,
     run_history,
     snapshot,
 )
@@ -79,10 +80,7 @@ def run_round(h, index, variant):
         violations.append(
             f"NOT EMPTY: the tree held {at_start} directories before the run"
         )
-    if counts.get("failed") or counts.get("pending"):
-        violations.append(
-            f"NOT DONE: {counts.get('failed')} failed, {counts.get('pending')} pending"
-        )
+    violations += not_done(counts)
     violations += lock_failures(db)
     text = server.log_text()
     for worker in workers:

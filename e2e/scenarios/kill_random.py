@@ -8,7 +8,7 @@ from collections import Counter
 from harness_tools.db import connect
 
 from ..harness import log
-from ..invariant import check_invariant, log_problems, run_history, snapshot
+from ..invariant import check_invariant, log_problems, not_done, run_history, snapshot
 from ..steps import (
     backend_states,
     classify,
@@ -81,11 +81,7 @@ def run(h, target):
     drain(h, db, server, h.profile["timeout"])
     server.stop()
     counts, violations = check_invariant(h, db, snap)
-    if counts.get("failed") or counts.get("pending"):
-        violations.append(
-            f"NOT DONE: {counts.get('failed')} failed, {counts.get('pending')} pending "
-            f"(all invoices are good here)"
-        )
+    violations += not_done(counts)
     violations += log_problems(server.log_text())
     # Killed runs included, the run history counts every invoice done.
     violations += run_history(h, db, counts, killed=True)

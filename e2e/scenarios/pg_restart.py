@@ -10,7 +10,7 @@ from harness_tools.db import q1
 from harness_tools.procs import HarnessError, wait_until
 
 from ..harness import log
-from ..invariant import check_invariant, lock_failures, run_history, snapshot
+from ..invariant import check_invariant, lock_failures, not_done, run_history, snapshot
 from ..steps import drain, handled_count, pending_count, wait_progress
 
 
@@ -75,10 +75,7 @@ def run(h, target):
         )
     ]
     counts, violations = check_invariant(h, db, snap)
-    if counts.get("failed") or counts.get("pending"):
-        violations.append(
-            f"NOT DONE: {counts.get('failed')} failed, {counts.get('pending')} pending"
-        )
+    violations += not_done(counts)
     violations += lock_failures(db)
     # the cron thread died with its connection: its run is interrupted
     violations += run_history(h, db, counts, killed=True)

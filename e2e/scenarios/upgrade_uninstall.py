@@ -5,7 +5,7 @@ from harness_tools.db import q, q1
 from harness_tools.procs import wait_until
 
 from ..harness import log
-from ..invariant import check_invariant, snapshot
+from ..invariant import check_invariant, not_done, snapshot
 from ..steps import drain, handled_count, pending_count, wait_progress
 
 
@@ -56,10 +56,7 @@ def run(h, target):
     server.stop()
     counts, inv = check_invariant(h, db, snap)
     violations += inv
-    if counts.get("failed") or counts.get("pending"):
-        violations.append(
-            f"NOT DONE: {counts.get('failed')} failed, {counts.get('pending')} pending"
-        )
+    violations += not_done(counts)
     moves_before = q1(db, "SELECT count(*) FROM account_move")
     docs_before = q(db, docs_sql)
     log("uninstalling tal_invoice_transfer")

@@ -21,6 +21,7 @@ from ..invariant import (
     check_invariant,
     lock_failures,
     log_problems,
+    not_done,
     run_history,
     snapshot,
 )
@@ -102,10 +103,7 @@ def run(h, target):
     server.stop()
 
     counts, violations = check_invariant(h, db, snap, added_attachments=added)
-    if counts.get("failed") or counts.get("pending"):
-        violations.append(
-            f"NOT DONE: {counts.get('failed')} failed, {counts.get('pending')} pending"
-        )
+    violations += not_done(counts)
     for error in errors:
         violations.append(f"UPLOAD REFUSED: {error[:200]}")
     table = "dms_file" if target == "dms" else "documents_document"

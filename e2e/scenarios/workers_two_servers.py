@@ -18,6 +18,7 @@ from ..invariant import (
     check_invariant,
     lock_failures,
     log_problems,
+    not_done,
     run_history,
     snapshot,
 )
@@ -97,10 +98,7 @@ def run(h, target):
         violations.append(
             "STALLED: the surviving server did not go on after the other was killed"
         )
-    if counts.get("failed") or counts.get("pending"):
-        violations.append(
-            f"NOT DONE: {counts.get('failed')} failed, {counts.get('pending')} pending"
-        )
+    violations += not_done(counts)
     violations += lock_failures(db)
     text = "".join(server.log_text() for server in servers)
     violations += log_problems(

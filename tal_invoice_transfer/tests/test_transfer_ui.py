@@ -109,12 +109,12 @@ class TestTransferUi(TalTransferCommon):
         self.assertIn("No DMS directory is set", english)
         # ...and said in each reader's language, its parts included.
         french = invoice.with_context(lang="fr_FR").tal_transfer_error_display
-        self.assertIn("Aucun répertoire de la GED n'est défini", french)
+        self.assertIn("Aucun répertoire DMS n'est défini", french)
         self.assertIn("définissez-en un dans Facturation", french)
         # The note is in the language of the invoice's salesperson.
         note = invoice.message_ids[0].body
         self.assertIn("Le transfert des fichiers de cette facture a échoué", note)
-        self.assertIn("Aucun répertoire de la GED", note)
+        self.assertIn("Aucun répertoire DMS", note)
 
     def test_empty_file_error_does_not_advise_excluding(self):
         invoice = self._make_invoice(files=("scan.pdf",))

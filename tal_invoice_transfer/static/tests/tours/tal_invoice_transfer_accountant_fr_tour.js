@@ -31,11 +31,11 @@ registry.category("web_tour.tours").add("tal_invoice_transfer_accountant_fr_tour
         },
         {
             content: "The failed invoice is counted, in French",
-            trigger: ".o_tal_card_failed:contains(1):contains(Échec)",
+            trigger: ".o_tal_card_failed:contains(1):contains(En échec)",
         },
         {
             content: "Its error is said in French",
-            trigger: ".o_tal_failed_group:contains(Aucun répertoire de la GED)",
+            trigger: ".o_tal_failed_group:contains(Aucun répertoire DMS)",
         },
         {
             content: "Show the failed invoices",
@@ -78,7 +78,7 @@ registry.category("web_tour.tours").add("tal_invoice_transfer_accountant_fr_tour
         },
         {
             content: "Every invoice",
-            trigger: ".o_searchview_facet:contains(Échec) .o_facet_remove",
+            trigger: ".o_searchview_facet:contains(En échec) .o_facet_remove",
             run: "click",
         },
         {
@@ -110,7 +110,7 @@ registry.category("web_tour.tours").add("tal_invoice_transfer_accountant_fr_tour
             content: "The list shows the excluded invoices",
             trigger: ".o_data_row:contains(Tour Waiting Partner):contains(Exclue)",
             run() {
-                assertFacets(["Exclue"], ["Échec"]);
+                assertFacets(["Exclue"], ["En échec"]);
             },
         },
     ],
