@@ -44,8 +44,10 @@ def run(h, target):
         t_progress, n_progress = time.time(), handled_count(db)
         pending = pending_count(db)
         # spread the kills over what is left of the backlog
+        # (the first kill comes early: Documents may transfer the whole
+        # reduced backlog in a few seconds)
         budget = (
-            2.0 if rate is None else min(2.0, pending / rate / (wanted - kills + 1))
+            0.5 if rate is None else min(2.0, pending / rate / (wanted - kills + 1))
         )
         hunt_commit = kills % 3 == 2
         if hunt_commit:
