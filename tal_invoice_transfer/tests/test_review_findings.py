@@ -3,6 +3,7 @@
 import threading
 from contextlib import closing
 from datetime import timedelta
+from unittest.mock import patch
 
 from odoo import SUPERUSER_ID, api, fields
 from odoo.exceptions import ValidationError
@@ -188,6 +189,78 @@ class TestReviewCrashLoop(TalTransferCommon):
         with freeze_time(later + timedelta(minutes=3)):
             self._process_job(self._cron)
         self.assertEqual([m.tal_transfer_state for m in invoices], ["done"] * 2)
+
+
+    def test_jobs_killed_before_the_engine_ran_are_rescued(self):
+        """Seen over a real server (e2e crash_loop, kill plan "progress row"):
+        the server was killed three times right after the scheduler committed
+        the job's progress record, before the engine's first commit could
+        leave anything. The scheduler then took the job for a timed out one
+        and moved its next call an hour away, with invoices pending."""
+        invoices = [self._make_invoice() for _ in range(2)]
+        start = fields.Datetime.now()
+        self._cron.nextcall = start
+        with freeze_time(start):
+            for _ in range(3):
+                self._process_job(self._cron, kill_at_start=True)
+        self._kill_bookkeeping(self._cron)
+        self.assertFalse(
+            self.env["ir.cron.trigger"].search([("cron_id", "=", self._cron.id)])
+            .filtered(lambda trigger: trigger.call_at > start),
+            "the kills left no trigger: only the scheduler can bring it back",
+        )
+        later = start + timedelta(seconds=20)
+        with (
+            freeze_time(later),
+            self.assertLogs("odoo.addons.base.models.ir_cron", "ERROR"),
+        ):
+            self._process_job(self._cron)
+        self.assertTrue(self._cron.active)
+        self.assertEqual(self._cron.failure_count, 1)
+        self.assertLessEqual(
+            self._next_call(self._cron),
+            later + timedelta(minutes=3),
+            "the backlog waits an hour after a crash loop",
+        )
+        with freeze_time(later + timedelta(minutes=3)):
+            self._process_job(self._cron)
+        self.assertEqual([m.tal_transfer_state for m in invoices], ["done"] * 2)
+        self.assertEqual(self._cron.failure_count, 0)
+
+    def test_a_timeout_with_nothing_pending_keeps_the_interval(self):
+        """The rescue is for a backlog: an idle action keeps Odoo's rule."""
+        start = fields.Datetime.now()
+        self._cron.nextcall = start
+        with freeze_time(start):
+            for _ in range(3):
+                self._process_job(self._cron, kill_at_start=True)
+        self._kill_bookkeeping(self._cron)
+        with freeze_time(start), self.assertLogs("odoo.addons.base.models.ir_cron", "ERROR"):
+            self._process_job(self._cron)
+        self.assertGreater(
+            self._next_call(self._cron), start + timedelta(minutes=30)
+        )
+
+    def test_an_action_that_raises_is_not_retried_every_two_minutes(self):
+        """A code error is no crash: Odoo's hourly retry and its failure count
+        stay, or a broken action would fill the log every two minutes."""
+        self._make_invoice()
+        start = fields.Datetime.now()
+        self._cron.nextcall = start
+
+        def broken(model, *args, **kwargs):
+            raise ValueError("broken")
+
+        with (
+            freeze_time(start),
+            patch.object(type(self.Transfer), "_cron_transfer", broken),
+            self.assertLogs("odoo.addons.base.models.ir_cron", "ERROR"),
+        ):
+            self._process_job(self._cron)
+        self.assertEqual(self._cron.failure_count, 1)
+        self.assertGreater(
+            self._next_call(self._cron), start + timedelta(minutes=30)
+        )
 
 
 @tagged("post_install", "-at_install")

@@ -42,13 +42,20 @@ class TestTransferScheduler(TalTransferCommon):
             **cron.read(load=None)[0],
         }
 
-    def _process_job(self, cron, kill_after=None):
+    def _process_job(self, cron, kill_after=None, kill_at_start=False):
         """Run one job of `cron` as the scheduler does; optionally die in it
-        after `kill_after` invoices (what the `finally` of the scheduler's
-        loop resets, which a real kill never reaches, _kill_bookkeeping sets
-        back)."""
+        after `kill_after` invoices, or as soon as the scheduler has committed
+        the job's progress record, before the engine's first line
+        (`kill_at_start`). What the `finally` of the scheduler's loop resets,
+        which a real kill never reaches, _kill_bookkeeping sets back."""
         real_process = type(self.Transfer)._process
+        real_cron_transfer = type(self.Transfer)._cron_transfer
         handled = []
+
+        def cron_transfer(model, *args, **kwargs):
+            if kill_at_start:
+                raise Killed()
+            return real_cron_transfer(model, *args, **kwargs)
 
         def process(model, move, run=None):
             if kill_after is not None and len(handled) == kill_after:
@@ -63,8 +70,9 @@ class TestTransferScheduler(TalTransferCommon):
                 type(self.env["account.move"]), "_can_commit", return_value=True
             ),
             patch.object(type(self.Transfer), "_process", process),
+            patch.object(type(self.Transfer), "_cron_transfer", cron_transfer),
         ):
-            if kill_after is None:
+            if kill_after is None and not kill_at_start:
                 with self.registry.cursor() as cron_cr:
                     self.registry["ir.cron"]._process_job(cron_cr, job)
             else:
