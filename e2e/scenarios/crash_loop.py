@@ -7,8 +7,8 @@ be active.
 Odoo counts a job whose process died three times in a row without reporting
 progress as timed out: it postpones the action to its next interval (an
 hour) and deactivates it after five such failures over a week. The addon
-reports progress after the first invoice and keeps a rescue trigger a couple
-of minutes ahead, which that postponement does not delete.
+reports progress after the first invoice, and when the scheduler takes a job
+for timed out with invoices pending, it adds a trigger two minutes later.
 
 The harness never makes the job due after the start (the install made it
 due): it only wakes the cron threads (`pg_notify('cron_trigger', db)`, what
@@ -41,7 +41,7 @@ from ..invariant import check_invariant, log_problems, not_done, run_history, sn
 from ..steps import backend_states, classify, handled_count, pending_count
 
 # A job is expected within this many seconds of the previous kill: the
-# rescue trigger is two minutes ahead at most.
+# rescue after a timeout is two minutes later.
 JOB_WAIT = 170
 # Then the backlog, left alone, is done within this.
 FINISH_WAIT = 300

@@ -2,7 +2,9 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 import contextvars
 
-from odoo import models
+from odoo import api, models
+
+from odoo.addons.base.models.ir_cron import CONSECUTIVE_TIMEOUT_FOR_FAILURE
 
 # Who clicked "Run Manually": the job then runs in the same thread, as the
 # scheduled action's own user (OdooBot) and in a new environment.
@@ -18,3 +20,19 @@ class IrCron(models.Model):
             return super().method_direct_trigger()
         finally:
             MANUAL_RUN_USER.reset(token)
+
+    @api.model
+    def _reschedule_later(self, job):
+        result = super()._reschedule_later(job)
+        # Odoo's own test for a job whose process died three times in a row
+        # before reporting progress: it postpones the action to its interval.
+        # Only the scheduler's transaction is sure to reach this point, so the
+        # rescue is decided here, not by a job that may be killed first.
+        if (
+            job["timed_out_counter"] >= CONSECUTIVE_TIMEOUT_FOR_FAILURE
+            and not job["done"]
+        ):
+            self.env["tal.invoice.transfer.scheduler"]._tal_rescue_after_timeout(
+                self.browse(job["id"])
+            )
+        return result

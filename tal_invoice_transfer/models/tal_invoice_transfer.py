@@ -109,10 +109,8 @@ class TalInvoiceTransfer(models.AbstractModel):
                 self.env["ir.cron"]._commit_progress(remaining=0)
             return Counter()
         if commit:
-            if cron:
-                scheduler._tal_rescue_trigger(cron)
-            # Commits the rescue trigger and the progress: no invoice is under
-            # way. The run record is committed with the first invoice.
+            # Commits the progress: no invoice is under way. The run record is
+            # committed with the first invoice.
             time_left = self.env["ir.cron"]._commit_progress(remaining=pending)
             if not time_left:
                 # The scheduler's window is spent: end this job (one call per

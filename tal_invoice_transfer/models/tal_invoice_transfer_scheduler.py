@@ -13,7 +13,7 @@ WORKERS_PARAM = "tal_invoice_transfer.parallel_workers"
 # The scheduled action of worker K > 1 calls the engine with worker=K.
 WORKER_CODE = "model._cron_transfer(worker=%d)"
 WORKER_RE = re.compile(r"worker=(\d+)")
-# See _tal_rescue_trigger.
+# See _tal_rescue_after_timeout.
 RESCUE_AFTER = timedelta(minutes=2)
 
 
@@ -139,25 +139,16 @@ class TalInvoiceTransferScheduler(models.AbstractModel):
         return min(dates)
 
     @api.model
-    def _tal_rescue_trigger(self, cron):
-        """Make sure the action comes back soon if this job dies early.
+    def _tal_rescue_after_timeout(self, cron):
+        """Bring a worker back soon after Odoo took its job for a timed out one.
 
-        Odoo takes a job killed three times in a row before it reported any
-        progress for a job that timed out: it counts a failure and postpones
-        the action to its next interval (an hour), deleting the triggers that
-        are due. A trigger a little in the future survives that, so a backlog
-        never waits an hour because its server was restarted in a loop. One
-        such trigger at a time is enough, renewed while jobs keep starting: one
-        already due when the scheduler applies that rule is deleted with it.
+        That is a server killed three times in a row before the job reported
+        any progress (OOM, a supervisor restarting it in a loop): Odoo counts
+        a failure and postpones the action an interval (an hour). With
+        invoices pending, a trigger a little later brings it back instead.
+        A code error is not a timeout: Odoo's hourly retry stays for it.
         """
-        now = fields.Datetime.now()
-        waiting = (
-            self.env["ir.cron.trigger"]
-            .sudo()
-            .search_count(
-                [("cron_id", "=", cron.id), ("call_at", ">", now + RESCUE_AFTER / 2)],
-                limit=1,
-            )
-        )
-        if not waiting:
-            cron._trigger(now + RESCUE_AFTER)
+        if cron not in self._tal_worker_crons().values():
+            return
+        if self.env["tal.invoice.transfer"]._pending_count():
+            cron.sudo()._trigger(fields.Datetime.now() + RESCUE_AFTER)

@@ -146,7 +146,7 @@ class TestReviewTwinFolders(TransactionCase):
 
 @tagged("post_install", "-at_install")
 class TestReviewCrashLoop(TalTransferCommon):
-    """A server killed in a loop: the rescue trigger must outlive the jobs."""
+    """A server killed in a loop: the backlog must not wait an hour."""
 
     target = "dms"
 
@@ -190,7 +190,6 @@ class TestReviewCrashLoop(TalTransferCommon):
             self._process_job(self._cron)
         self.assertEqual([m.tal_transfer_state for m in invoices], ["done"] * 2)
 
-
     def test_jobs_killed_before_the_engine_ran_are_rescued(self):
         """Seen over a real server (e2e crash_loop, kill plan "progress row"):
         the server was killed three times right after the scheduler committed
@@ -205,7 +204,8 @@ class TestReviewCrashLoop(TalTransferCommon):
                 self._process_job(self._cron, kill_at_start=True)
         self._kill_bookkeeping(self._cron)
         self.assertFalse(
-            self.env["ir.cron.trigger"].search([("cron_id", "=", self._cron.id)])
+            self.env["ir.cron.trigger"]
+            .search([("cron_id", "=", self._cron.id)])
             .filtered(lambda trigger: trigger.call_at > start),
             "the kills left no trigger: only the scheduler can bring it back",
         )
@@ -235,11 +235,12 @@ class TestReviewCrashLoop(TalTransferCommon):
             for _ in range(3):
                 self._process_job(self._cron, kill_at_start=True)
         self._kill_bookkeeping(self._cron)
-        with freeze_time(start), self.assertLogs("odoo.addons.base.models.ir_cron", "ERROR"):
+        with (
+            freeze_time(start),
+            self.assertLogs("odoo.addons.base.models.ir_cron", "ERROR"),
+        ):
             self._process_job(self._cron)
-        self.assertGreater(
-            self._next_call(self._cron), start + timedelta(minutes=30)
-        )
+        self.assertGreater(self._next_call(self._cron), start + timedelta(minutes=30))
 
     def test_an_action_that_raises_is_not_retried_every_two_minutes(self):
         """A code error is no crash: Odoo's hourly retry and its failure count
@@ -258,9 +259,7 @@ class TestReviewCrashLoop(TalTransferCommon):
         ):
             self._process_job(self._cron)
         self.assertEqual(self._cron.failure_count, 1)
-        self.assertGreater(
-            self._next_call(self._cron), start + timedelta(minutes=30)
-        )
+        self.assertGreater(self._next_call(self._cron), start + timedelta(minutes=30))
 
 
 @tagged("post_install", "-at_install")
