@@ -117,7 +117,13 @@ class TalInvoiceTransfer(models.AbstractModel):
                 # job, not ten tiny ones); the previous call asked for the next.
                 return Counter()
         run = runs._tal_start("cron")
-        stats = self._run(limit=limit, commit=commit, run=run)
+        workers = scheduler._tal_parallel_workers()
+        stats = self._run(
+            limit=limit,
+            commit=commit,
+            run=run,
+            stripe=(worker - 1, workers) if workers > 1 else None,
+        )
         run._tal_progress(final=True)
         if commit and stats.total() - stats["skipped"] and self._pending_count():
             # A partially done job waits for the scheduler's next poll (a
@@ -167,7 +173,13 @@ class TalInvoiceTransfer(models.AbstractModel):
 
     @api.model
     def _run(
-        self, move_ids=None, limit=None, commit=False, states=(STATE_PENDING,), run=None
+        self,
+        move_ids=None,
+        limit=None,
+        commit=False,
+        states=(STATE_PENDING,),
+        run=None,
+        stripe=None,
     ):
         """Transfer invoices one by one; return a Counter of outcomes.
 
@@ -178,6 +190,10 @@ class TalInvoiceTransfer(models.AbstractModel):
         :param states: states an invoice must still have once locked
         :param run: the tal.invoice.transfer.run recording this run; each
             invoice handled carries its id
+        :param stripe: (index, count) of a parallel worker: it takes the
+            invoices whose id modulo count is index first, then the others
+            from the highest id down. Workers walking the same ids in the same
+            order would each try, and skip, the invoices the others hold.
         """
         stats = Counter()
         # Invoices committed but not yet added to the scheduler's progress.
@@ -190,10 +206,17 @@ class TalInvoiceTransfer(models.AbstractModel):
         # (the caller's own transaction may hold some).
         fresh_transaction = False
         after_id = 0
+        descending = False
         while limit is None or stats.total() < limit:
-            candidates = self._candidates(after_id, move_ids, states, company_ids)
+            candidates = self._candidates(
+                after_id, move_ids, states, company_ids, stripe, descending
+            )
             if not candidates:
-                break
+                if stripe is None:
+                    break
+                # Its own share is done: help the others from the other end.
+                stripe, descending, after_id = None, True, None
+                continue
             if commit and self._prepare(candidates, limit and limit - stats.total()):
                 fresh_transaction = True
             for move_id in candidates:
@@ -236,23 +259,38 @@ class TalInvoiceTransfer(models.AbstractModel):
         return stats
 
     @api.model
-    def _candidates(self, after_id, move_ids, states, company_ids=None):
-        """The next ids to try, in id order; no lock (taken one by one)."""
+    def _candidates(
+        self,
+        after_id,
+        move_ids,
+        states,
+        company_ids=None,
+        stripe=None,
+        descending=False,
+    ):
+        """The next ids to try after `after_id` (None: from the start), in id
+        order or from the highest down; no lock (taken one by one)."""
+        if descending:
+            position = SQL("AND id < %s", after_id) if after_id else SQL()
+        else:
+            position = SQL("AND id > %s", after_id or 0)
         self.env.cr.execute(
             SQL(
                 """
                 SELECT id FROM account_move
-                 WHERE tal_transfer_state IN %s AND id > %s %s %s
-                 ORDER BY id LIMIT %s
+                 WHERE tal_transfer_state IN %s %s %s %s %s
+                 ORDER BY id %s LIMIT %s
                 """,
                 tuple(states),
-                after_id,
+                position,
+                SQL("AND id %% %s = %s", stripe[1], stripe[0]) if stripe else SQL(),
                 SQL("AND id = ANY(%s)", list(move_ids))
                 if move_ids is not None
                 else SQL(),
                 SQL("AND company_id = ANY(%s)", list(company_ids))
                 if company_ids is not None
                 else SQL(),
+                SQL("DESC") if descending else SQL("ASC"),
                 CANDIDATE_BATCH,
             )
         )
