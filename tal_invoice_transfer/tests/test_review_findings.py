@@ -156,6 +156,34 @@ class TestReviewCrashLoop(TalTransferCommon):
     _next_call = TestTransferScheduler._next_call
     _cron = TestTransferScheduler._cron
 
+    def _take_for_timed_out(self, at):
+        """The scheduler's next job after three progress-less kills."""
+        with (
+            freeze_time(at),
+            self.assertLogs("odoo.addons.base.models.ir_cron", "ERROR"),
+        ):
+            self._process_job(self._cron)
+
+    def _assert_rescued(self, at, invoices):
+        """The action comes back within minutes and does the backlog."""
+        self.assertTrue(self._cron.active)
+        self.assertLessEqual(
+            self._next_call(self._cron),
+            at + timedelta(minutes=3),
+            "the backlog waits an hour after a crash loop",
+        )
+        with freeze_time(at + timedelta(minutes=3)):
+            self._process_job(self._cron)
+        self.assertEqual(
+            [m.tal_transfer_state for m in invoices], ["done"] * len(invoices)
+        )
+
+    def _kill_right_after_the_progress_record(self, at):
+        with freeze_time(at):
+            for _ in range(3):
+                self._process_job(self._cron, kill_at_start=True)
+        self._kill_bookkeeping(self._cron)
+
     def test_timeout_after_the_rescue_trigger_came_due_is_rescued(self):
         """Seen over a real server (2 cron threads, 12 SIGKILLs within the
         first seconds of each job): the action's first job made the rescue
@@ -175,20 +203,8 @@ class TestReviewCrashLoop(TalTransferCommon):
         self._kill_bookkeeping(self._cron)
         # 15 s later the server is up again: the scheduler's timeout rule.
         later = start + timedelta(seconds=125)
-        with (
-            freeze_time(later),
-            self.assertLogs("odoo.addons.base.models.ir_cron", "ERROR"),
-        ):
-            self._process_job(self._cron)
-        self.assertTrue(self._cron.active)
-        self.assertLessEqual(
-            self._next_call(self._cron),
-            later + timedelta(minutes=3),
-            "the backlog waits an hour after a crash loop",
-        )
-        with freeze_time(later + timedelta(minutes=3)):
-            self._process_job(self._cron)
-        self.assertEqual([m.tal_transfer_state for m in invoices], ["done"] * 2)
+        self._take_for_timed_out(later)
+        self._assert_rescued(later, invoices)
 
     def test_jobs_killed_before_the_engine_ran_are_rescued(self):
         """Seen over a real server (e2e crash_loop, kill plan "progress row"):
@@ -199,10 +215,7 @@ class TestReviewCrashLoop(TalTransferCommon):
         invoices = [self._make_invoice() for _ in range(2)]
         start = fields.Datetime.now()
         self._cron.nextcall = start
-        with freeze_time(start):
-            for _ in range(3):
-                self._process_job(self._cron, kill_at_start=True)
-        self._kill_bookkeeping(self._cron)
+        self._kill_right_after_the_progress_record(start)
         self.assertFalse(
             self.env["ir.cron.trigger"]
             .search([("cron_id", "=", self._cron.id)])
@@ -210,36 +223,17 @@ class TestReviewCrashLoop(TalTransferCommon):
             "the kills left no trigger: only the scheduler can bring it back",
         )
         later = start + timedelta(seconds=20)
-        with (
-            freeze_time(later),
-            self.assertLogs("odoo.addons.base.models.ir_cron", "ERROR"),
-        ):
-            self._process_job(self._cron)
-        self.assertTrue(self._cron.active)
+        self._take_for_timed_out(later)
         self.assertEqual(self._cron.failure_count, 1)
-        self.assertLessEqual(
-            self._next_call(self._cron),
-            later + timedelta(minutes=3),
-            "the backlog waits an hour after a crash loop",
-        )
-        with freeze_time(later + timedelta(minutes=3)):
-            self._process_job(self._cron)
-        self.assertEqual([m.tal_transfer_state for m in invoices], ["done"] * 2)
+        self._assert_rescued(later, invoices)
         self.assertEqual(self._cron.failure_count, 0)
 
     def test_a_timeout_with_nothing_pending_keeps_the_interval(self):
         """The rescue is for a backlog: an idle action keeps Odoo's rule."""
         start = fields.Datetime.now()
         self._cron.nextcall = start
-        with freeze_time(start):
-            for _ in range(3):
-                self._process_job(self._cron, kill_at_start=True)
-        self._kill_bookkeeping(self._cron)
-        with (
-            freeze_time(start),
-            self.assertLogs("odoo.addons.base.models.ir_cron", "ERROR"),
-        ):
-            self._process_job(self._cron)
+        self._kill_right_after_the_progress_record(start)
+        self._take_for_timed_out(start)
         self.assertGreater(self._next_call(self._cron), start + timedelta(minutes=30))
 
     def test_an_action_that_raises_is_not_retried_every_two_minutes(self):
