@@ -127,4 +127,13 @@ def tree_directories(db, roots):
 def jobs_started(text, cron_name):
     """How many jobs of the transfer's scheduled actions a server log shows
     starting (the first worker's and the others', named '<name> (worker N)')."""
-    return len(re.findall(rf"Job '{re.escape(cron_name)}[^']*' \(\d+\) starting", text))
+    return len(_job_starts(text, cron_name))
+
+
+def crons_started(text, cron_name):
+    """The ids of the transfer's scheduled actions a server log shows starting."""
+    return {int(cron_id) for cron_id in _job_starts(text, cron_name)}
+
+
+def _job_starts(text, cron_name):
+    return re.findall(rf"Job '{re.escape(cron_name)}[^']*' \((\d+)\) starting", text)
