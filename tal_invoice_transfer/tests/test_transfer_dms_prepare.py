@@ -3,7 +3,9 @@
 from unittest.mock import patch
 
 from odoo.tests import tagged
+from odoo.tools import sql
 
+from ..models.tal_transfer_target_dms_batch import ALIAS_INDEX
 from .common import TalTransferCommon
 
 
@@ -144,3 +146,68 @@ class TestTransferDmsPrepare(TalTransferCommon):
         self.assertEqual(stats["done"], 2)
         for invoice in invoices:
             self.assertEqual(len(self._directories_of(invoice)), 1)
+
+    def test_making_directories_reads_no_more_of_a_bigger_tree(self):
+        """What a batch of invoices' directories costs does not grow with the
+        directories already in DMS (mail's create looks up each new
+        directory's alias: through an index, not a read of the whole tree)."""
+        # A first batch, as when the transfer starts on a database.
+        self._run_committing(self._make_invoice(invoice_date="2025-10-01"))
+        target = self.env["tal.transfer.target.dms"]
+        journal = self.company_data["default_journal_sale"]
+        bound = {
+            "res_model": journal._name,
+            "res_id": journal.id,
+            "model_id": self.env["ir.model"]._get_id(journal._name),
+        }
+        # Then the tree grows: 1,500 directories elsewhere under the root, 50
+        # a folder (DMS compares each new name with its siblings).
+        parents = target._tal_directories().create(
+            [
+                {"name": f"Archive {i}", "parent_id": self.folder.id, **bound}
+                for i in range(30)
+            ]
+        )
+        target._tal_directories().create(
+            [
+                {"name": f"Old {i}", "parent_id": parent.id, **bound}
+                for parent in parents
+                for i in range(50)
+            ]
+        )
+        invoices = self.Move.browse(
+            [
+                self._make_invoice(invoice_date=f"2025-11-{day:02d}").id
+                for day in range(1, 21)
+            ]
+        )
+        self.env.flush_all()
+        # The statistics such a tree has in a live database (autovacuum).
+        self.env.cr.execute("ANALYZE dms_directory")
+
+        def rows_read_by_scans():
+            self.env.cr.execute(
+                "SELECT seq_tup_read FROM pg_stat_xact_user_tables "
+                "WHERE relname = 'dms_directory'"
+            )
+            return self.env.cr.fetchone()[0]
+
+        before = rows_read_by_scans()
+        stats = self._run_committing(invoices)
+        read = rows_read_by_scans() - before
+
+        self.assertEqual(stats["done"], 20)
+        for invoice in invoices:
+            self.assertEqual(len(self._directories_of(invoice)), 1)
+        # The ORM's cycle check of a create call walks the tree a level at a
+        # time: a few reads per batch, not one per directory made.
+        self.assertLess(read, len(invoices) * 1500 / 2)
+
+    def test_a_dms_installed_after_the_addon_gets_its_index_from_a_first_batch(self):
+        self.env.cr.execute(f'DROP INDEX "{ALIAS_INDEX}"')
+        invoice = self._make_invoice()
+
+        self._run_committing(invoice)
+
+        self.assertEqual(invoice.tal_transfer_state, "done")
+        self.assertTrue(sql.index_exists(self.env.cr, ALIAS_INDEX))
