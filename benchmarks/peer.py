@@ -27,7 +27,8 @@ root = env[model].browse(int(res_id))
 moves = env["account.move"].search(
     [("tal_transfer_state", "=", "pending")], order="id", limit=SAMPLE
 )
-env.cr.commit()
+# The peer's loop starts on a clean transaction, as a shell session would.
+env.cr.commit()  # pylint: disable=invalid-commit
 folders = {{}}
 t0, cpu0 = time.perf_counter(), time.process_time()
 for move in moves:
@@ -71,7 +72,8 @@ for move in moves:
                 "partner_id": move.partner_id.id,
             }})
     move.write({{DONE: True}})
-    env.cr.commit()
+    # The peer commits each invoice, as the loop it stands for does.
+    env.cr.commit()  # pylint: disable=invalid-commit
 seconds, cpu = time.perf_counter() - t0, time.process_time() - cpu0
 print("RESULT " + json.dumps({{
     "invoices": len(moves), "seconds": seconds, "odoo_cpu_s": cpu,

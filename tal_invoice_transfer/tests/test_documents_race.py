@@ -150,7 +150,9 @@ class TestDocumentsMainFileRace(BaseCase):
                 self._waits_for_a_lock(outcome.get("pid")),
                 "the user's request should wait for the transfer's transaction",
             )
-            transfer_cr.commit()
+            # A cursor of its own (not the test's): ends the transfer's
+            # transaction, which lets the waiting user go on.
+            transfer_cr.commit()  # pylint: disable=invalid-commit
             user.join(WAIT_SECONDS * 2)
         self.assertFalse(user.is_alive())
         return outcome.get("error")

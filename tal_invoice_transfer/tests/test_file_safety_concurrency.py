@@ -151,7 +151,8 @@ class TestConcurrentUpload(TransactionCase):
             )
             try:
                 work(worker)
-                worker.cr.commit()  # the end of the request or of the job
+                # A cursor of its own: the end of the request or of the job.
+                worker.cr.commit()  # pylint: disable=invalid-commit
             finally:
                 worker.cr.rollback()  # releases the invoice if `work` failed
             thread.join(PATIENCE)
@@ -166,7 +167,8 @@ class TestConcurrentUpload(TransactionCase):
             type(self.env["account.move"]), "_can_commit", return_value=True
         ):
             env["tal.invoice.transfer"]._cron_transfer()
-        env.cr.commit()
+        # A cursor of its own: the end of the scheduled job.
+        env.cr.commit()  # pylint: disable=invalid-commit
 
     def _assert_every_file_transferred_once(self):
         env = self._new_env()
