@@ -93,7 +93,8 @@ class TalInvoiceTransfer(models.AbstractModel):
         commit = self.env["account.move"]._can_commit()
         scheduler = self.env["tal.invoice.transfer.scheduler"]
         cron = scheduler._tal_current_cron()
-        if worker > scheduler._tal_parallel_workers():
+        workers = scheduler._tal_parallel_workers()
+        if worker > workers:
             if commit and cron:
                 # The setting was lowered while this job ran: the scheduler
                 # archives it once this call ends.
@@ -117,7 +118,6 @@ class TalInvoiceTransfer(models.AbstractModel):
                 # job, not ten tiny ones); the previous call asked for the next.
                 return Counter()
         run = runs._tal_start("cron")
-        workers = scheduler._tal_parallel_workers()
         stats = self._run(
             limit=limit,
             commit=commit,
