@@ -13,6 +13,7 @@ import psycopg2
 from harness_tools.db import connect, q, q1
 from harness_tools.odoo import OdooServer, run_task
 from harness_tools.procs import (
+    START_HEADER,
     HarnessError,
     PortPool,
     ProcessGroup,
@@ -232,7 +233,9 @@ def jobs_per_server(servers):
     counts = []
     for server in servers:
         with open(server.logfile, errors="replace") as f:
-            counts.append(len(JOB_START.findall(f.read())))
+            # The log is appended to: only this start of the server counts.
+            this_start = f.read().rsplit(START_HEADER, 1)[-1]
+        counts.append(len(JOB_START.findall(this_start)))
     return counts
 
 

@@ -9,6 +9,9 @@ import socket
 import subprocess
 import time
 
+# Heads each start of a process in its appended log.
+START_HEADER = "\n===== "
+
 
 class HarnessError(Exception):
     """A run could not go on: a timeout, a process that failed."""
@@ -30,7 +33,7 @@ class ProcessGroup:
         if logfile:
             out = open(logfile, "ab" if append else "wb")
             if append:
-                header = f"\n===== {time.strftime('%H:%M:%S')} {' '.join(cmd)}\n"
+                header = f"{START_HEADER}{time.strftime('%H:%M:%S')} {' '.join(cmd)}\n"
                 out.write(header.encode())
                 out.flush()
         try:
