@@ -15,6 +15,8 @@ from .settings import FILE_FIELDS, MANAGER
 # documents.document.previous_attachment_ids (Many2many to ir.attachment)
 VERSIONS_TABLE = "documents_document_ir_attachment_rel"
 LOCK_WORDS = re.compile(r"busy|lock|serializ|deadlock|concurrent", re.I)
+# What no run may log, killed or not.
+RUN_LOG_PROBLEMS = (r"deadlock detected", r"server action #\d+ failed")
 
 
 def sha1_file(path):
@@ -439,3 +441,16 @@ def log_problems(text, patterns=(r"deadlock detected",)):
             line_end = text.find("\n", match.end())
             found.append(text[line_start : line_end if line_end > 0 else None][:200])
     return found
+
+
+def run_all_done(h, db, snap, log_text, *, killed, **invariant_args):
+    """The checks of a run that must end with every invoice done: exactly
+    once, nothing failed or pending, none failed on a lock, no deadlock or
+    failed scheduled action in the log, and a run history that agrees.
+    Returns (counts, violations)."""
+    counts, violations = check_invariant(h, db, snap, **invariant_args)
+    violations += not_done(counts)
+    violations += lock_failures(db)
+    violations += log_problems(log_text, RUN_LOG_PROBLEMS)
+    violations += run_history(h, db, counts, killed=killed)
+    return counts, violations

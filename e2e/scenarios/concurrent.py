@@ -10,14 +10,7 @@ from collections import Counter
 from harness_tools import addon
 from harness_tools.db import q
 
-from ..invariant import (
-    check_invariant,
-    lock_failures,
-    log_problems,
-    not_done,
-    run_history,
-    snapshot,
-)
+from ..invariant import run_all_done, snapshot
 from ..settings import MANAGER
 from ..steps import drain, start_together
 
@@ -82,9 +75,6 @@ def run(h, target):
     thread.join(60)
     wall = time.time() - t0
     server.stop()
-    counts, violations = check_invariant(h, db, snap)
-    violations += lock_failures(db)
-    violations += not_done(counts)
     text = server.log_text()
     worker_errors = []
     for worker in workers:
@@ -92,10 +82,7 @@ def run(h, target):
         worker_errors += result["errors"]
         with open(worker.resfile.replace(".out", ""), errors="replace") as f:
             text += f.read()
-    violations += log_problems(
-        text, (r"deadlock detected", r"server action #\d+ failed")
-    )
-    violations += run_history(h, db, counts, killed=False)
+    counts, violations = run_all_done(h, db, snap, text, killed=False)
     counts["error_log_lines"] = len(re.findall(r"^\S+ \S+ \d+ ERROR ", text, re.M))
     for error in worker_errors:
         violations.append(f"WORKER ERROR: a scheduled action call raised {error[:160]}")

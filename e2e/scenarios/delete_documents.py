@@ -15,14 +15,7 @@ import time
 
 from harness_tools.db import q
 
-from ..invariant import (
-    check_invariant,
-    lock_failures,
-    log_problems,
-    not_done,
-    run_history,
-    snapshot,
-)
+from ..invariant import run_all_done, snapshot
 from ..settings import ADMIN
 from ..steps import drain, handled_count, pending_count, start_together, wait_handled
 
@@ -97,8 +90,7 @@ def run(h, target):
     wall = time.time() - t0
     server.stop()
 
-    counts, violations = check_invariant(h, db, snap)
-    violations += not_done(counts)
+    counts, violations = run_all_done(h, db, snap, server.log_text(), killed=False)
     ops = result_during["done"] + result_after["done"]
     for error in result_during["errors"] + result_after["errors"]:
         violations.append(f"DELETION REFUSED: {error[:200]}")
@@ -134,9 +126,6 @@ def run(h, target):
                 f"NOT FILED AGAIN: attachment {att_id} of invoice {move_id} has no "
                 f"document after its document {doc_id} was deleted ({op})"
             )
-    violations += lock_failures(db)
-    violations += log_problems(server.log_text())
-    violations += run_history(h, db, counts, killed=False)
     counts.update(
         deleted_during=len(result_during["done"]),
         deleted_while_running=in_run,

@@ -25,14 +25,7 @@ from harness_tools.db import q, q1
 from harness_tools.odoo import RpcError
 
 from ..files import invoice_xml
-from ..invariant import (
-    check_invariant,
-    lock_failures,
-    log_problems,
-    not_done,
-    run_history,
-    snapshot,
-)
+from ..invariant import run_all_done, snapshot
 from ..settings import BILLING
 from ..steps import (
     backend_states,
@@ -199,15 +192,16 @@ def run(h, target):
     wall = time.time() - t0
     server.stop()
 
-    counts, violations = check_invariant(h, db, snap, added_attachments=added)
-    violations += not_done(counts)
+    counts, violations = run_all_done(
+        h,
+        db,
+        snap,
+        server.log_text(),
+        killed=killed is not None,
+        added_attachments=added,
+    )
     for error in errors:
         violations.append(f"USER ACTION REFUSED: {error[:240]}")
-    violations += lock_failures(db)
-    violations += log_problems(
-        server.log_text(), (r"deadlock detected", r"server action #\d+ failed")
-    )
-    violations += run_history(h, db, counts, killed=killed is not None)
     folders = [int(f) for f in h.meta["folders"]["documents"].values()]
     elsewhere = q1(
         db,

@@ -17,14 +17,7 @@ from harness_tools.db import q
 from harness_tools.odoo import RpcError
 
 from ..files import pdf
-from ..invariant import (
-    check_invariant,
-    lock_failures,
-    log_problems,
-    not_done,
-    run_history,
-    snapshot,
-)
+from ..invariant import run_all_done, snapshot
 from ..settings import BILLING
 from ..steps import drain, pending_count, wait_handled
 
@@ -102,8 +95,9 @@ def run(h, target):
     wall = time.time() - t0
     server.stop()
 
-    counts, violations = check_invariant(h, db, snap, added_attachments=added)
-    violations += not_done(counts)
+    counts, violations = run_all_done(
+        h, db, snap, server.log_text(), killed=False, added_attachments=added
+    )
     for error in errors:
         violations.append(f"UPLOAD REFUSED: {error[:200]}")
     table = "dms_file" if target == "dms" else "documents_document"
@@ -120,11 +114,6 @@ def run(h, target):
         violations.append(
             f"UPLOADS NOT LINKED ONCE: {len(missing)} of {len(added)} ({missing[:10]})"
         )
-    violations += lock_failures(db)
-    violations += log_problems(
-        server.log_text(), (r"deadlock detected", r"server action #\d+ failed")
-    )
-    violations += run_history(h, db, counts, killed=False)
     counts.update(
         uploads=len(added),
         **{f"uploads_{k}": v for k, v in sorted(kinds.items())},

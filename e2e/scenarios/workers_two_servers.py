@@ -14,14 +14,7 @@ from harness_tools.db import q1
 from harness_tools.procs import HarnessError, wait_until
 
 from ..harness import log
-from ..invariant import (
-    check_invariant,
-    lock_failures,
-    log_problems,
-    not_done,
-    run_history,
-    snapshot,
-)
+from ..invariant import run_all_done, snapshot
 from ..steps import (
     busy_server,
     classify,
@@ -94,18 +87,12 @@ def run(h, target):
     for server in servers:
         server.stop()
 
-    counts, violations = check_invariant(h, db, snap)
+    text = "".join(server.log_text() for server in servers)
+    counts, violations = run_all_done(h, db, snap, text, killed=True)
     if alone is None:
         violations.append(
             "STALLED: the surviving server did not go on after the other was killed"
         )
-    violations += not_done(counts)
-    violations += lock_failures(db)
-    text = "".join(server.log_text() for server in servers)
-    violations += log_problems(
-        text, (r"deadlock detected", r"server action #\d+ failed")
-    )
-    violations += run_history(h, db, counts, killed=True)
     # Each worker's scheduled action ran, in one server or the other. Not
     # each transferred something: the kill may land while a worker prepares
     # its first batch, and the others finish this small backlog meanwhile.
