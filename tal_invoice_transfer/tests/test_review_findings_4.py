@@ -7,6 +7,7 @@ from psycopg2 import errors as pg_errors
 from odoo.tests import tagged
 
 from ..models.tal_invoice_transfer import MAX_TRANSIENT_ATTEMPTS
+from ..models.tal_transfer_target_dms import TalTransferTargetDms
 from .common import TalTransferCommon
 
 DMS_TARGET = (
@@ -54,3 +55,47 @@ class TestReviewFindings4Dms(TalTransferCommon):
         self.Transfer._run(move_ids=invoice.ids)
         self.assertEqual(invoice.tal_transfer_state, "done")
         self.assertEqual(len(self._documents_of(self._files_of(invoice))), 2)
+
+    def _run_committing(self, moves):
+        """The engine as the scheduled action runs it, batch preparation
+        included: in registry test mode a new cursor's commit only releases a
+        savepoint."""
+        with self.enter_registry_test_mode(), self.registry.cursor() as cr:
+            stats = self.env(cr=cr)["tal.invoice.transfer"]._run(
+                move_ids=moves.ids, commit=True
+            )
+        self.env.invalidate_all()
+        return stats
+
+    def test_a_prepared_folder_deleted_before_its_invoice_is_made_again(self):
+        """A DMS user deletes an invoice's empty folder, made by the batch
+        preparation, before the worker reaches the invoice. Measured on a real
+        database during a run: the worker still used the deleted folder, an
+        ERROR 'bad query' (foreign key) in the log and a retry of the invoice
+        in a later call."""
+        invoice = self._make_invoice()
+        prepare = TalTransferTargetDms._tal_prepare
+        deleted = []
+
+        def prepare_then_a_user_deletes_the_folder(target, move_ids):
+            result = prepare(target, move_ids)
+            folder = (
+                target.env["dms.directory"]
+                .sudo()
+                .search(
+                    [("res_model", "=", "account.move"), ("res_id", "=", invoice.id)]
+                )
+            )
+            deleted.extend(folder.ids)
+            folder.unlink()
+            return result
+
+        with patch(
+            f"{DMS_TARGET}._tal_prepare", prepare_then_a_user_deletes_the_folder
+        ):
+            stats = self._run_committing(invoice)
+        self.assertTrue(deleted, "the batch preparation made the invoice's folder")
+        self.assertEqual(dict(stats), {"done": 1}, invoice.tal_transfer_error)
+        self.assertEqual(invoice.tal_transfer_state, "done")
+        self.assertEqual(invoice.tal_transfer_attempts, 1)
+        self.assertEqual(len(self._documents_of(self._files_of(invoice))), 1)
