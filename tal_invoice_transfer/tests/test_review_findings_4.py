@@ -1,9 +1,11 @@
 # Copyright 2026 TAL
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+from datetime import timedelta
 from unittest.mock import patch
 
 from psycopg2 import errors as pg_errors
 
+from odoo import fields
 from odoo.tests import tagged
 
 from ..models.tal_invoice_transfer import MAX_TRANSIENT_ATTEMPTS
@@ -99,3 +101,45 @@ class TestReviewFindings4Dms(TalTransferCommon):
         self.assertEqual(invoice.tal_transfer_state, "done")
         self.assertEqual(invoice.tal_transfer_attempts, 1)
         self.assertEqual(len(self._documents_of(self._files_of(invoice))), 1)
+
+    def test_an_invoice_another_transaction_held_is_looked_at_again_soon(self):
+        """Workers skip an invoice another transaction holds (SKIP LOCKED).
+        Measured on a real database: a user's transaction held one for 45 s
+        while two workers passed; the jobs ended 'fully done' and the invoice
+        stayed pending once released, until the next hourly call."""
+        done = self._make_invoice()
+        held = self._make_invoice()
+        cron = self.env.ref("tal_invoice_transfer.ir_cron_tal_invoice_transfer")
+        triggers = self.env["ir.cron.trigger"].sudo()
+        real_lock = type(self.Transfer)._lock
+
+        def lock(model, move_id, states, own_transaction=False):
+            if move_id == held.id:
+                return None  # what SKIP LOCKED gives while it is held
+            return real_lock(model, move_id, states, own_transaction)
+
+        with (
+            patch.object(
+                type(self.env["ir.cron"]), "_commit_progress", return_value=60
+            ),
+            patch.object(
+                type(self.env["account.move"]), "_can_commit", return_value=True
+            ),
+            patch.object(self.env.cr, "commit", lambda: None),
+            patch.object(type(self.Transfer), "_lock", lock),
+        ):
+            self.Transfer._cron_transfer()
+            before = triggers.search([("cron_id", "=", cron.id)])
+            # The next call finds only the held invoice: nothing moves.
+            stats = self.Transfer._cron_transfer()
+            asked = triggers.search([("cron_id", "=", cron.id)]) - before
+
+        self.assertEqual(dict(stats), {"skipped": 1})
+        self.assertEqual(done.tal_transfer_state, "done")
+        self.assertEqual(held.tal_transfer_state, "pending")
+        self.assertTrue(asked, "a later look at the held invoice is asked for")
+        self.assertLessEqual(
+            max(asked.mapped("call_at")),
+            fields.Datetime.now() + timedelta(minutes=5),
+            "sooner than the hourly call",
+        )
