@@ -5,6 +5,7 @@ import logging
 import time
 from collections import Counter
 from contextlib import nullcontext
+from datetime import timedelta
 
 from psycopg2 import errors as pg_errors
 
@@ -62,6 +63,8 @@ COMPANY_FIELDS_READ = [
     "tal_transfer_tag_names",
     "tal_transfer_attachment_mode",
 ]
+# A job that could only skip invoices looks again after this (same run).
+SKIPPED_RETRY_AFTER = timedelta(minutes=1)
 # Progress goes to the scheduler (and the run's time to its record) after the
 # first invoice of a call, then at least this often.
 PROGRESS_EVERY_SECONDS = 2
@@ -125,12 +128,14 @@ class TalInvoiceTransfer(models.AbstractModel):
             stripe=(worker - 1, workers) if workers > 1 else None,
         )
         run._tal_progress(final=True)
-        if commit and stats.total() - stats["skipped"] and self._pending_count():
-            # A partially done job waits for the scheduler's next poll (a
-            # minute); a backlog that progressed asks for the next run now.
-            # Not when nothing moved: invoices held by another worker would
-            # make it spin.
-            (cron or scheduler._tal_main_cron())._trigger()
+        if commit and stats.total() and self._pending_count():
+            # A backlog that progressed asks for the next run now; one whose
+            # invoices were all held elsewhere (a worker, a user) a minute
+            # later: at once it would spin, never it would wait an hour.
+            moved = stats.total() - stats["skipped"]
+            (cron or scheduler._tal_main_cron())._trigger(
+                None if moved else fields.Datetime.now() + SKIPPED_RETRY_AFTER
+            )
         _logger.info(
             "Invoice files transfer: %s",
             ", ".join(f"{count} {state}" for state, count in sorted(stats.items()))

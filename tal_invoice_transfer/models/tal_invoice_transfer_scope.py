@@ -133,19 +133,27 @@ class TalInvoiceTransferScope(models.AbstractModel):
                 """
                 UPDATE account_move
                    SET tal_transfer_state = CASE
-                           WHEN tal_transfer_state IN %s THEN 'pending'
+                           WHEN tal_transfer_state IN %(finished)s THEN 'pending'
                            ELSE tal_transfer_state
+                       END,
+                       -- A new transfer: its retries on a busy database
+                       -- do not count the transfers that succeeded before.
+                       tal_transfer_attempts = CASE
+                           WHEN tal_transfer_state IN %(finished)s THEN 0
+                           ELSE tal_transfer_attempts
                        END
-                 WHERE id = ANY(%s)
+                 WHERE id = ANY(%(ids)s)
                 """,
-                (STATE_DONE, STATE_NOTHING),
-                list(move_ids),
+                finished=(STATE_DONE, STATE_NOTHING),
+                ids=list(move_ids),
             ),
             # The serialization failure above is expected and retried: no
             # ERROR line for it in the log.
             log_exceptions=False,
         )
-        self.env["account.move"].invalidate_model(["tal_transfer_state"])
+        self.env["account.move"].invalidate_model(
+            ["tal_transfer_state", "tal_transfer_attempts"]
+        )
 
     @api.model
     def _files(self, move):

@@ -176,8 +176,10 @@ class TalTransferTargetDms(models.AbstractModel):
         prepared = self._tal_run_cache("dms_prepared_directories").pop(
             (root.storage_id.id, move.id), None
         )
+        # A user may have deleted it since (an empty folder): made again below.
+        prepared = directories.browse(prepared).exists()
         if prepared:
-            return directories.browse(prepared), False
+            return prepared, False
         # An invoice directory may already exist, made by an earlier run or by
         # DMS itself when its storage lists invoices: never make a second one.
         existing = directories.search(

@@ -1,0 +1,145 @@
+# Copyright 2026 TAL
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+from datetime import timedelta
+from unittest.mock import patch
+
+from psycopg2 import errors as pg_errors
+
+from odoo import fields
+from odoo.tests import tagged
+
+from ..models.tal_invoice_transfer import MAX_TRANSIENT_ATTEMPTS
+from ..models.tal_transfer_target_dms import TalTransferTargetDms
+from .common import TalTransferCommon
+
+DMS_TARGET = (
+    "odoo.addons.tal_invoice_transfer.models.tal_transfer_target_dms"
+    ".TalTransferTargetDms"
+)
+
+
+@tagged("post_install", "-at_install")
+class TestReviewFindings4Dms(TalTransferCommon):
+    """Fourth adversarial review: DMS users at work during a run."""
+
+    target = "dms"
+
+    def test_a_refiled_invoice_gets_all_its_retries_on_a_race(self):
+        """An invoice filed again (a DMS user deleted its file, a new file was
+        attached) meets a race on its new transfer: a user deletes its fresh
+        DMS folder while a worker is on it. Measured on a real database: it
+        failed at once, 'attempt 3 of 3', its earlier successful transfers
+        counted as tries of this one."""
+        invoice = self._make_invoice()
+        self.Transfer._run(move_ids=invoice.ids)
+        self.assertEqual(invoice.tal_transfer_state, "done")
+        self._documents_of(self._files_of(invoice)).unlink()
+        self.assertEqual(invoice.tal_transfer_state, "pending")
+        self.Transfer._run(move_ids=invoice.ids)
+        self.assertEqual(invoice.tal_transfer_state, "done")
+        self._attach(invoice, name="annex.pdf")
+        self.assertEqual(invoice.tal_transfer_state, "pending")
+
+        def folder_deleted_meanwhile(target, move, attachments):
+            raise pg_errors.ForeignKeyViolation("dms_file_directory_id_fkey")
+
+        with (
+            patch(f"{DMS_TARGET}._tal_transfer", folder_deleted_meanwhile),
+            self.assertLogs("odoo.addons.tal_invoice_transfer", "WARNING"),
+        ):
+            self.Transfer._run(move_ids=invoice.ids)
+        self.assertEqual(
+            invoice.tal_transfer_state, "pending", invoice.tal_transfer_error
+        )
+        self.assertIn(
+            f"attempt 1 of {MAX_TRANSIENT_ATTEMPTS}", invoice.tal_transfer_error
+        )
+        self.Transfer._run(move_ids=invoice.ids)
+        self.assertEqual(invoice.tal_transfer_state, "done")
+        self.assertEqual(len(self._documents_of(self._files_of(invoice))), 2)
+
+    def _run_committing(self, moves):
+        """The engine as the scheduled action runs it, batch preparation
+        included: in registry test mode a new cursor's commit only releases a
+        savepoint."""
+        with self.enter_registry_test_mode(), self.registry.cursor() as cr:
+            stats = self.env(cr=cr)["tal.invoice.transfer"]._run(
+                move_ids=moves.ids, commit=True
+            )
+        self.env.invalidate_all()
+        return stats
+
+    def test_a_prepared_folder_deleted_before_its_invoice_is_made_again(self):
+        """A DMS user deletes an invoice's empty folder, made by the batch
+        preparation, before the worker reaches the invoice. Measured on a real
+        database during a run: the worker still used the deleted folder, an
+        ERROR 'bad query' (foreign key) in the log and a retry of the invoice
+        in a later call."""
+        invoice = self._make_invoice()
+        prepare = TalTransferTargetDms._tal_prepare
+        deleted = []
+
+        def prepare_then_a_user_deletes_the_folder(target, move_ids):
+            result = prepare(target, move_ids)
+            folder = (
+                target.env["dms.directory"]
+                .sudo()
+                .search(
+                    [("res_model", "=", "account.move"), ("res_id", "=", invoice.id)]
+                )
+            )
+            deleted.extend(folder.ids)
+            folder.unlink()
+            return result
+
+        with patch(
+            f"{DMS_TARGET}._tal_prepare", prepare_then_a_user_deletes_the_folder
+        ):
+            stats = self._run_committing(invoice)
+        self.assertTrue(deleted, "the batch preparation made the invoice's folder")
+        self.assertEqual(dict(stats), {"done": 1}, invoice.tal_transfer_error)
+        self.assertEqual(invoice.tal_transfer_state, "done")
+        self.assertEqual(invoice.tal_transfer_attempts, 1)
+        self.assertEqual(len(self._documents_of(self._files_of(invoice))), 1)
+
+    def test_an_invoice_another_transaction_held_is_looked_at_again_soon(self):
+        """Workers skip an invoice another transaction holds (SKIP LOCKED).
+        Measured on a real database: a user's transaction held one for 45 s
+        while two workers passed; the jobs ended 'fully done' and the invoice
+        stayed pending once released, until the next hourly call."""
+        done = self._make_invoice()
+        held = self._make_invoice()
+        cron = self.env.ref("tal_invoice_transfer.ir_cron_tal_invoice_transfer")
+        triggers = self.env["ir.cron.trigger"].sudo()
+        real_lock = type(self.Transfer)._lock
+
+        def lock(model, move_id, states, own_transaction=False):
+            if move_id == held.id:
+                return None  # what SKIP LOCKED gives while it is held
+            return real_lock(model, move_id, states, own_transaction)
+
+        with (
+            patch.object(
+                type(self.env["ir.cron"]), "_commit_progress", return_value=60
+            ),
+            patch.object(
+                type(self.env["account.move"]), "_can_commit", return_value=True
+            ),
+            patch.object(self.env.cr, "commit", lambda: None),
+            patch.object(type(self.Transfer), "_lock", lock),
+        ):
+            self.Transfer._cron_transfer()
+            before = triggers.search([("cron_id", "=", cron.id)])
+            # The next call finds only the held invoice: nothing moves.
+            stats = self.Transfer._cron_transfer()
+            asked = triggers.search([("cron_id", "=", cron.id)]) - before
+
+        self.assertEqual(dict(stats), {"skipped": 1})
+        self.assertEqual(done.tal_transfer_state, "done")
+        self.assertEqual(held.tal_transfer_state, "pending")
+        self.assertTrue(asked, "a later look at the held invoice is asked for")
+        self.assertLessEqual(
+            max(asked.mapped("call_at")),
+            fields.Datetime.now() + timedelta(minutes=5),
+            "sooner than the hourly call",
+        )
