@@ -10,6 +10,7 @@ from odoo.tests import tagged
 
 from ..models.tal_invoice_transfer import MAX_TRANSIENT_ATTEMPTS
 from ..models.tal_transfer_target_dms import TalTransferTargetDms
+from ..models.tal_transfer_target_dms_batch import TalTransferTargetDmsBatch
 from .common import TalTransferCommon
 
 DMS_TARGET = (
@@ -57,6 +58,73 @@ class TestReviewFindings4Dms(TalTransferCommon):
         self.Transfer._run(move_ids=invoice.ids)
         self.assertEqual(invoice.tal_transfer_state, "done")
         self.assertEqual(len(self._documents_of(self._files_of(invoice))), 2)
+
+    def test_a_month_folder_deleted_during_the_batch_preparation(self):
+        """A DMS user deletes a month folder (still empty) after the batch
+        preparation committed it and before it makes the invoices' folders in
+        it. Measured on a real database: an ERROR 'bad query' (foreign key)
+        and a WARNING with its traceback in the log; the invoices then made
+        their own folders."""
+        invoice = self._make_invoice()
+        moves_wanting = TalTransferTargetDmsBatch._tal_moves_wanting_directory
+        deleted = []
+
+        def then_a_user_deletes_the_month_folder(batch, moves, roots):
+            result = moves_wanting(batch, moves, roots)
+            months = (
+                batch.env["dms.directory"]
+                .sudo()
+                .search([("name", "=", f"{invoice.invoice_date or invoice.date:%m}")])
+            )
+            if months and not deleted:
+                deleted.extend(months.ids)
+                months.unlink()
+            return result
+
+        with (
+            patch.object(
+                TalTransferTargetDmsBatch,
+                "_tal_moves_wanting_directory",
+                then_a_user_deletes_the_month_folder,
+            ),
+            self.assertNoLogs("odoo.sql_db", "ERROR"),
+            self.assertNoLogs(
+                "odoo.addons.tal_invoice_transfer.models.tal_transfer_target_dms",
+                "WARNING",
+            ),
+        ):
+            stats = self._run_committing(invoice)
+        self.assertTrue(deleted, "the month folder was made, then deleted")
+        self.assertEqual(dict(stats), {"done": 1}, invoice.tal_transfer_error)
+        self.assertEqual(invoice.tal_transfer_attempts, 1)
+        files = self._documents_of(self._files_of(invoice))
+        self.assertEqual(len(files), 1)
+        self.assertTrue(files.directory_id.parent_id.exists())
+
+    def test_a_month_folder_deleted_after_the_run_found_it(self):
+        """A worker keeps the month folders it found for the rest of its run.
+        A DMS user deletes one (DMS deletes what it holds with it): the next
+        invoice of that month must not be filed into the deleted folder (a
+        foreign key ERROR and a retry)."""
+        invoice = self._make_invoice()
+        dms = self.env["tal.transfer.target.dms"]
+        root = dms._tal_folder(invoice.company_id)
+        month = dms._tal_month_directory(invoice, root)
+        key = dms._tal_month_key(invoice, root)
+        dms._tal_run_cache("dms_month_directories")[key] = month.id
+        # The run cache lives as long as the cursor: the tests share it.
+        self.addCleanup(dms._tal_run_cache_clear)
+        name = month.name
+        month.sudo().unlink()
+
+        again = dms._tal_month_directory(invoice, root)
+        self.assertTrue(again.exists(), "a month folder that exists")
+        self.assertEqual(again.name, name)
+        self.assertEqual(
+            dms._tal_run_cache("dms_month_directories").get(key),
+            None,
+            "the deleted folder is no longer kept for the run",
+        )
 
     def _run_committing(self, moves):
         """The engine as the scheduled action runs it, batch preparation
