@@ -157,7 +157,12 @@ class TalTransferTargetDms(models.AbstractModel):
         cache = self._tal_run_cache("dms_month_directories")
         key = self._tal_month_key(move, root)
         if key in cache:
-            return self._tal_directories().browse(cache[key])
+            month = self._tal_hold_directories([cache[key]])
+            if month:
+                return month
+            # A user deleted it meanwhile: look the whole path up again.
+            cache.pop(key)
+            self._tal_run_cache("dms_directories").clear()
         journal = move.journal_id
         parent, made = root, False
         for name in (journal.code or journal.name, f"{day:%Y}", f"{day:%m}"):
@@ -166,8 +171,27 @@ class TalTransferTargetDms(models.AbstractModel):
             )
             made = made or created
         if not made:
+            self._tal_hold_directories(parent.ids)
             self.env.cr.postcommit.add(lambda: cache.__setitem__(key, parent.id))
         return parent
+
+    @api.model
+    def _tal_hold_directories(self, directory_ids):
+        """Those of `directory_ids` that still exist, held until this
+        transaction ends: a DMS user may delete a folder at any time, and a
+        folder or file made in a deleted one fails on its foreign key (an
+        ERROR in the log and a retry). The user's deletion waits instead.
+        """
+        if not directory_ids:
+            return self._tal_directories()
+        self.env.cr.execute(
+            "SELECT id FROM dms_directory WHERE id = ANY(%s) FOR KEY SHARE",
+            [list(directory_ids)],
+            # Deleted since this transaction's snapshot: a race the engine
+            # retries, not an error for the log.
+            log_exceptions=False,
+        )
+        return self._tal_directories().browse(row[0] for row in self.env.cr.fetchall())
 
     @api.model
     def _tal_invoice_directory(self, move, root):
@@ -177,7 +201,7 @@ class TalTransferTargetDms(models.AbstractModel):
             (root.storage_id.id, move.id), None
         )
         # A user may have deleted it since (an empty folder): made again below.
-        prepared = directories.browse(prepared).exists()
+        prepared = self._tal_hold_directories([prepared] if prepared else [])
         if prepared:
             return prepared, False
         # An invoice directory may already exist, made by an earlier run or by

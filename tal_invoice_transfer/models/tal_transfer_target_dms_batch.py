@@ -109,6 +109,12 @@ class TalTransferTargetDmsBatch(models.AbstractModel):
         moves = self._tal_moves_wanting_directory(
             moves.browse(row[0] for row in cr.fetchall()), roots
         )
+        # A user may have deleted a month folder since it was committed.
+        held = dms._tal_hold_directories([month.id for month in months.values()])
+        moves = moves.filtered(
+            lambda move: months[dms._tal_month_key(move, roots[move.company_id])]
+            in held
+        )
         if not moves:
             return True, {}
         # A worker that took its snapshot before this commit would not see
