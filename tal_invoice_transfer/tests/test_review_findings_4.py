@@ -126,6 +126,36 @@ class TestReviewFindings4Dms(TalTransferCommon):
             "the deleted folder is no longer kept for the run",
         )
 
+    def test_an_invoice_reopened_by_a_deleted_document_is_filed_again_soon(self):
+        """A DMS user deletes a transferred invoice's file after the workers
+        stopped: the invoice is pending again, and waited for the next hourly
+        call of the scheduled action."""
+        invoice = self._make_invoice()
+        self.Transfer._run(move_ids=invoice.ids)
+        self.assertEqual(invoice.tal_transfer_state, "done")
+        cron = self.env.ref("tal_invoice_transfer.ir_cron_tal_invoice_transfer")
+        cron.nextcall = fields.Datetime.now() + timedelta(hours=1)
+        triggers = self.env["ir.cron.trigger"].sudo()
+        before = triggers.search([("cron_id", "=", cron.id)])
+
+        self._documents_of(self._files_of(invoice)).unlink()
+
+        self.assertEqual(invoice.tal_transfer_state, "pending")
+        asked = triggers.search([("cron_id", "=", cron.id)]) - before
+        self.assertTrue(asked, "the scheduled action is asked to run")
+        self.assertLessEqual(max(asked.mapped("call_at")), fields.Datetime.now())
+
+    def test_a_new_file_on_a_pending_invoice_asks_for_no_extra_run(self):
+        """Only a finished invoice filed again asks the workers to run: a
+        file added to an invoice still waiting is taken by the run due."""
+        invoice = self._make_invoice()
+        cron = self.env.ref("tal_invoice_transfer.ir_cron_tal_invoice_transfer")
+        triggers = self.env["ir.cron.trigger"].sudo()
+        before = triggers.search([("cron_id", "=", cron.id)])
+        self._attach(invoice, name="annex.pdf")
+        self.assertEqual(invoice.tal_transfer_state, "pending")
+        self.assertFalse(triggers.search([("cron_id", "=", cron.id)]) - before)
+
     def _run_committing(self, moves):
         """The engine as the scheduled action runs it, batch preparation
         included: in registry test mode a new cursor's commit only releases a
