@@ -202,6 +202,10 @@ class TalInvoiceTransfer(models.AbstractModel):
         """
         stats = Counter()
         # Invoices committed but not yet added to the scheduler's progress.
+        # One skipped for another worker counts too: the scheduler subtracts
+        # them from the remaining count we gave it, and a job whose remaining
+        # invoices were all held elsewhere must end, not loop or be taken for
+        # one that processed nothing.
         uncounted = 0
         cron_end = self.env.context.get("cron_end_time")
         # The first invoice is reported at once, then every few seconds.

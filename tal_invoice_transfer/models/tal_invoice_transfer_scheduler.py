@@ -111,9 +111,12 @@ class TalInvoiceTransferScheduler(models.AbstractModel):
         surplus.try_lock_for_update(allow_referencing=True).write({"active": False})
 
     @api.model
-    def _tal_trigger_workers(self):
-        """Start every worker now, if the backlog holds work for them."""
-        if not self.env["tal.invoice.transfer"]._pending_count():
+    def _tal_trigger_workers(self, pending=False):
+        """Start every worker now, if the backlog holds work for them.
+
+        :param pending: the caller knows invoices are pending (no count)
+        """
+        if not pending and not self.env["tal.invoice.transfer"]._pending_count():
             return
         wanted = self._tal_parallel_workers()
         for number, cron in self._tal_worker_crons().items():

@@ -133,16 +133,21 @@ class TalInvoiceTransferScope(models.AbstractModel):
                 """
                 UPDATE account_move
                    SET tal_transfer_state = CASE
-                           WHEN tal_transfer_state IN %(finished)s THEN 'pending'
-                           ELSE tal_transfer_state
+                           WHEN account_move.tal_transfer_state IN %(finished)s
+                           THEN 'pending'
+                           ELSE account_move.tal_transfer_state
                        END,
                        -- A new transfer: its retries on a busy database
                        -- do not count the transfers that succeeded before.
                        tal_transfer_attempts = CASE
-                           WHEN tal_transfer_state IN %(finished)s THEN 0
-                           ELSE tal_transfer_attempts
+                           WHEN account_move.tal_transfer_state IN %(finished)s
+                           THEN 0
+                           ELSE account_move.tal_transfer_attempts
                        END
-                 WHERE id = ANY(%(ids)s)
+                  FROM (SELECT id, tal_transfer_state AS state
+                          FROM account_move WHERE id = ANY(%(ids)s)) AS before
+                 WHERE account_move.id = before.id
+             RETURNING before.state IN %(finished)s
                 """,
                 finished=(STATE_DONE, STATE_NOTHING),
                 ids=list(move_ids),
@@ -151,9 +156,15 @@ class TalInvoiceTransferScope(models.AbstractModel):
             # ERROR line for it in the log.
             log_exceptions=False,
         )
+        reopened = any(row[0] for row in self.env.cr.fetchall())
         self.env["account.move"].invalidate_model(
             ["tal_transfer_state", "tal_transfer_attempts"]
         )
+        if reopened:
+            # Filed again soon, not at the next hourly call.
+            self.env["tal.invoice.transfer.scheduler"]._tal_trigger_workers(
+                pending=True
+            )
 
     @api.model
     def _files(self, move):
