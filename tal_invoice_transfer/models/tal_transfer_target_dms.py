@@ -162,7 +162,11 @@ class TalTransferTargetDms(models.AbstractModel):
                 return month
             # A user deleted it meanwhile: look the whole path up again.
             cache.pop(key)
-            self._tal_run_cache("dms_directories").clear()
+        # The journal and year folders kept for the run are looked up again
+        # too: a DMS user may have deleted them (with their months) since, and
+        # a month made in a deleted year fails its invoice ('Record does not
+        # exist'). Once per month and run: the month found is kept.
+        self._tal_run_cache("dms_directories").clear()
         journal = move.journal_id
         parent, made = root, False
         for name in (journal.code or journal.name, f"{day:%Y}", f"{day:%m}"):

@@ -23,3 +23,4 @@ from . import test_documents_race
 from . import test_review_findings
 from . import test_review_findings_2
 from . import test_review_findings_4
+from . import test_review_findings_5
