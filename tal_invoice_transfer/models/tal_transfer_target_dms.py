@@ -218,6 +218,8 @@ class TalTransferTargetDms(models.AbstractModel):
             ],
             limit=1,
         )
+        # Held as a prepared one is: a user may delete it at any moment.
+        existing = self._tal_hold_directories(existing.ids)
         if existing:
             return existing, False
         parent = self._tal_month_directory(move, root)
