@@ -1,8 +1,9 @@
 # Copyright 2026 TAL
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 import time
-from contextlib import closing
+from contextlib import closing, contextmanager
 from unittest import SkipTest
+from unittest.mock import patch
 
 from odoo.tests import new_test_user
 
@@ -114,6 +115,21 @@ class TalTransferCommon(AccountTestInvoicingCommon):
         if post:
             invoice.action_post()
         return invoice
+
+    @contextmanager
+    def _as_scheduled_action(self):
+        """The engine commits as under the scheduler, but each commit keeps
+        the test's transaction, and the scheduler's time never runs out."""
+        with (
+            patch.object(
+                type(self.env["ir.cron"]), "_commit_progress", return_value=60
+            ),
+            patch.object(
+                type(self.env["account.move"]), "_can_commit", return_value=True
+            ),
+            patch.object(self.env.cr, "commit", lambda: None),
+        ):
+            yield
 
     def _documents_of(self, attachments):
         """Every document or DMS file linking these attachments, archived too."""

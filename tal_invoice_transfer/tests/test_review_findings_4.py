@@ -217,13 +217,7 @@ class TestReviewFindings4Dms(TalTransferCommon):
             return real_lock(model, move_id, states, own_transaction)
 
         with (
-            patch.object(
-                type(self.env["ir.cron"]), "_commit_progress", return_value=60
-            ),
-            patch.object(
-                type(self.env["account.move"]), "_can_commit", return_value=True
-            ),
-            patch.object(self.env.cr, "commit", lambda: None),
+            self._as_scheduled_action(),
             patch.object(type(self.Transfer), "_lock", lock),
         ):
             self.Transfer._cron_transfer()

@@ -135,15 +135,7 @@ class TestTransferCron(TalTransferCommon):
         triggers = self.env["ir.cron.trigger"].sudo()
         before = triggers.search_count([("cron_id", "=", cron.id)])
 
-        with (
-            patch.object(
-                type(self.env["ir.cron"]), "_commit_progress", return_value=60
-            ),
-            patch.object(
-                type(self.env["account.move"]), "_can_commit", return_value=True
-            ),
-            patch.object(self.env.cr, "commit", lambda: None),
-        ):
+        with self._as_scheduled_action():
             self.Transfer._cron_transfer(limit=1)
             self.assertEqual(
                 triggers.search_count([("cron_id", "=", cron.id)]), before + 1
