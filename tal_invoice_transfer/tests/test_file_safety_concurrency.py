@@ -232,10 +232,13 @@ class TestConcurrentUpload(TransactionCase):
         self.assertEqual(invoice.tal_transfer_state, "pending")
         uploader = self._new_env()
         self._attach(uploader, self.invoice_id, "late.pdf")
-        uploader.cr.commit()  # no lock held yet: nothing to wait for
+        # A cursor of its own: the upload's request ends (no lock is held
+        # yet, so nothing waits for it).
+        uploader.cr.commit()  # pylint: disable=invalid-commit
 
         invoice.action_tal_transfer_now()
-        worker.cr.commit()
+        # A cursor of its own: the end of the Transfer Now request.
+        worker.cr.commit()  # pylint: disable=invalid-commit
 
         state_after_request = self._state()
         self._next_scheduled_run()

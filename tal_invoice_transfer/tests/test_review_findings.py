@@ -128,14 +128,17 @@ class TestReviewTwinFolders(TransactionCase):
         thread = threading.Thread(target=work, daemon=True)
         thread.start()
         wait_for_lock(self.registry, thread, pid)
-        first.cr.commit()
+        # A cursor of its own: the first worker's invoice ends, which lets the
+        # waiting second worker go on.
+        first.cr.commit()  # pylint: disable=invalid-commit
         thread.join(PATIENCE)
         self.assertFalse(thread.is_alive(), "the second worker never ended")
         if errors:
             # The engine retries an invoice that met concurrent work.
             second.cr.rollback()
             self._child(second)
-        second.cr.commit()
+        # A cursor of its own: the second worker's invoice ends.
+        second.cr.commit()  # pylint: disable=invalid-commit
         with closing(self.registry.cursor()) as cr:
             cr.execute(
                 "SELECT count(*) FROM dms_directory WHERE parent_id = %s AND name = %s",
