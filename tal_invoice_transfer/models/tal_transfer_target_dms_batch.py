@@ -1,6 +1,7 @@
 # Copyright 2026 TAL
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 import logging
+from collections import defaultdict
 
 from odoo import api, models, sql_db
 from odoo.exceptions import UserError
@@ -84,10 +85,13 @@ class TalTransferTargetDmsBatch(models.AbstractModel):
         )
         if not moves:
             return False, {}
+        month_key = {
+            move: dms._tal_month_key(move, roots[move.company_id]) for move in moves
+        }
         months = {}
         for move in moves:
             root = roots[move.company_id]
-            key = dms._tal_month_key(move, root)
+            key = month_key[move]
             if key not in months:
                 months[key] = dms._tal_month_directory(move, root)
                 # The shared journal, year and month folders first, each path
@@ -111,10 +115,7 @@ class TalTransferTargetDmsBatch(models.AbstractModel):
         )
         # A user may have deleted a month folder since it was committed.
         held = dms._tal_hold_directories([month.id for month in months.values()])
-        moves = moves.filtered(
-            lambda move: months[dms._tal_month_key(move, roots[move.company_id])]
-            in held
-        )
+        moves = moves.filtered(lambda move: months[month_key[move]] in held)
         if not moves:
             return True, {}
         # A worker that took its snapshot before this commit would not see
@@ -124,14 +125,14 @@ class TalTransferTargetDmsBatch(models.AbstractModel):
             "UPDATE account_move SET write_date = write_date WHERE id = ANY(%s)",
             [moves.ids],
         )
+        moves_of_month = defaultdict(list)
+        for move in moves:
+            moves_of_month[month_key[move]].append(move)
         vals_list = []
-        for key, month in months.items():
-            month_moves = moves.filtered(
-                lambda move, key=key: dms._tal_month_key(move, roots[move.company_id])
-                == key
-            )
+        for key, month_moves in moves_of_month.items():
+            month = months[key]
             names = [dms._tal_safe_name(move.name) for move in month_moves]
-            taken = dms._tal_taken_names(month, names) if names else set()
+            taken = dms._tal_taken_names(month, names)
             for move in month_moves:
                 name = dms._tal_safe_name(move.name, taken)
                 taken.add(name)

@@ -102,6 +102,40 @@ class TestTransferDmsPrepare(TalTransferCommon):
         self.assertFalse(self._directories_of(no_files))
         self.assertEqual(self._directories_of(filed), by_hand, "none made for it")
 
+    def test_a_batch_across_months_and_journals_files_each_under_its_month(self):
+        sales = [
+            self._make_invoice(invoice_date=day)
+            for day in ("2025-11-03", "2025-12-04", "2025-11-05")
+        ]
+        bill = self._make_invoice(move_type="in_invoice", invoice_date="2025-11-06")
+        moves = self.Move.browse([m.id for m in (*sales, bill)])
+        directory_class = type(self.env["dms.directory"])
+        real_create = directory_class.create
+        created = []
+
+        def create(directories, vals_list):
+            created.append(1 if isinstance(vals_list, dict) else len(vals_list))
+            return real_create(directories, vals_list)
+
+        with patch.object(directory_class, "create", create):
+            stats = self._run_committing(moves)
+
+        self.assertEqual(stats["done"], 4)
+        target = self.env["tal.transfer.target.dms"]
+        # One create for the four invoices' directories, after the folders of
+        # three months (sales November and December, purchases November),
+        # each made with its journal and year on the way.
+        self.assertEqual(created[-1], 4)
+        for move in moves:
+            directory = self._directories_of(move)
+            self.assertEqual(len(directory), 1)
+            self.assertEqual(
+                directory.parent_id, target._tal_month_directory(move, self.folder)
+            )
+            self.assertEqual(directory.file_ids.attachment_id, self._files_of(move))
+        months = {self._directories_of(move).parent_id for move in moves}
+        self.assertEqual(len(months), 3)
+
     def test_an_invoice_that_fails_keeps_its_empty_directory_for_its_retry(self):
         self.env["ir.config_parameter"].sudo().set_param(
             "dms.forbidden_extensions", "exe"
