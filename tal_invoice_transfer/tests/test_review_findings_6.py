@@ -1,0 +1,170 @@
+# Copyright 2026 TAL
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+import threading
+from contextlib import ExitStack
+from unittest.mock import patch
+
+from psycopg2 import OperationalError
+
+from odoo import SUPERUSER_ID, Command, api
+from odoo.orm.registry import DummyRLock, Registry
+from odoo.tests import TransactionCase, tagged
+
+from ..models.tal_transfer_target import TARGET_PARAM
+from .common import PATIENCE, PDF, wait_for_lock
+
+
+@tagged("post_install", "-at_install")
+class TestReviewFindings6Concurrency(TransactionCase):
+    """Sixth adversarial review: a user's transaction against a worker's.
+
+    Two transactions only meet on committed rows: the invoice and its DMS root
+    are committed by their own cursor and removed after each test.
+    """
+
+    def setUp(self):
+        super().setUp()
+        if "dms.file" not in self.env:
+            self.skipTest("dms is not installed")
+        with self.registry.cursor() as cr:
+            env = api.Environment(cr, SUPERUSER_ID, {})
+            company = env.company
+            icp = env["ir.config_parameter"]
+            self.saved = {
+                "target": icp.get_param(TARGET_PARAM),
+                "folder_ref": company.tal_transfer_folder_ref,
+            }
+            cr.execute("SELECT coalesce(max(id), 0) FROM tal_invoice_transfer_run")
+            self.last_run_id = cr.fetchone()[0]
+            cr.execute("SELECT coalesce(max(id), 0) FROM ir_cron_trigger")
+            self.last_trigger_id = cr.fetchone()[0]
+            storage = env["dms.storage"].create(
+                {"name": "Review 6", "save_type": "attachment"}
+            )
+            root = env["dms.directory"].create(
+                {
+                    "name": "Review 6",
+                    "is_root_directory": True,
+                    "storage_id": storage.id,
+                    "model_id": env["ir.model"]._get_id("account.move"),
+                }
+            )
+            icp.set_param(TARGET_PARAM, "dms")
+            company.tal_transfer_folder_ref = f"dms.directory,{root.id}"
+            invoice = env["account.move"].create(
+                {
+                    "move_type": "out_invoice",
+                    "partner_id": env.ref("base.partner_admin").id,
+                    "invoice_date": "2026-03-05",
+                    "invoice_line_ids": [
+                        Command.create({"name": "Service", "price_unit": 100.0})
+                    ],
+                }
+            )
+            attachments = env["ir.attachment"].create(
+                [
+                    {
+                        "name": name,
+                        "raw": PDF,
+                        "res_model": "account.move",
+                        "res_id": invoice.id,
+                    }
+                    for name in ("invoice.pdf", "draft.pdf")
+                ]
+            )
+            invoice.action_post()
+            self.assertEqual(invoice.tal_transfer_state, "pending")
+            self.invoice_id, self.storage_id = invoice.id, storage.id
+            self.kept_id, self.deleted_id = attachments.ids
+        self.addCleanup(self._remove_committed_data)
+
+    def _remove_committed_data(self):
+        with self.registry.cursor() as cr:
+            env = api.Environment(cr, SUPERUSER_ID, {})
+            invoice = env["account.move"].browse(self.invoice_id)
+            invoice.button_draft()
+            invoice.posted_before = False
+            # Its attachments and their DMS files go with it.
+            invoice.with_context(force_delete=True).unlink()
+            storage = env["dms.storage"].browse(self.storage_id)
+            storage.root_directory_ids.unlink()
+            storage.unlink()
+            env["tal.invoice.transfer.run"].search(
+                [("id", ">", self.last_run_id)]
+            ).unlink()
+            cr.execute(
+                "DELETE FROM ir_cron_trigger WHERE id > %s", [self.last_trigger_id]
+            )
+            env["ir.config_parameter"].set_param(TARGET_PARAM, self.saved["target"])
+            env.company.tal_transfer_folder_ref = self.saved["folder_ref"]
+
+    def _new_env(self, uid=SUPERUSER_ID):
+        cr = self.registry.cursor()
+        self.addCleanup(cr.close)
+        return api.Environment(cr, uid, {})
+
+    def test_a_file_deleted_while_a_worker_holds_its_invoice_is_no_deadlock(self):
+        """A user deletes a file of the invoice a worker is transferring. The
+        user's transaction must wait for the worker's invoice, then retry (a
+        serialization failure Odoo retries). It deleted the file first, then
+        waited for the invoice to reopen it, while the worker waited for the
+        deleted file to link it: a deadlock (1 s stalled, 'deadlock detected'
+        in PostgreSQL's log, one of the two transactions aborted)."""
+        user = self._new_env()
+        user.cr.execute("SELECT pg_backend_pid()")
+        pid = user.cr.fetchone()[0]
+        user.cr.rollback()
+        failures = []
+
+        def delete_the_file():
+            # Odoo's request loop, each failure recorded (odoo.service.model
+            # .retrying retries the same errors).
+            for _attempt in range(5):
+                try:
+                    user["ir.attachment"].browse(self.deleted_id).unlink()
+                    user.cr.commit()  # pylint: disable=invalid-commit
+                    return
+                except OperationalError as error:
+                    # The end of the user's failed request: its own cursor.
+                    user.cr.rollback()
+                    user.transaction.reset()
+                    failures.append(type(error).__name__)
+
+        thread = threading.Thread(target=delete_the_file, daemon=True)
+        transfer_class = type(self.env["tal.invoice.transfer"])
+        real_lock = transfer_class._lock
+        waited = []
+
+        def lock(model, move_id, states, own_transaction=False):
+            move = real_lock(model, move_id, states, own_transaction)
+            if move and move_id == self.invoice_id and not waited:
+                thread.start()
+                waited.append(wait_for_lock(self.registry, thread, pid))
+            return move
+
+        worker = self._new_env()
+        with ExitStack() as stack:
+            stack.enter_context(patch.object(transfer_class, "_lock", lock))
+            stack.enter_context(patch.object(Registry, "_lock", DummyRLock()))
+            outcome = worker["tal.invoice.transfer"]._run(move_ids=[self.invoice_id])
+            # A cursor of its own: the end of the worker's invoice.
+            worker.cr.commit()  # pylint: disable=invalid-commit
+            thread.join(PATIENCE)
+        self.assertFalse(thread.is_alive(), "the deletion never ended")
+        self.assertEqual(waited, [True], "the user waited for the worker")
+        self.assertNotIn("DeadlockDetected", failures)
+        self.assertEqual(dict(outcome), {"done": 1})
+
+        # The next run files what is left: the kept file, once.
+        worker["tal.invoice.transfer"]._run(move_ids=[self.invoice_id])
+        worker.cr.commit()  # pylint: disable=invalid-commit
+        invoice = worker["account.move"].browse(self.invoice_id)
+        invoice.invalidate_recordset()
+        self.assertEqual(invoice.tal_transfer_state, "done")
+        self.assertEqual(invoice.tal_transfer_document_count, 1)
+        files = (
+            worker["dms.file"]
+            .with_context(active_test=False)
+            .search([("directory_id.res_id", "=", self.invoice_id)])
+        )
+        self.assertEqual(files.attachment_id.ids, [self.kept_id])
