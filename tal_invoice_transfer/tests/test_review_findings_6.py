@@ -4,6 +4,7 @@ import threading
 from contextlib import ExitStack
 from unittest.mock import patch
 
+import psycopg2
 from psycopg2 import OperationalError
 
 from odoo import SUPERUSER_ID, Command, api
@@ -168,3 +169,86 @@ class TestReviewFindings6Concurrency(TransactionCase):
             .search([("directory_id.res_id", "=", self.invoice_id)])
         )
         self.assertEqual(files.attachment_id.ids, [self.kept_id])
+
+    def test_an_empty_invoice_folder_deleted_while_its_worker_files_into_it(self):
+        """A DMS user deletes an invoice's folder, still empty (a batch made
+        it, or an earlier try), while the worker that holds the invoice files
+        into it. The user's deletion must wait for the worker, then be retried
+        (a serialization failure, which Odoo retries) and delete the folder
+        with what the worker put in it. The worker held the folder with FOR
+        KEY SHARE: once it committed, the deletion met the new file and
+        failed on its foreign key, an error Odoo does not retry: the user was
+        told the folder could not be deleted."""
+        with self.registry.cursor() as cr:
+            env = api.Environment(cr, SUPERUSER_ID, {})
+            dms = env["tal.transfer.target.dms"]
+            invoice = env["account.move"].browse(self.invoice_id)
+            root = dms._tal_folder(invoice.company_id)
+            folder, _made = dms._tal_invoice_directory(invoice, root)
+            folder_id = folder.id
+        user = self._new_env()
+        user.cr.execute("SELECT pg_backend_pid()")
+        pid = user.cr.fetchone()[0]
+        user.cr.rollback()
+        failures = []
+
+        def delete_the_folder():
+            for _attempt in range(5):
+                try:
+                    user["dms.directory"].browse(folder_id).unlink()
+                    user.cr.commit()  # pylint: disable=invalid-commit
+                    return
+                except psycopg2.Error as error:
+                    # The end of the user's failed request: its own cursor.
+                    user.cr.rollback()
+                    user.transaction.reset()
+                    failures.append(type(error).__name__)
+                    if not isinstance(error, OperationalError):
+                        return  # Odoo's request loop retries no other error
+
+        thread = threading.Thread(target=delete_the_folder, daemon=True)
+        dms_class = type(self.env["tal.transfer.target.dms"])
+        real_directory = dms_class._tal_invoice_directory
+        waited = []
+
+        def invoice_directory(target, move, root):
+            directory, made = real_directory(target, move, root)
+            if directory.id == folder_id and not waited:
+                thread.start()
+                waited.append(wait_for_lock(self.registry, thread, pid))
+            return directory, made
+
+        worker = self._new_env()
+        with ExitStack() as stack:
+            stack.enter_context(
+                patch.object(dms_class, "_tal_invoice_directory", invoice_directory)
+            )
+            stack.enter_context(patch.object(Registry, "_lock", DummyRLock()))
+            outcome = worker["tal.invoice.transfer"]._run(move_ids=[self.invoice_id])
+            # A cursor of its own: the end of the worker's invoice.
+            worker.cr.commit()  # pylint: disable=invalid-commit
+            thread.join(PATIENCE)
+        self.assertFalse(thread.is_alive(), "the deletion never ended")
+        self.assertEqual(waited, [True], "the user waited for the worker")
+        self.assertEqual(dict(outcome), {"done": 1})
+        self.assertEqual(
+            set(failures) - {"SerializationFailure"}, set(), "only retried errors"
+        )
+        self.assertFalse(worker["dms.directory"].browse(folder_id).exists())
+
+        # The invoice, reopened by the deletion, is filed again: each file once.
+        invoice = worker["account.move"].browse(self.invoice_id)
+        invoice.invalidate_recordset()
+        self.assertEqual(invoice.tal_transfer_state, "pending")
+        worker["tal.invoice.transfer"]._run(move_ids=[self.invoice_id])
+        worker.cr.commit()  # pylint: disable=invalid-commit
+        invoice.invalidate_recordset()
+        self.assertEqual(invoice.tal_transfer_state, "done")
+        files = (
+            worker["dms.file"]
+            .with_context(active_test=False)
+            .search([("attachment_id.res_id", "=", self.invoice_id)])
+        )
+        self.assertEqual(
+            sorted(files.attachment_id.ids), [self.kept_id, self.deleted_id]
+        )
