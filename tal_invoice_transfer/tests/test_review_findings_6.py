@@ -301,3 +301,142 @@ class TestReviewFindings6Concurrency(TransactionCase):
         outcome = worker["tal.invoice.transfer"]._run(move_ids=[self.invoice_id])
         worker.cr.commit()  # pylint: disable=invalid-commit
         self.assertEqual(dict(outcome), {"done": 1})
+
+
+@tagged("post_install", "-at_install")
+class TestReviewFindings6Documents(TransactionCase):
+    """Sixth adversarial review, Documents: a user's deletion against a
+    worker, on committed rows removed after the test."""
+
+    def setUp(self):
+        super().setUp()
+        if "documents.document" not in self.env:
+            self.skipTest("Documents (or its stand-in) is not installed")
+        with self.registry.cursor() as cr:
+            env = api.Environment(cr, SUPERUSER_ID, {})
+            company = env.company
+            icp = env["ir.config_parameter"]
+            saved = (company.tal_transfer_folder_ref, icp.get_param(TARGET_PARAM))
+            folder = env["documents.document"].create(
+                {
+                    "name": "Review 6",
+                    "type": "folder",
+                    "access_internal": "edit",
+                    "company_id": company.id,
+                }
+            )
+            company.tal_transfer_folder_ref = f"documents.document,{folder.id}"
+            icp.set_param(TARGET_PARAM, "documents")
+            invoice = env["account.move"].create(
+                {
+                    "move_type": "out_invoice",
+                    "partner_id": env.ref("base.partner_admin").id,
+                    "invoice_date": "2026-03-05",
+                    "invoice_line_ids": [
+                        Command.create({"name": "Service", "price_unit": 100.0})
+                    ],
+                }
+            )
+            filed, late = env["ir.attachment"].create(
+                [
+                    {
+                        "name": name,
+                        "raw": PDF,
+                        "res_model": "account.move",
+                        "res_id": invoice.id,
+                    }
+                    for name in ("invoice.pdf", "late.pdf")
+                ]
+            )
+            invoice.action_post()
+            # Filed earlier, then a user cleared its contact: the next
+            # transfer of the invoice completes it (a write on the document).
+            document = env["documents.document"].create(
+                {"attachment_id": filed.id, "folder_id": folder.id, "partner_id": False}
+            )
+            self.assertEqual(invoice.tal_transfer_state, "pending")
+            self.invoice_id, self.folder_id = invoice.id, folder.id
+            self.document_id, self.filed_id = document.id, filed.id
+        self.addCleanup(self._remove_committed_data, saved)
+
+    def _remove_committed_data(self, saved):
+        with self.registry.cursor() as cr:
+            env = api.Environment(cr, SUPERUSER_ID, {})
+            invoice = env["account.move"].browse(self.invoice_id)
+            documents = env["documents.document"].with_context(active_test=False)
+            attachments = env["ir.attachment"].search(
+                [("res_model", "=", "account.move"), ("res_id", "=", invoice.id)]
+            )
+            documents.search([("attachment_id", "in", attachments.ids)]).unlink()
+            attachments.exists().unlink()
+            documents.browse(self.folder_id).unlink()
+            invoice.button_draft()
+            invoice.posted_before = False
+            invoice.with_context(force_delete=True).unlink()
+            env.company.tal_transfer_folder_ref = saved[0]
+            env["ir.config_parameter"].set_param(TARGET_PARAM, saved[1] or False)
+
+    def test_a_document_deleted_while_a_worker_completes_it_is_no_deadlock(self):
+        """A user deletes an invoice's document while the worker that holds
+        the invoice completes that document (its contact). The deletion must
+        wait for the invoice, then be retried. It deleted the document first,
+        then waited for the invoice to reopen it, while the worker waited for
+        the deleted document: a deadlock."""
+        user = api.Environment(self.registry.cursor(), SUPERUSER_ID, {})
+        self.addCleanup(user.cr.close)
+        user.cr.execute("SELECT pg_backend_pid()")
+        pid = user.cr.fetchone()[0]
+        user.cr.rollback()
+        failures = []
+
+        def delete_the_document():
+            for _attempt in range(5):
+                try:
+                    user["documents.document"].browse(self.document_id).unlink()
+                    user.cr.commit()  # pylint: disable=invalid-commit
+                    return
+                except OperationalError as error:
+                    # The end of the user's failed request: its own cursor.
+                    user.cr.rollback()
+                    user.transaction.reset()
+                    failures.append(type(error).__name__)
+
+        thread = threading.Thread(target=delete_the_document, daemon=True)
+        transfer_class = type(self.env["tal.invoice.transfer"])
+        real_lock = transfer_class._lock
+        waited = []
+
+        def lock(model, move_id, states, own_transaction=False):
+            move = real_lock(model, move_id, states, own_transaction)
+            if move and move_id == self.invoice_id and not waited:
+                thread.start()
+                waited.append(wait_for_lock(self.registry, thread, pid))
+            return move
+
+        worker = api.Environment(self.registry.cursor(), SUPERUSER_ID, {})
+        self.addCleanup(worker.cr.close)
+        with ExitStack() as stack:
+            stack.enter_context(patch.object(transfer_class, "_lock", lock))
+            stack.enter_context(patch.object(Registry, "_lock", DummyRLock()))
+            outcome = worker["tal.invoice.transfer"]._run(move_ids=[self.invoice_id])
+            # A cursor of its own: the end of the worker's invoice.
+            worker.cr.commit()  # pylint: disable=invalid-commit
+            thread.join(PATIENCE)
+        self.assertFalse(thread.is_alive(), "the deletion never ended")
+        self.assertEqual(waited, [True], "the user waited for the worker")
+        self.assertNotIn("DeadlockDetected", failures)
+        self.assertEqual(dict(outcome), {"done": 1})
+
+        # The next run files the invoice's file again: each file once.
+        worker["tal.invoice.transfer"]._run(move_ids=[self.invoice_id])
+        worker.cr.commit()  # pylint: disable=invalid-commit
+        invoice = worker["account.move"].browse(self.invoice_id)
+        invoice.invalidate_recordset()
+        self.assertEqual(invoice.tal_transfer_state, "done")
+        documents = (
+            worker["documents.document"]
+            .with_context(active_test=False)
+            .search([("res_model", "=", "account.move"), ("res_id", "=", invoice.id)])
+        )
+        self.assertEqual(len(documents), 2)
+        self.assertNotIn(self.document_id, documents.ids)
