@@ -150,10 +150,10 @@ class IrAttachment(models.Model):
         if linked._parent_store:
             linked = linked.search([("id", "child_of", documents.ids)])
         move_ids = set(linked.attachment_id._tal_transfer_owners().values())
-        result = unlink(documents.with_context(**{KEEP_INVOICE_FILES: True}))
+        # The invoices first, as unlink does: no deadlock with their workers.
         if move_ids:
             self.env["tal.invoice.transfer.scope"]._reopen(move_ids)
-        return result
+        return unlink(documents.with_context(**{KEEP_INVOICE_FILES: True}))
 
     @api.model
     def _tal_transfer_write_documents(self, documents, vals, write):
