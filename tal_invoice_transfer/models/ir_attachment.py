@@ -55,10 +55,12 @@ class IrAttachment(models.Model):
                 len(kept),
                 kept.ids,
             )
-        result = super(IrAttachment, deleted).unlink() if deleted else True
+        # The invoices first: a worker holding one waits for nothing of ours.
+        # Deleted first, a file its worker was linking made each transaction
+        # wait for the other (a deadlock).
         if move_ids:
             self.env["tal.invoice.transfer.scope"]._reopen(move_ids)
-        return result
+        return super(IrAttachment, deleted).unlink() if deleted else True
 
     def _tal_transfer_reopen_invoices(self):
         """A new file on an already transferred invoice puts it back to pending."""
@@ -148,10 +150,10 @@ class IrAttachment(models.Model):
         if linked._parent_store:
             linked = linked.search([("id", "child_of", documents.ids)])
         move_ids = set(linked.attachment_id._tal_transfer_owners().values())
-        result = unlink(documents.with_context(**{KEEP_INVOICE_FILES: True}))
+        # The invoices first, as unlink does: no deadlock with their workers.
         if move_ids:
             self.env["tal.invoice.transfer.scope"]._reopen(move_ids)
-        return result
+        return unlink(documents.with_context(**{KEEP_INVOICE_FILES: True}))
 
     @api.model
     def _tal_transfer_write_documents(self, documents, vals, write):

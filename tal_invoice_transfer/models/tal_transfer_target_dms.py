@@ -198,6 +198,28 @@ class TalTransferTargetDms(models.AbstractModel):
         return self._tal_directories().browse(row[0] for row in self.env.cr.fetchall())
 
     @api.model
+    def _tal_claim_directories(self, directory_ids):
+        """Those of `directory_ids` that still exist, held until this
+        transaction ends: for an invoice's own folder, which no other worker
+        files into. Held as `_tal_hold_directories` does, but with a write
+        (changing nothing): a user's deletion that waited for it then fails
+        with a serialization error, which Odoo retries and which then sees
+        the new files. Held FOR KEY SHARE, the deletion met them on its
+        foreign key instead, an error Odoo does not retry.
+        """
+        if not directory_ids:
+            return self._tal_directories()
+        self.env.cr.execute(
+            "UPDATE dms_directory SET write_date = write_date WHERE id = ANY(%s) "
+            "RETURNING id",
+            [list(directory_ids)],
+            # Deleted or changed since this transaction's snapshot: a race the
+            # engine retries, not an error for the log.
+            log_exceptions=False,
+        )
+        return self._tal_directories().browse(row[0] for row in self.env.cr.fetchall())
+
+    @api.model
     def _tal_invoice_directory(self, move, root):
         """The invoice's own directory and whether it was made just now."""
         directories = self._tal_directories()
@@ -205,7 +227,7 @@ class TalTransferTargetDms(models.AbstractModel):
             (root.storage_id.id, move.id), None
         )
         # A user may have deleted it since (an empty folder): made again below.
-        prepared = self._tal_hold_directories([prepared] if prepared else [])
+        prepared = self._tal_claim_directories([prepared] if prepared else [])
         if prepared:
             return prepared, False
         # An invoice directory may already exist, made by an earlier run or by
@@ -218,8 +240,8 @@ class TalTransferTargetDms(models.AbstractModel):
             ],
             limit=1,
         )
-        # Held as a prepared one is: a user may delete it at any moment.
-        existing = self._tal_hold_directories(existing.ids)
+        # Claimed as a prepared one is: a user may delete it at any moment.
+        existing = self._tal_claim_directories(existing.ids)
         if existing:
             return existing, False
         parent = self._tal_month_directory(move, root)

@@ -113,8 +113,12 @@ class TalTransferTargetDmsBatch(models.AbstractModel):
         moves = self._tal_moves_wanting_directory(
             moves.browse(row[0] for row in cr.fetchall()), roots
         )
-        # A user may have deleted a month folder since it was committed.
-        held = dms._tal_hold_directories([month.id for month in months.values()])
+        # A user may have deleted a month folder since it was committed. Held
+        # with a write (see _tal_claim_directories): a request that began
+        # before this commit and deletes the month is then retried by Odoo and
+        # sees the new folders, instead of failing on their foreign key.
+        # Workers only hold months FOR KEY SHARE, which this never blocks.
+        held = dms._tal_claim_directories([month.id for month in months.values()])
         moves = moves.filtered(lambda move: months[month_key[move]] in held)
         if not moves:
             return True, {}

@@ -24,3 +24,4 @@ from . import test_review_findings
 from . import test_review_findings_2
 from . import test_review_findings_4
 from . import test_review_findings_5
+from . import test_review_findings_6
