@@ -209,9 +209,15 @@ class TalTransferTargetDms(models.AbstractModel):
         """
         if not directory_ids:
             return self._tal_directories()
+        # Locked in id order first: two batches claiming months they share
+        # then wait for each other instead of deadlocking.
         self.env.cr.execute(
-            "UPDATE dms_directory SET write_date = write_date WHERE id = ANY(%s) "
-            "RETURNING id",
+            """
+            UPDATE dms_directory SET write_date = write_date
+             WHERE id IN (SELECT id FROM dms_directory WHERE id = ANY(%s)
+                           ORDER BY id FOR NO KEY UPDATE)
+            RETURNING id
+            """,
             [list(directory_ids)],
             # Deleted or changed since this transaction's snapshot: a race the
             # engine retries, not an error for the log.

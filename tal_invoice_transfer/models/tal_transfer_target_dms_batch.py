@@ -118,7 +118,9 @@ class TalTransferTargetDmsBatch(models.AbstractModel):
         # before this commit and deletes the month is then retried by Odoo and
         # sees the new folders, instead of failing on their foreign key.
         # Workers only hold months FOR KEY SHARE, which this never blocks.
-        held = dms._tal_claim_directories([month.id for month in months.values()])
+        held = dms._tal_claim_directories(
+            sorted({months[month_key[move]].id for move in moves})
+        )
         moves = moves.filtered(lambda move: months[month_key[move]] in held)
         if not moves:
             return True, {}
