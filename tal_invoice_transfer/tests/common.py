@@ -1,11 +1,18 @@
 # Copyright 2026 TAL
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+import threading
 import time
 from contextlib import closing, contextmanager
 from unittest import SkipTest
 from unittest.mock import patch
 
-from odoo.tests import new_test_user
+import psycopg2
+from psycopg2 import OperationalError
+
+from odoo import SUPERUSER_ID, Command, api
+from odoo.orm.registry import DummyRLock, Registry
+from odoo.tests import TransactionCase, new_test_user
+from odoo.tools import mute_logger
 
 from odoo.addons.account.tests.common import AccountTestInvoicingCommon
 
@@ -144,4 +151,206 @@ class TalTransferCommon(AccountTestInvoicingCommon):
     def _files_of(self, moves):
         return self.env["ir.attachment"].search(
             [("res_model", "=", "account.move"), ("res_id", "in", moves.ids)]
+        )
+
+
+class TalUserRequestMixin:
+    """A user's request in a thread, against a worker's transaction."""
+
+    def _new_env(self, uid=SUPERUSER_ID):
+        """An environment on a cursor of its own (closed after the test)."""
+        cr = self.registry.cursor()
+        self.addCleanup(cr.close)
+        return api.Environment(cr, uid, {})
+
+    @classmethod
+    def _invoice_with_files(cls, env, names):
+        """A draft customer invoice of `env` and its files named `names`."""
+        invoice = env["account.move"].create(
+            {
+                "move_type": "out_invoice",
+                "partner_id": env.ref("base.partner_admin").id,
+                "invoice_date": "2026-03-05",
+                "invoice_line_ids": [
+                    Command.create({"name": "Service", "price_unit": 100.0})
+                ],
+            }
+        )
+        attachments = env["ir.attachment"].create(
+            [
+                {
+                    "name": name,
+                    "raw": PDF,
+                    "res_model": "account.move",
+                    "res_id": invoice.id,
+                }
+                for name in names
+            ]
+        )
+        return invoice, attachments
+
+    def _user_request(self, work, env=None):
+        """A thread (not started) running `work(env)` as Odoo's request loop
+        would: committed, or rolled back and tried again (5 tries) on the
+        errors Odoo retries. Returns the thread, its backend pid (None for a
+        given `env`, whose transaction is left as it is), and the name of
+        each error it met."""
+        pid = None
+        if env is None:
+            env = self._new_env()
+            env.cr.execute("SELECT pg_backend_pid()")
+            pid = env.cr.fetchone()[0]
+            env.cr.rollback()
+        failures = []
+
+        def request():
+            for _attempt in range(5):
+                try:
+                    # Odoo logs a failed query before its request loop retries
+                    # it: expected here.
+                    with mute_logger("odoo.sql_db"):
+                        work(env)
+                    env.cr.commit()  # pylint: disable=invalid-commit
+                    return
+                except psycopg2.Error as error:
+                    # The end of the user's failed request: its own cursor.
+                    env.cr.rollback()
+                    env.transaction.reset()
+                    failures.append(type(error).__name__)
+                    if not isinstance(error, OperationalError):
+                        return  # Odoo's request loop retries no other error
+
+        return threading.Thread(target=request, daemon=True), pid, failures
+
+    @contextmanager
+    def _user_waits_in(self, thread, pid, model_class, method, is_the_one):
+        """Patch `method` of `model_class`: its first call whose result
+        `is_the_one` starts the user's `thread` and goes on once that waits
+        for a lock. Yields the list that gets whether it waited."""
+        real = getattr(model_class, method)
+        waited = []
+
+        def wrapper(*args, **kwargs):
+            result = real(*args, **kwargs)
+            if not waited and is_the_one(result):
+                thread.start()
+                waited.append(wait_for_lock(self.registry, thread, pid))
+            return result
+
+        with patch.object(model_class, method, wrapper), self._retries_allowed():
+            yield waited
+
+    @staticmethod
+    def _retries_allowed():
+        """The test runner holds the registries' lock while tests run; a
+        request's retry takes it (Environment.reset), as registry test mode
+        allows."""
+        return patch.object(Registry, "_lock", DummyRLock())
+
+    def _user_request_now(self, work, env):
+        """Run the user's request `work` in `env` (its transaction as it is)
+        to its end; return the errors it met."""
+        thread, _pid, failures = self._user_request(work, env=env)
+        with self._retries_allowed():
+            thread.start()
+            thread.join(PATIENCE)
+        self.assertFalse(thread.is_alive(), "the user's request never ended")
+        return failures
+
+    def _user_request_during_transfer(
+        self, work, model_class=None, method="_lock", is_the_one=None
+    ):
+        """Transfer the invoice `self.invoice_id` in a worker's transaction;
+        once the worker's `method` of `model_class` (by default: the engine
+        locking the invoice) returns what `is_the_one`, the user's request
+        `work` runs, and must wait for the worker. Returns the worker's
+        environment, its outcome and the errors the request met."""
+        if model_class is None:
+            model_class = type(self.env["tal.invoice.transfer"])
+
+            def is_the_one(move):
+                return move and move.id == self.invoice_id
+
+        thread, pid, failures = self._user_request(work)
+        worker = self._new_env()
+        with self._user_waits_in(
+            thread, pid, model_class, method, is_the_one
+        ) as waited:
+            outcome = worker["tal.invoice.transfer"]._run(move_ids=[self.invoice_id])
+            # A cursor of its own: the end of the worker's invoice.
+            worker.cr.commit()  # pylint: disable=invalid-commit
+            thread.join(PATIENCE)
+        self.assertFalse(thread.is_alive(), "the user's request never ended")
+        self.assertEqual(waited, [True], "the user waited for the worker")
+        return worker, outcome, failures
+
+
+class TalCommittedDmsInvoiceCase(TalUserRequestMixin, TransactionCase):
+    """A worker's transaction against a user's request, each on a cursor of
+    its own: they only meet on committed rows. The invoice (with
+    `committed_files`) and its DMS root are committed by their own cursor and
+    removed after each test, as core's sequence concurrency test does."""
+
+    committed_files = ("invoice.pdf",)
+
+    def setUp(self):
+        super().setUp()
+        if "dms.file" not in self.env:
+            self.skipTest("dms is not installed")
+        with self.registry.cursor() as cr:
+            env = api.Environment(cr, SUPERUSER_ID, {})
+            company = env.company
+            icp = env["ir.config_parameter"]
+            self.saved = {
+                "target": icp.get_param(TARGET_PARAM),
+                "folder_ref": company.tal_transfer_folder_ref,
+            }
+            cr.execute("SELECT coalesce(max(id), 0) FROM tal_invoice_transfer_run")
+            self.last_run_id = cr.fetchone()[0]
+            cr.execute("SELECT coalesce(max(id), 0) FROM ir_cron_trigger")
+            self.last_trigger_id = cr.fetchone()[0]
+            storage = env["dms.storage"].create(
+                {"name": "Concurrency", "save_type": "attachment"}
+            )
+            root = env["dms.directory"].create(
+                {
+                    "name": "Concurrency",
+                    "is_root_directory": True,
+                    "storage_id": storage.id,
+                    "model_id": env["ir.model"]._get_id("account.move"),
+                }
+            )
+            icp.set_param(TARGET_PARAM, "dms")
+            company.tal_transfer_folder_ref = f"dms.directory,{root.id}"
+            invoice, attachments = self._invoice_with_files(env, self.committed_files)
+            self.attachment_ids = attachments.ids
+            invoice.action_post()
+            self.assertEqual(invoice.tal_transfer_state, "pending")
+            self.invoice_id, self.storage_id = invoice.id, storage.id
+        self.addCleanup(self._remove_committed_data)
+
+    def _remove_committed_data(self):
+        with self.registry.cursor() as cr:
+            env = api.Environment(cr, SUPERUSER_ID, {})
+            invoice = env["account.move"].browse(self.invoice_id)
+            invoice.button_draft()
+            invoice.posted_before = False
+            # Its attachments and their DMS files go with it.
+            invoice.with_context(force_delete=True).unlink()
+            storage = env["dms.storage"].browse(self.storage_id)
+            storage.root_directory_ids.unlink()
+            storage.unlink()
+            env["tal.invoice.transfer.run"].search(
+                [("id", ">", self.last_run_id)]
+            ).unlink()
+            cr.execute(
+                "DELETE FROM ir_cron_trigger WHERE id > %s", [self.last_trigger_id]
+            )
+            env["ir.config_parameter"].set_param(TARGET_PARAM, self.saved["target"])
+            env.company.tal_transfer_folder_ref = self.saved["folder_ref"]
+
+    @staticmethod
+    def _attach(env, move_id, name):
+        return env["ir.attachment"].create(
+            {"name": name, "raw": PDF, "res_model": "account.move", "res_id": move_id}
         )

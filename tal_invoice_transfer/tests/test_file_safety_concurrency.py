@@ -4,101 +4,19 @@ import threading
 from contextlib import ExitStack
 from unittest.mock import patch
 
-from odoo import SUPERUSER_ID, Command, api
-from odoo.orm.registry import DummyRLock, Registry
 from odoo.service.model import retrying
-from odoo.tests import TransactionCase, tagged
+from odoo.tests import tagged
 
-from ..models.tal_transfer_target import TARGET_PARAM
-from .common import PATIENCE, PDF, wait_for_lock
+from .common import PATIENCE, TalCommittedDmsInvoiceCase
 
 
 @tagged("post_install", "-at_install")
-class TestConcurrentUpload(TransactionCase):
+class TestConcurrentUpload(TalCommittedDmsInvoiceCase):
     """A file attached while a worker holds its invoice is transferred too.
 
-    Two transactions only meet on committed rows: the invoice and its DMS root
-    are committed by their own cursor and removed after each test, as core's
-    sequence concurrency test does. The upload runs through
-    `odoo.service.model.retrying`, the loop Odoo's HTTP layer wraps each
-    request in.
+    The upload runs through `odoo.service.model.retrying`, the loop Odoo's
+    HTTP layer wraps each request in.
     """
-
-    def setUp(self):
-        super().setUp()
-        if "dms.file" not in self.env:
-            self.skipTest("dms is not installed")
-        with self.registry.cursor() as cr:
-            env = api.Environment(cr, SUPERUSER_ID, {})
-            company = env.company
-            icp = env["ir.config_parameter"]
-            self.saved = {
-                "target": icp.get_param(TARGET_PARAM),
-                "folder_ref": company.tal_transfer_folder_ref,
-            }
-            cr.execute("SELECT coalesce(max(id), 0) FROM tal_invoice_transfer_run")
-            self.last_run_id = cr.fetchone()[0]
-            cr.execute("SELECT coalesce(max(id), 0) FROM ir_cron_trigger")
-            self.last_trigger_id = cr.fetchone()[0]
-            storage = env["dms.storage"].create(
-                {"name": "Concurrency", "save_type": "attachment"}
-            )
-            root = env["dms.directory"].create(
-                {
-                    "name": "Concurrency",
-                    "is_root_directory": True,
-                    "storage_id": storage.id,
-                    "model_id": env["ir.model"]._get_id("account.move"),
-                }
-            )
-            icp.set_param(TARGET_PARAM, "dms")
-            company.tal_transfer_folder_ref = f"dms.directory,{root.id}"
-            invoice = env["account.move"].create(
-                {
-                    "move_type": "out_invoice",
-                    "partner_id": env.ref("base.partner_admin").id,
-                    "invoice_date": "2026-03-05",
-                    "invoice_line_ids": [
-                        Command.create({"name": "Service", "price_unit": 100.0})
-                    ],
-                }
-            )
-            self._attach(env, invoice.id, "invoice.pdf")
-            invoice.action_post()
-            self.assertEqual(invoice.tal_transfer_state, "pending")
-            self.invoice_id, self.storage_id = invoice.id, storage.id
-        self.addCleanup(self._remove_committed_data)
-
-    def _remove_committed_data(self):
-        with self.registry.cursor() as cr:
-            env = api.Environment(cr, SUPERUSER_ID, {})
-            invoice = env["account.move"].browse(self.invoice_id)
-            invoice.button_draft()
-            invoice.posted_before = False
-            # Its attachments and their DMS files go with it.
-            invoice.with_context(force_delete=True).unlink()
-            storage = env["dms.storage"].browse(self.storage_id)
-            storage.root_directory_ids.unlink()
-            storage.unlink()
-            env["tal.invoice.transfer.run"].search(
-                [("id", ">", self.last_run_id)]
-            ).unlink()
-            cr.execute(
-                "DELETE FROM ir_cron_trigger WHERE id > %s", [self.last_trigger_id]
-            )
-            env["ir.config_parameter"].set_param(TARGET_PARAM, self.saved["target"])
-            env.company.tal_transfer_folder_ref = self.saved["folder_ref"]
-
-    @staticmethod
-    def _attach(env, move_id, name):
-        return env["ir.attachment"].create(
-            {"name": name, "raw": PDF, "res_model": "account.move", "res_id": move_id}
-        )
-
-    def _new_env(self, uid=SUPERUSER_ID):
-        cr = self.registry.cursor()
-        self.addCleanup(cr.close)
-        return api.Environment(cr, uid, {})
 
     def _upload_in_thread(self, name):
         """A thread that uploads `name` onto the invoice as a request would.
@@ -126,24 +44,18 @@ class TestConcurrentUpload(TransactionCase):
 
         Returns whether the upload had to wait for the worker.
         """
-        transfer_class = type(self.env["tal.invoice.transfer"])
-        real_lock = transfer_class._lock
         thread, pid, errors = self._upload_in_thread("late.pdf")
-        waited = []
-
-        def lock(model, move_id, states, own_transaction=False):
-            move = real_lock(model, move_id, states, own_transaction)
-            if move and move_id == self.invoice_id and not waited:
-                thread.start()
-                waited.append(wait_for_lock(self.registry, thread, pid))
-            return move
-
         worker = self._new_env(uid=self.env.ref("base.user_admin").id)
         with ExitStack() as stack:
-            stack.enter_context(patch.object(transfer_class, "_lock", lock))
-            # The test runner holds the registries' lock while tests run; a
-            # retry takes it (Environment.reset), as registry test mode allows.
-            stack.enter_context(patch.object(Registry, "_lock", DummyRLock()))
+            waited = stack.enter_context(
+                self._user_waits_in(
+                    thread,
+                    pid,
+                    type(self.env["tal.invoice.transfer"]),
+                    "_lock",
+                    lambda move: move and move.id == self.invoice_id,
+                )
+            )
             stack.enter_context(
                 patch.object(
                     type(self.env["account.move"]), "_can_commit", return_value=True

@@ -1,109 +1,24 @@
 # Copyright 2026 TAL
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
-import threading
-from contextlib import ExitStack
-from unittest.mock import patch
-
-import psycopg2
-from psycopg2 import OperationalError
-
-from odoo import SUPERUSER_ID, Command, api
-from odoo.orm.registry import DummyRLock, Registry
+from odoo import SUPERUSER_ID, api
 from odoo.tests import TransactionCase, tagged
-from odoo.tools import mute_logger
 
 from ..models.tal_transfer_target import TARGET_PARAM
-from .common import PATIENCE, PDF, wait_for_lock
+from .common import (
+    TalCommittedDmsInvoiceCase,
+    TalUserRequestMixin,
+)
 
 
 @tagged("post_install", "-at_install")
-class TestReviewFindings6Concurrency(TransactionCase):
-    """Sixth adversarial review: a user's transaction against a worker's.
+class TestReviewFindings6Concurrency(TalCommittedDmsInvoiceCase):
+    """Sixth adversarial review: a user's transaction against a worker's."""
 
-    Two transactions only meet on committed rows: the invoice and its DMS root
-    are committed by their own cursor and removed after each test.
-    """
+    committed_files = ("invoice.pdf", "draft.pdf")
 
     def setUp(self):
         super().setUp()
-        if "dms.file" not in self.env:
-            self.skipTest("dms is not installed")
-        with self.registry.cursor() as cr:
-            env = api.Environment(cr, SUPERUSER_ID, {})
-            company = env.company
-            icp = env["ir.config_parameter"]
-            self.saved = {
-                "target": icp.get_param(TARGET_PARAM),
-                "folder_ref": company.tal_transfer_folder_ref,
-            }
-            cr.execute("SELECT coalesce(max(id), 0) FROM tal_invoice_transfer_run")
-            self.last_run_id = cr.fetchone()[0]
-            cr.execute("SELECT coalesce(max(id), 0) FROM ir_cron_trigger")
-            self.last_trigger_id = cr.fetchone()[0]
-            storage = env["dms.storage"].create(
-                {"name": "Review 6", "save_type": "attachment"}
-            )
-            root = env["dms.directory"].create(
-                {
-                    "name": "Review 6",
-                    "is_root_directory": True,
-                    "storage_id": storage.id,
-                    "model_id": env["ir.model"]._get_id("account.move"),
-                }
-            )
-            icp.set_param(TARGET_PARAM, "dms")
-            company.tal_transfer_folder_ref = f"dms.directory,{root.id}"
-            invoice = env["account.move"].create(
-                {
-                    "move_type": "out_invoice",
-                    "partner_id": env.ref("base.partner_admin").id,
-                    "invoice_date": "2026-03-05",
-                    "invoice_line_ids": [
-                        Command.create({"name": "Service", "price_unit": 100.0})
-                    ],
-                }
-            )
-            attachments = env["ir.attachment"].create(
-                [
-                    {
-                        "name": name,
-                        "raw": PDF,
-                        "res_model": "account.move",
-                        "res_id": invoice.id,
-                    }
-                    for name in ("invoice.pdf", "draft.pdf")
-                ]
-            )
-            invoice.action_post()
-            self.assertEqual(invoice.tal_transfer_state, "pending")
-            self.invoice_id, self.storage_id = invoice.id, storage.id
-            self.kept_id, self.deleted_id = attachments.ids
-        self.addCleanup(self._remove_committed_data)
-
-    def _remove_committed_data(self):
-        with self.registry.cursor() as cr:
-            env = api.Environment(cr, SUPERUSER_ID, {})
-            invoice = env["account.move"].browse(self.invoice_id)
-            invoice.button_draft()
-            invoice.posted_before = False
-            # Its attachments and their DMS files go with it.
-            invoice.with_context(force_delete=True).unlink()
-            storage = env["dms.storage"].browse(self.storage_id)
-            storage.root_directory_ids.unlink()
-            storage.unlink()
-            env["tal.invoice.transfer.run"].search(
-                [("id", ">", self.last_run_id)]
-            ).unlink()
-            cr.execute(
-                "DELETE FROM ir_cron_trigger WHERE id > %s", [self.last_trigger_id]
-            )
-            env["ir.config_parameter"].set_param(TARGET_PARAM, self.saved["target"])
-            env.company.tal_transfer_folder_ref = self.saved["folder_ref"]
-
-    def _new_env(self, uid=SUPERUSER_ID):
-        cr = self.registry.cursor()
-        self.addCleanup(cr.close)
-        return api.Environment(cr, uid, {})
+        self.kept_id, self.deleted_id = self.attachment_ids
 
     def test_a_file_deleted_while_a_worker_holds_its_invoice_is_no_deadlock(self):
         """A user deletes a file of the invoice a worker is transferring. The
@@ -112,48 +27,9 @@ class TestReviewFindings6Concurrency(TransactionCase):
         waited for the invoice to reopen it, while the worker waited for the
         deleted file to link it: a deadlock (1 s stalled, 'deadlock detected'
         in PostgreSQL's log, one of the two transactions aborted)."""
-        user = self._new_env()
-        user.cr.execute("SELECT pg_backend_pid()")
-        pid = user.cr.fetchone()[0]
-        user.cr.rollback()
-        failures = []
-
-        def delete_the_file():
-            # Odoo's request loop, each failure recorded (odoo.service.model
-            # .retrying retries the same errors).
-            for _attempt in range(5):
-                try:
-                    user["ir.attachment"].browse(self.deleted_id).unlink()
-                    user.cr.commit()  # pylint: disable=invalid-commit
-                    return
-                except OperationalError as error:
-                    # The end of the user's failed request: its own cursor.
-                    user.cr.rollback()
-                    user.transaction.reset()
-                    failures.append(type(error).__name__)
-
-        thread = threading.Thread(target=delete_the_file, daemon=True)
-        transfer_class = type(self.env["tal.invoice.transfer"])
-        real_lock = transfer_class._lock
-        waited = []
-
-        def lock(model, move_id, states, own_transaction=False):
-            move = real_lock(model, move_id, states, own_transaction)
-            if move and move_id == self.invoice_id and not waited:
-                thread.start()
-                waited.append(wait_for_lock(self.registry, thread, pid))
-            return move
-
-        worker = self._new_env()
-        with ExitStack() as stack:
-            stack.enter_context(patch.object(transfer_class, "_lock", lock))
-            stack.enter_context(patch.object(Registry, "_lock", DummyRLock()))
-            outcome = worker["tal.invoice.transfer"]._run(move_ids=[self.invoice_id])
-            # A cursor of its own: the end of the worker's invoice.
-            worker.cr.commit()  # pylint: disable=invalid-commit
-            thread.join(PATIENCE)
-        self.assertFalse(thread.is_alive(), "the deletion never ended")
-        self.assertEqual(waited, [True], "the user waited for the worker")
+        worker, outcome, failures = self._user_request_during_transfer(
+            lambda user: user["ir.attachment"].browse(self.deleted_id).unlink()
+        )
         self.assertNotIn("DeadlockDetected", failures)
         self.assertEqual(dict(outcome), {"done": 1})
 
@@ -187,53 +63,12 @@ class TestReviewFindings6Concurrency(TransactionCase):
             root = dms._tal_folder(invoice.company_id)
             folder, _made = dms._tal_invoice_directory(invoice, root)
             folder_id = folder.id
-        user = self._new_env()
-        user.cr.execute("SELECT pg_backend_pid()")
-        pid = user.cr.fetchone()[0]
-        user.cr.rollback()
-        failures = []
-
-        def delete_the_folder():
-            for _attempt in range(5):
-                try:
-                    # Odoo logs the failed DELETE before its request loop
-                    # retries it: expected here.
-                    with mute_logger("odoo.sql_db"):
-                        user["dms.directory"].browse(folder_id).unlink()
-                    user.cr.commit()  # pylint: disable=invalid-commit
-                    return
-                except psycopg2.Error as error:
-                    # The end of the user's failed request: its own cursor.
-                    user.cr.rollback()
-                    user.transaction.reset()
-                    failures.append(type(error).__name__)
-                    if not isinstance(error, OperationalError):
-                        return  # Odoo's request loop retries no other error
-
-        thread = threading.Thread(target=delete_the_folder, daemon=True)
-        dms_class = type(self.env["tal.transfer.target.dms"])
-        real_directory = dms_class._tal_invoice_directory
-        waited = []
-
-        def invoice_directory(target, move, root):
-            directory, made = real_directory(target, move, root)
-            if directory.id == folder_id and not waited:
-                thread.start()
-                waited.append(wait_for_lock(self.registry, thread, pid))
-            return directory, made
-
-        worker = self._new_env()
-        with ExitStack() as stack:
-            stack.enter_context(
-                patch.object(dms_class, "_tal_invoice_directory", invoice_directory)
-            )
-            stack.enter_context(patch.object(Registry, "_lock", DummyRLock()))
-            outcome = worker["tal.invoice.transfer"]._run(move_ids=[self.invoice_id])
-            # A cursor of its own: the end of the worker's invoice.
-            worker.cr.commit()  # pylint: disable=invalid-commit
-            thread.join(PATIENCE)
-        self.assertFalse(thread.is_alive(), "the deletion never ended")
-        self.assertEqual(waited, [True], "the user waited for the worker")
+        worker, outcome, failures = self._user_request_during_transfer(
+            lambda user: user["dms.directory"].browse(folder_id).unlink(),
+            type(self.env["tal.transfer.target.dms"]),
+            "_tal_invoice_directory",
+            lambda directory_made: directory_made[0].id == folder_id,
+        )
         self.assertEqual(dict(outcome), {"done": 1})
         self.assertEqual(failures, ["SerializationFailure"], "retried once")
         self.assertFalse(worker["dms.directory"].browse(folder_id).exists())
@@ -283,22 +118,9 @@ class TestReviewFindings6Concurrency(TransactionCase):
         self.assertEqual(prepared.parent_id.id, month_id, "committed by the batch")
         worker.cr.rollback()
 
-        failures = []
-        for _attempt in range(5):
-            try:
-                # Odoo logs the failed DELETE before its request loop retries
-                # it: expected here.
-                with mute_logger("odoo.sql_db"):
-                    user["dms.directory"].browse(month_id).unlink()
-                user.cr.commit()  # pylint: disable=invalid-commit
-                break
-            except psycopg2.Error as error:
-                # The end of the user's failed request: its own cursor.
-                user.cr.rollback()
-                user.transaction.reset()
-                failures.append(type(error).__name__)
-                if not isinstance(error, OperationalError):
-                    break  # Odoo's request loop retries no other error
+        failures = self._user_request_now(
+            lambda user: user["dms.directory"].browse(month_id).unlink(), user
+        )
         self.assertEqual(failures, ["SerializationFailure"], "retried once")
         self.assertFalse(worker["dms.directory"].browse(month_id).exists())
         outcome = worker["tal.invoice.transfer"]._run(move_ids=[self.invoice_id])
@@ -307,7 +129,7 @@ class TestReviewFindings6Concurrency(TransactionCase):
 
 
 @tagged("post_install", "-at_install")
-class TestReviewFindings6Documents(TransactionCase):
+class TestReviewFindings6Documents(TalUserRequestMixin, TransactionCase):
     """Sixth adversarial review, Documents: a user's deletion against a
     worker, on committed rows removed after the test."""
 
@@ -330,26 +152,8 @@ class TestReviewFindings6Documents(TransactionCase):
             )
             company.tal_transfer_folder_ref = f"documents.document,{folder.id}"
             icp.set_param(TARGET_PARAM, "documents")
-            invoice = env["account.move"].create(
-                {
-                    "move_type": "out_invoice",
-                    "partner_id": env.ref("base.partner_admin").id,
-                    "invoice_date": "2026-03-05",
-                    "invoice_line_ids": [
-                        Command.create({"name": "Service", "price_unit": 100.0})
-                    ],
-                }
-            )
-            filed, late = env["ir.attachment"].create(
-                [
-                    {
-                        "name": name,
-                        "raw": PDF,
-                        "res_model": "account.move",
-                        "res_id": invoice.id,
-                    }
-                    for name in ("invoice.pdf", "late.pdf")
-                ]
+            invoice, (filed, _late) = self._invoice_with_files(
+                env, ("invoice.pdf", "late.pdf")
             )
             invoice.action_post()
             # Filed earlier, then a user cleared its contact: the next
@@ -385,48 +189,9 @@ class TestReviewFindings6Documents(TransactionCase):
         wait for the invoice, then be retried. It deleted the document first,
         then waited for the invoice to reopen it, while the worker waited for
         the deleted document: a deadlock."""
-        user = api.Environment(self.registry.cursor(), SUPERUSER_ID, {})
-        self.addCleanup(user.cr.close)
-        user.cr.execute("SELECT pg_backend_pid()")
-        pid = user.cr.fetchone()[0]
-        user.cr.rollback()
-        failures = []
-
-        def delete_the_document():
-            for _attempt in range(5):
-                try:
-                    user["documents.document"].browse(self.document_id).unlink()
-                    user.cr.commit()  # pylint: disable=invalid-commit
-                    return
-                except OperationalError as error:
-                    # The end of the user's failed request: its own cursor.
-                    user.cr.rollback()
-                    user.transaction.reset()
-                    failures.append(type(error).__name__)
-
-        thread = threading.Thread(target=delete_the_document, daemon=True)
-        transfer_class = type(self.env["tal.invoice.transfer"])
-        real_lock = transfer_class._lock
-        waited = []
-
-        def lock(model, move_id, states, own_transaction=False):
-            move = real_lock(model, move_id, states, own_transaction)
-            if move and move_id == self.invoice_id and not waited:
-                thread.start()
-                waited.append(wait_for_lock(self.registry, thread, pid))
-            return move
-
-        worker = api.Environment(self.registry.cursor(), SUPERUSER_ID, {})
-        self.addCleanup(worker.cr.close)
-        with ExitStack() as stack:
-            stack.enter_context(patch.object(transfer_class, "_lock", lock))
-            stack.enter_context(patch.object(Registry, "_lock", DummyRLock()))
-            outcome = worker["tal.invoice.transfer"]._run(move_ids=[self.invoice_id])
-            # A cursor of its own: the end of the worker's invoice.
-            worker.cr.commit()  # pylint: disable=invalid-commit
-            thread.join(PATIENCE)
-        self.assertFalse(thread.is_alive(), "the deletion never ended")
-        self.assertEqual(waited, [True], "the user waited for the worker")
+        worker, outcome, failures = self._user_request_during_transfer(
+            lambda user: user["documents.document"].browse(self.document_id).unlink()
+        )
         self.assertNotIn("DeadlockDetected", failures)
         self.assertEqual(dict(outcome), {"done": 1})
 

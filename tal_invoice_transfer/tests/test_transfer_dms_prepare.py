@@ -1,5 +1,6 @@
 # Copyright 2026 TAL
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+from contextlib import contextmanager
 from unittest.mock import patch
 
 from odoo.tests import tagged
@@ -25,6 +26,20 @@ class TestTransferDmsPrepare(TalTransferCommon):
             )
         self.env.invalidate_all()
         return stats
+
+    @contextmanager
+    def _counting_directory_creates(self):
+        """Yields the list of DMS directory creates: how many each made."""
+        directory_class = type(self.env["dms.directory"])
+        real_create = directory_class.create
+        created = []
+
+        def create(directories, vals_list):
+            created.append(1 if isinstance(vals_list, dict) else len(vals_list))
+            return real_create(directories, vals_list)
+
+        with patch.object(directory_class, "create", create):
+            yield created
 
     def _directories_of(self, move):
         return (
@@ -78,15 +93,7 @@ class TestTransferDmsPrepare(TalTransferCommon):
             }
         )
         moves = self.Move.browse([m.id for m in (*invoices, no_files, filed)])
-        directory_class = type(self.env["dms.directory"])
-        real_create = directory_class.create
-        created = []
-
-        def create(directories, vals_list):
-            created.append(1 if isinstance(vals_list, dict) else len(vals_list))
-            return real_create(directories, vals_list)
-
-        with patch.object(directory_class, "create", create):
+        with self._counting_directory_creates() as created:
             stats = self._run_committing(moves)
 
         self.assertEqual(stats["done"], 4)
@@ -109,15 +116,7 @@ class TestTransferDmsPrepare(TalTransferCommon):
         ]
         bill = self._make_invoice(move_type="in_invoice", invoice_date="2025-11-06")
         moves = self.Move.browse([m.id for m in (*sales, bill)])
-        directory_class = type(self.env["dms.directory"])
-        real_create = directory_class.create
-        created = []
-
-        def create(directories, vals_list):
-            created.append(1 if isinstance(vals_list, dict) else len(vals_list))
-            return real_create(directories, vals_list)
-
-        with patch.object(directory_class, "create", create):
+        with self._counting_directory_creates() as created:
             stats = self._run_committing(moves)
 
         self.assertEqual(stats["done"], 4)
