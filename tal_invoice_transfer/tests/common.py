@@ -210,6 +210,7 @@ class TalUserRequestMixin:
                     # it: expected here.
                     with mute_logger("odoo.sql_db"):
                         work(env)
+                    # A cursor of its own: the end of the user's request.
                     env.cr.commit()  # pylint: disable=invalid-commit
                     return
                 except psycopg2.Error as error:

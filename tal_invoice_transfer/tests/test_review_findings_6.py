@@ -35,6 +35,7 @@ class TestReviewFindings6Concurrency(TalCommittedDmsInvoiceCase):
 
         # The next run files what is left: the kept file, once.
         worker["tal.invoice.transfer"]._run(move_ids=[self.invoice_id])
+        # A cursor of its own: the end of the worker's job.
         worker.cr.commit()  # pylint: disable=invalid-commit
         invoice = worker["account.move"].browse(self.invoice_id)
         invoice.invalidate_recordset()
@@ -78,6 +79,7 @@ class TestReviewFindings6Concurrency(TalCommittedDmsInvoiceCase):
         invoice.invalidate_recordset()
         self.assertEqual(invoice.tal_transfer_state, "pending")
         worker["tal.invoice.transfer"]._run(move_ids=[self.invoice_id])
+        # A cursor of its own: the end of the worker's job.
         worker.cr.commit()  # pylint: disable=invalid-commit
         invoice.invalidate_recordset()
         self.assertEqual(invoice.tal_transfer_state, "done")
@@ -124,6 +126,7 @@ class TestReviewFindings6Concurrency(TalCommittedDmsInvoiceCase):
         self.assertEqual(failures, ["SerializationFailure"], "retried once")
         self.assertFalse(worker["dms.directory"].browse(month_id).exists())
         outcome = worker["tal.invoice.transfer"]._run(move_ids=[self.invoice_id])
+        # A cursor of its own: the end of the worker's job.
         worker.cr.commit()  # pylint: disable=invalid-commit
         self.assertEqual(dict(outcome), {"done": 1})
 
@@ -197,6 +200,7 @@ class TestReviewFindings6Documents(TalUserRequestMixin, TransactionCase):
 
         # The next run files the invoice's file again: each file once.
         worker["tal.invoice.transfer"]._run(move_ids=[self.invoice_id])
+        # A cursor of its own: the end of the worker's job.
         worker.cr.commit()  # pylint: disable=invalid-commit
         invoice = worker["account.move"].browse(self.invoice_id)
         invoice.invalidate_recordset()
