@@ -180,44 +180,36 @@ class TalTransferTargetDms(models.AbstractModel):
         return parent
 
     @api.model
-    def _tal_hold_directories(self, directory_ids):
+    def _tal_hold_directories(self, directory_ids, claim=False):
         """Those of `directory_ids` that still exist, held until this
         transaction ends: a DMS user may delete a folder at any time, and a
         folder or file made in a deleted one fails on its foreign key (an
         ERROR in the log and a retry). The user's deletion waits instead.
-        """
-        if not directory_ids:
-            return self._tal_directories()
-        self.env.cr.execute(
-            "SELECT id FROM dms_directory WHERE id = ANY(%s) FOR KEY SHARE",
-            [list(directory_ids)],
-            # Deleted since this transaction's snapshot: a race the engine
-            # retries, not an error for the log.
-            log_exceptions=False,
-        )
-        return self._tal_directories().browse(row[0] for row in self.env.cr.fetchall())
 
-    @api.model
-    def _tal_claim_directories(self, directory_ids):
-        """Those of `directory_ids` that still exist, held until this
-        transaction ends: for an invoice's own folder, which no other worker
-        files into. Held as `_tal_hold_directories` does, but with a write
-        (changing nothing): a user's deletion that waited for it then fails
-        with a serialization error, which Odoo retries and which then sees
-        the new files. Held FOR KEY SHARE, the deletion met them on its
-        foreign key instead, an error Odoo does not retry.
+        :param claim: hold them with a write that changes nothing, for the
+            folders no other worker files into meanwhile: an invoice's own,
+            and the months a batch fills (its transaction is READ COMMITTED).
+            A user's deletion that waited then fails with a serialization
+            error, which Odoo retries and which then sees the new files; held
+            FOR KEY SHARE, it met them on its foreign key, an error Odoo does
+            not retry. Months that workers file into are held FOR KEY SHARE,
+            which they never wait for.
         """
         if not directory_ids:
             return self._tal_directories()
-        # Locked in id order first: two batches claiming months they share
-        # then wait for each other instead of deadlocking.
-        self.env.cr.execute(
+        if claim:
+            # Locked in id order first: two batches claiming months they
+            # share then wait for each other instead of deadlocking.
+            query = """
+                UPDATE dms_directory SET write_date = write_date
+                 WHERE id IN (SELECT id FROM dms_directory WHERE id = ANY(%s)
+                               ORDER BY id FOR NO KEY UPDATE)
+                RETURNING id
             """
-            UPDATE dms_directory SET write_date = write_date
-             WHERE id IN (SELECT id FROM dms_directory WHERE id = ANY(%s)
-                           ORDER BY id FOR NO KEY UPDATE)
-            RETURNING id
-            """,
+        else:
+            query = "SELECT id FROM dms_directory WHERE id = ANY(%s) FOR KEY SHARE"
+        self.env.cr.execute(
+            query,
             [list(directory_ids)],
             # Deleted or changed since this transaction's snapshot: a race the
             # engine retries, not an error for the log.
@@ -233,7 +225,9 @@ class TalTransferTargetDms(models.AbstractModel):
             (root.storage_id.id, move.id), None
         )
         # A user may have deleted it since (an empty folder): made again below.
-        prepared = self._tal_claim_directories([prepared] if prepared else [])
+        prepared = self._tal_hold_directories(
+            [prepared] if prepared else [], claim=True
+        )
         if prepared:
             return prepared, False
         # An invoice directory may already exist, made by an earlier run or by
@@ -247,7 +241,7 @@ class TalTransferTargetDms(models.AbstractModel):
             limit=1,
         )
         # Claimed as a prepared one is: a user may delete it at any moment.
-        existing = self._tal_claim_directories(existing.ids)
+        existing = self._tal_hold_directories(existing.ids, claim=True)
         if existing:
             return existing, False
         parent = self._tal_month_directory(move, root)

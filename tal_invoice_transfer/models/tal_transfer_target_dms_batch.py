@@ -113,13 +113,11 @@ class TalTransferTargetDmsBatch(models.AbstractModel):
         moves = self._tal_moves_wanting_directory(
             moves.browse(row[0] for row in cr.fetchall()), roots
         )
-        # A user may have deleted a month folder since it was committed. Held
-        # with a write (see _tal_claim_directories): a request that began
-        # before this commit and deletes the month is then retried by Odoo and
-        # sees the new folders, instead of failing on their foreign key.
-        # Workers only hold months FOR KEY SHARE, which this never blocks.
-        held = dms._tal_claim_directories(
-            sorted({months[month_key[move]].id for move in moves})
+        # A user may have deleted a month folder since it was committed.
+        # Claimed: a request that began before this commit and deletes the
+        # month is then retried by Odoo and sees the new folders.
+        held = dms._tal_hold_directories(
+            sorted({months[month_key[move]].id for move in moves}), claim=True
         )
         moves = moves.filtered(lambda move: months[month_key[move]] in held)
         if not moves:
