@@ -285,6 +285,16 @@ class TalUserRequestMixin:
         self.assertEqual(waited, [True], "the user waited for the worker")
         return worker, outcome, failures
 
+    def _transfer_again(self, worker):
+        """The worker's next run on the invoice; returns the invoice, read
+        afresh."""
+        worker["tal.invoice.transfer"]._run(move_ids=[self.invoice_id])
+        # A cursor of its own: the end of the worker's job.
+        worker.cr.commit()  # pylint: disable=invalid-commit
+        invoice = worker["account.move"].browse(self.invoice_id)
+        invoice.invalidate_recordset()
+        return invoice
+
 
 class TalCommittedDmsInvoiceCase(TalUserRequestMixin, TransactionCase):
     """A worker's transaction against a user's request, each on a cursor of

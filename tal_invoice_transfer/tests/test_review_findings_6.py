@@ -34,11 +34,7 @@ class TestReviewFindings6Concurrency(TalCommittedDmsInvoiceCase):
         self.assertEqual(dict(outcome), {"done": 1})
 
         # The next run files what is left: the kept file, once.
-        worker["tal.invoice.transfer"]._run(move_ids=[self.invoice_id])
-        # A cursor of its own: the end of the worker's job.
-        worker.cr.commit()  # pylint: disable=invalid-commit
-        invoice = worker["account.move"].browse(self.invoice_id)
-        invoice.invalidate_recordset()
+        invoice = self._transfer_again(worker)
         self.assertEqual(invoice.tal_transfer_state, "done")
         self.assertEqual(invoice.tal_transfer_document_count, 1)
         files = (
@@ -78,10 +74,7 @@ class TestReviewFindings6Concurrency(TalCommittedDmsInvoiceCase):
         invoice = worker["account.move"].browse(self.invoice_id)
         invoice.invalidate_recordset()
         self.assertEqual(invoice.tal_transfer_state, "pending")
-        worker["tal.invoice.transfer"]._run(move_ids=[self.invoice_id])
-        # A cursor of its own: the end of the worker's job.
-        worker.cr.commit()  # pylint: disable=invalid-commit
-        invoice.invalidate_recordset()
+        invoice = self._transfer_again(worker)
         self.assertEqual(invoice.tal_transfer_state, "done")
         files = (
             worker["dms.file"]
@@ -199,11 +192,7 @@ class TestReviewFindings6Documents(TalUserRequestMixin, TransactionCase):
         self.assertEqual(dict(outcome), {"done": 1})
 
         # The next run files the invoice's file again: each file once.
-        worker["tal.invoice.transfer"]._run(move_ids=[self.invoice_id])
-        # A cursor of its own: the end of the worker's job.
-        worker.cr.commit()  # pylint: disable=invalid-commit
-        invoice = worker["account.move"].browse(self.invoice_id)
-        invoice.invalidate_recordset()
+        invoice = self._transfer_again(worker)
         self.assertEqual(invoice.tal_transfer_state, "done")
         documents = (
             worker["documents.document"]
