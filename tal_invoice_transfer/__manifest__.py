@@ -4,7 +4,7 @@
     "name": "Invoice Files Transfer",
     "summary": "Move invoices' attachments into Documents (or OCA DMS), "
     "exactly once, with a per-invoice state and a progress view",
-    "version": "19.0.1.1.0",
+    "version": "19.0.1.2.0",
     "development_status": "Beta",
     "category": "Accounting/Accounting",
     "website": "https://github.com/tal/tal_invoice_transfer",
@@ -22,6 +22,7 @@
         "views/account_move_views.xml",
         "views/ir_attachment_views.xml",
         "views/tal_invoice_transfer_run_views.xml",
+        "views/tal_invoice_transfer_pdf_rule_views.xml",
         "views/res_config_settings_views.xml",
         "views/tal_invoice_transfer_menus.xml",
         "wizard/tal_invoice_transfer_exclude_views.xml",

@@ -21,3 +21,10 @@ class TransferError(UserError):
             message = message._translate("en_US")
         super().__init__(message)
         self.kind = kind
+
+
+class RenderTimedOut(TransferError):
+    """The invoice's PDF did not render in time: tried again, a few times."""
+
+    def __init__(self, message):
+        super().__init__(message, kind="pdf")

@@ -8,6 +8,8 @@ from . import tal_transfer_target_documents
 from . import tal_transfer_target_dms
 from . import tal_transfer_target_dms_batch
 from . import tal_invoice_transfer
+from . import tal_invoice_transfer_pdf
+from . import tal_invoice_transfer_pdf_rule
 from . import tal_invoice_transfer_scope
 from . import tal_invoice_transfer_run
 from . import tal_invoice_transfer_run_company

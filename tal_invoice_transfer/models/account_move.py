@@ -28,6 +28,7 @@ ERROR_KINDS = [
     ("settings", "Transfer settings"),
     ("file_missing", "File missing from the filestore"),
     ("file_empty", "Empty file"),
+    ("pdf", "PDF rendering"),
     ("busy", "Concurrent work"),
     ("refused", "Refused by the document app"),
     ("unexpected", "Unexpected error"),
@@ -44,6 +45,9 @@ TRANSFER_FIELDS = (
     "tal_transfer_document_count",
     "tal_transfer_run_id",
     "tal_transfer_failure_noted",
+    "tal_transfer_pdf_report_id",
+    "tal_transfer_pdf_rule_id",
+    "tal_transfer_reset_date",
 )
 # Computed from TRANSFER_FIELDS: never written either.
 TRANSFER_COMPUTED_FIELDS = (
@@ -128,6 +132,29 @@ class AccountMove(models.Model):
     # The chatter gets a note on an invoice's first failure only.
     tal_transfer_failure_noted = fields.Boolean(
         string="Failure Noted", readonly=True, copy=False
+    )
+    # The official PDF the transfer made, with the template and the rule
+    # that chose it (empty: the PDF came from Odoo or a person).
+    tal_transfer_pdf_report_id = fields.Many2one(
+        comodel_name="ir.actions.report",
+        string="PDF Made With",
+        readonly=True,
+        copy=False,
+        index="btree_not_null",
+        ondelete="set null",
+    )
+    tal_transfer_pdf_rule_id = fields.Many2one(
+        comodel_name="tal.invoice.transfer.pdf.rule",
+        string="PDF Template Rule",
+        readonly=True,
+        copy=False,
+        ondelete="set null",
+    )
+    # A PDF filed before this shows a superseded invoice.
+    tal_transfer_reset_date = fields.Datetime(
+        string="Last Reset to Draft",
+        readonly=True,
+        copy=False,
     )
     tal_transfer_document = fields.Reference(
         selection="_selection_tal_transfer_document",
@@ -260,8 +287,16 @@ class AccountMove(models.Model):
 
     def _post(self, soft=True):
         posted = super()._post(soft=soft)
-        self.env["tal.invoice.transfer.scope"]._mark_in_scope(posted.ids)
+        scope = self.env["tal.invoice.transfer.scope"]
+        scope._mark_in_scope(posted.ids)
+        # Posted again after a reset: core detached its PDF, a new one is due.
+        scope._tal_reopen_for_pdf(posted.ids)
         return posted
+
+    def button_draft(self):
+        result = super().button_draft()
+        self._tal_transfer_write({"tal_transfer_reset_date": fields.Datetime.now()})
+        return result
 
     def _message_set_main_attachment_id(
         self, attachments, force=False, filter_xml=True

@@ -74,6 +74,15 @@ class ResCompany(models.Model):
         required=True,
     )
 
+    tal_transfer_make_pdf = fields.Boolean(
+        string="Make Missing Invoice PDFs",
+        default=True,
+        help="A posted customer invoice without its official PDF gets one, as "
+        "Send & Print would store it, with the template its lines call for "
+        "(PDF template rules), then it is filed. Never sent, never marked as "
+        "sent.",
+    )
+
     @api.constrains("tal_transfer_journal_ids")
     def _check_tal_transfer_journal_ids(self):
         for company in self:

@@ -56,6 +56,10 @@ class ResConfigSettings(models.TransientModel):
         domain="[('type', 'in', ('sale', 'purchase')), "
         "('company_id', 'parent_of', company_id)]",
     )
+    tal_transfer_make_pdf = fields.Boolean(
+        related="company_id.tal_transfer_make_pdf",
+        readonly=False,
+    )
     tal_transfer_posted_only = fields.Boolean(
         related="company_id.tal_transfer_posted_only",
         readonly=False,
@@ -191,9 +195,9 @@ class ResConfigSettings(models.TransientModel):
     def set_values(self):
         result = super().set_values()
         # A widened scope brings older invoices in: mark them in one statement.
-        self.env["tal.invoice.transfer.scope"]._mark_in_scope(
-            company_ids=self.company_id.ids
-        )
+        scope = self.env["tal.invoice.transfer.scope"]
+        scope._mark_in_scope(company_ids=self.company_id.ids)
+        scope._tal_reopen_for_pdf(company_ids=self.company_id.ids)
         scheduler = self.env["tal.invoice.transfer.scheduler"]
         scheduler._tal_sync_workers()
         # A new folder or scope lets invoices go: start now, not at the next

@@ -14,7 +14,7 @@ from odoo.exceptions import AccessError, UserError
 from odoo.tools import SQL
 from odoo.tools.translate import LazyTranslate
 
-from ..exceptions import TransferError
+from ..exceptions import RenderTimedOut, TransferError
 from ..messages import error_payload, render_error
 from .account_move import (
     STATE_DONE,
@@ -23,6 +23,7 @@ from .account_move import (
     STATE_PENDING,
     TRANSFER_FIELDS,
 )
+from .tal_invoice_transfer_pdf import StaleRender
 
 _logger = logging.getLogger(__name__)
 # Error messages are kept as their source text and arguments, to be said in
@@ -45,6 +46,9 @@ TRANSIENT_ERRORS = (
 )
 MAX_TRANSIENT_ATTEMPTS = 3
 CANDIDATE_BATCH = 200
+# Invoices whose PDFs are rendered ahead of their locks: held in memory
+# until each is stored, and lost (never stored) if the process dies.
+PDF_CHUNK = 40
 # What the transfer reads of an invoice and of its company.
 MOVE_FIELDS_READ = [
     "name",
@@ -228,10 +232,27 @@ class TalInvoiceTransfer(models.AbstractModel):
                 continue
             if commit and self._prepare(candidates, limit and limit - stats.total()):
                 fresh_transaction = True
+            wanting = self._pdf_wanting(candidates[:limit and limit - stats.total()])
+            renders = {}
             for move_id in candidates:
                 after_id = move_id
+                if move_id in wanting and move_id not in renders:
+                    renders = self._pdf_render(wanting, move_id, cron_end)
+                    if move_id not in renders:
+                        # The job's time is spent: the next job renders it.
+                        after_id = None
+                        break
+                    if commit:
+                        # Only reads so far: the invoices' own transactions
+                        # start from a fresh snapshot.
+                        self.env.cr.commit()  # pylint: disable=invalid-commit
+                        fresh_transaction = True
                 move = self._lock(move_id, states, own_transaction=fresh_transaction)
-                outcome = self._process(move, run=run) if move else "skipped"
+                outcome = (
+                    self._process(move, run=run, render=renders.pop(move_id, None))
+                    if move
+                    else "skipped"
+                )
                 stats[outcome] += 1
                 if commit:
                     # Ends this invoice's transaction: its documents and its
@@ -261,6 +282,8 @@ class TalInvoiceTransfer(models.AbstractModel):
                     fresh_transaction = True
                 if limit is not None and stats.total() >= limit:
                     break
+            if after_id is None:
+                break
         if commit and uncounted:
             if run:
                 run._tal_progress()
@@ -320,6 +343,30 @@ class TalInvoiceTransfer(models.AbstractModel):
         # No invoice is under way: this only starts a new snapshot.
         self.env.cr.commit()  # pylint: disable=invalid-commit
         return True
+
+    @api.model
+    def _pdf_wanting(self, move_ids):
+        """The ids among `move_ids` whose official PDF is to be made, in
+        order: only for companies whose files can be filed now."""
+        try:
+            target = self.env["tal.transfer.target"]._tal_get_target()
+        except UserError:
+            return []  # each invoice reports it
+        maker = self.env["tal.invoice.transfer.pdf"]
+        moves = maker._tal_wanting(move_ids, target)
+        ready = maker._tal_check_target(target, moves.company_id)
+        return [move.id for move in moves if move.company_id in ready]
+
+    @api.model
+    def _pdf_render(self, wanting, from_id, cron_end):
+        """Render the next batch of `wanting` from `from_id` on, before their
+        rows are locked: {move id: PdfRender}; what does not fit in the
+        scheduler's time left gets none."""
+        maker = self.env["tal.invoice.transfer.pdf"]
+        start = wanting.index(from_id)
+        batch = self.env["account.move"].browse(wanting[start : start + PDF_CHUNK])
+        time_left = None if cron_end is None else cron_end - time.monotonic()
+        return maker._tal_render(batch, time_left=time_left)
 
     @api.model
     def _lock(self, move_id, states, own_transaction=False):
@@ -385,7 +432,7 @@ class TalInvoiceTransfer(models.AbstractModel):
         return move
 
     @api.model
-    def _process(self, move, run=None):
+    def _process(self, move, run=None, render=None):
         """Transfer one locked invoice; return its new state.
 
         The documents and the state are written in one savepoint: both or
@@ -398,12 +445,25 @@ class TalInvoiceTransfer(models.AbstractModel):
         run_id = run.id if run else None
         try:
             with self.env.cr.savepoint():
-                vals = self._apply(move)
+                vals = self._apply(move, render)
                 vals["tal_transfer_attempts"] = attempts
                 vals["tal_transfer_run_id"] = run_id
                 vals["tal_transfer_failure_noted"] = False
                 move._tal_transfer_write(vals)
             return vals["tal_transfer_state"]
+        except StaleRender:
+            # Changed since its PDF was rendered: rendered again next time.
+            return "skipped"
+        except RenderTimedOut as error:
+            kind = "pdf"
+            state = STATE_PENDING if attempts < MAX_TRANSIENT_ATTEMPTS else STATE_FAILED
+            message = _lt(
+                "%(error)s (attempt %(attempt)s of %(max)s)",
+                error=error.lazy_message,
+                attempt=attempts,
+                max=MAX_TRANSIENT_ATTEMPTS,
+            )
+            _logger.warning("Invoice %s (id %s): %s", move.name, move.id, error.args[0])
         except TRANSIENT_ERRORS as error:
             kind = "busy"
             # A cached folder may be what vanished.
@@ -459,20 +519,42 @@ class TalInvoiceTransfer(models.AbstractModel):
         return state
 
     @api.model
-    def _apply(self, move):
-        """Create the documents of one invoice; return the fields to write."""
+    def _apply(self, move, render=None):
+        """Make the invoice's PDF when it is due, then create the documents of
+        its files; return the fields to write."""
+        maker = self.env["tal.invoice.transfer.pdf"]
+        made = {}
+        if render is not None:
+            if render.error is not None:
+                if render.timed_out:
+                    raise RenderTimedOut(render.error)
+                raise TransferError(render.error, kind="pdf")
+            if maker._tal_store(move, render):
+                made = {
+                    "tal_transfer_pdf_report_id": render.report.id,
+                    "tal_transfer_pdf_rule_id": render.rule.id or None,
+                }
         files = self.env["tal.invoice.transfer.scope"]._files(move)
         if not files:
-            return {
-                "tal_transfer_state": STATE_NOTHING,
-                "tal_transfer_error": None,
-                "tal_transfer_error_kind": None,
-                "tal_transfer_error_data": None,
-            }
-        target = self.env["tal.transfer.target"]._tal_get_target()
-        documents = target._tal_transfer(move, files)
+            if not maker._tal_wanting_sql_ids(move.ids):
+                return {
+                    "tal_transfer_state": STATE_NOTHING,
+                    "tal_transfer_error": None,
+                    "tal_transfer_error_kind": None,
+                    "tal_transfer_error_data": None,
+                }
+            # Its PDF is due: in the target already, or made next time.
+            target = self.env["tal.transfer.target"]._tal_get_target()
+            target._tal_folder(move.company_id)
+            documents = maker._tal_held_pdfs(move, target).get(move.id)
+            if not documents:
+                raise StaleRender()
+        else:
+            target = self.env["tal.transfer.target"]._tal_get_target()
+            documents = target._tal_transfer(move, files)
         first = documents.sorted("id")[:1]
         return {
+            **made,
             "tal_transfer_state": STATE_DONE,
             "tal_transfer_error": None,
             "tal_transfer_error_kind": None,

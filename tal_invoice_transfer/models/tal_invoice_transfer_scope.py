@@ -86,12 +86,15 @@ class TalInvoiceTransferScope(models.AbstractModel):
                 """
                 UPDATE account_move m
                    SET tal_transfer_state = CASE WHEN %(has_files)s
+                                                   OR %(needs_pdf)s
                                                  THEN 'pending'
                                                  ELSE 'no_attachment' END
                   FROM (VALUES %(scopes)s)
                        AS scope(company_id, move_types, date_from, posted_only,
-                                journal_ids)
+                                journal_ids),
+                       res_company c
                  WHERE m.company_id = scope.company_id
+                   AND c.id = m.company_id
                    AND m.tal_transfer_state IS NULL
                    AND m.move_type = ANY(scope.move_types)
                    AND (m.state = 'posted'
@@ -102,6 +105,9 @@ class TalInvoiceTransferScope(models.AbstractModel):
                    AND (%(all)s OR m.id = ANY(%(ids)s))
                 """,
                 has_files=self._files_sql("m"),
+                needs_pdf=self.env["tal.invoice.transfer.pdf"]._tal_needs_pdf_sql(
+                    "m", "c"
+                ),
                 scopes=scopes,
                 all=move_ids is None,
                 ids=list(move_ids or []),
@@ -110,6 +116,46 @@ class TalInvoiceTransferScope(models.AbstractModel):
         if self.env.cr.rowcount:
             self.env["account.move"].invalidate_model(["tal_transfer_state"])
         return self.env.cr.rowcount
+
+    @api.model
+    def _tal_reopen_for_pdf(self, move_ids=None, company_ids=None):
+        """Invoices found without files that now want a PDF made (posted again
+        after a reset, the setting switched on) go back to pending."""
+        if move_ids is not None and not move_ids:
+            return 0
+        self.env["account.move"].flush_model(["state", "move_type"])
+        self.env["res.company"].flush_model(["tal_transfer_make_pdf"])
+        self.env.cr.execute(
+            SQL(
+                """
+                UPDATE account_move m
+                   SET tal_transfer_state = 'pending', tal_transfer_attempts = 0
+                  FROM res_company c
+                 WHERE c.id = m.company_id
+                   AND m.tal_transfer_state = %(nothing)s
+                   AND %(needs_pdf)s
+                   AND (%(all_moves)s OR m.id = ANY(%(ids)s))
+                   AND (%(all_companies)s OR m.company_id = ANY(%(companies)s))
+                """,
+                nothing=STATE_NOTHING,
+                needs_pdf=self.env["tal.invoice.transfer.pdf"]._tal_needs_pdf_sql(
+                    "m", "c"
+                ),
+                all_moves=move_ids is None,
+                ids=list(move_ids or []),
+                all_companies=company_ids is None,
+                companies=list(company_ids or []),
+            )
+        )
+        count = self.env.cr.rowcount
+        if count:
+            self.env["account.move"].invalidate_model(
+                ["tal_transfer_state", "tal_transfer_attempts"]
+            )
+            self.env["tal.invoice.transfer.scheduler"]._tal_trigger_workers(
+                pending=True
+            )
+        return count
 
     @api.model
     def _reopen(self, move_ids):

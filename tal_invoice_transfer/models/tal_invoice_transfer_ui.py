@@ -155,6 +155,7 @@ class TalInvoiceTransferUi(models.AbstractModel):
             else False,
             "waiting_companies": waiting,
             "failed_groups": failed_groups,
+            "pdf": self.env["tal.invoice.transfer.pdf"]._tal_pdf_figures(),
         }
 
     @api.model

@@ -303,3 +303,13 @@ class TalTransferTarget(models.AbstractModel):
         linked, never given a second one.
         """
         raise NotImplementedError
+
+    @api.model
+    def _tal_pdf_documents(self, moves):
+        """{move id: [(document, file name, made on)]}: the target's documents,
+        live or trashed, of the moves' company or of none, that hold a PDF and
+        are linked to the invoice (themselves or through their file). Which
+        of them is the invoice's PDF: tal.invoice.transfer.pdf._tal_held_pdfs.
+        """
+        raise NotImplementedError
+

@@ -311,6 +311,29 @@ class TalTransferTargetDms(models.AbstractModel):
         return existing | files.create(vals_list)
 
     @api.model
+    def _tal_pdf_documents(self, moves):
+        # In attachment storage a DMS file is the invoice's own attachment.
+        files = self.env["dms.file"].sudo().with_context(active_test=False)
+        found = files.search(
+            [
+                ("attachment_id.res_model", "=", "account.move"),
+                ("attachment_id.res_id", "in", moves.ids),
+                ("attachment_id.mimetype", "=", "application/pdf"),
+            ]
+        )
+        companies = {move.id: move.company_id for move in moves}
+        held = {}
+        for file in found:
+            attachment = file.attachment_id
+            company = file.directory_id.company_id
+            if company and company != companies.get(attachment.res_id):
+                continue
+            held.setdefault(attachment.res_id, []).append(
+                (file, attachment.name, attachment.create_date)
+            )
+        return held
+
+    @api.model
     def _tal_rename_documents(self, attachments):
         """Give the DMS files of `attachments` their attachment's new name.
 

@@ -188,6 +188,42 @@ class TalTransferTargetDocuments(models.AbstractModel):
         return reused | created
 
     @api.model
+    def _tal_pdf_documents(self, moves):
+        documents = (
+            self.env["documents.document"].sudo().with_context(active_test=False)
+        )
+        found = documents.search(
+            [
+                ("type", "=", "binary"),
+                ("attachment_id.mimetype", "=", "application/pdf"),
+                "|",
+                "&",
+                ("res_model", "=", "account.move"),
+                ("res_id", "in", moves.ids),
+                "&",
+                ("attachment_id.res_model", "=", "account.move"),
+                ("attachment_id.res_id", "in", moves.ids),
+            ]
+        )
+        companies = {move.id: move.company_id for move in moves}
+        held = {}
+        for document in found:
+            attachment = document.attachment_id
+            move_id = (
+                document.res_id
+                if document.res_model == "account.move"
+                else attachment.res_id
+            )
+            if move_id not in companies:
+                continue
+            if document.company_id and document.company_id != companies[move_id]:
+                continue
+            held.setdefault(move_id, []).append(
+                (document, document.name, attachment.create_date)
+            )
+        return held
+
+    @api.model
     def _tal_documents_keeping(self, documents, attachments):
         """The documents that keep some of `attachments` as older versions."""
         if not attachments or "previous_attachment_ids" not in documents._fields:

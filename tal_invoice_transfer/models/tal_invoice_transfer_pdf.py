@@ -1,0 +1,485 @@
+# Copyright 2026 TAL
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+import logging
+import time
+from collections import defaultdict
+from dataclasses import dataclass
+
+from odoo import api, models
+from odoo.exceptions import UserError
+from odoo.tools import SQL
+from odoo.tools.translate import LazyTranslate
+
+from odoo.addons.base.models import ir_actions_report as base_report
+
+from ..render_deadline import RenderTimeout, render_deadline
+from .tal_invoice_transfer_pdf_rule import normalize_keyword
+
+_logger = logging.getLogger(__name__)
+# pylint: disable=prefer-env-translation
+_lt = LazyTranslate(__name__)
+
+OFFICIAL_PDF_FIELD = "invoice_pdf_report_file"
+# Invoices rendered in one wkhtmltopdf run: Odoo's own batch for Send
+# (account.pdf_generation_batch) is 80; see benchmarks/README.md for the
+# memory per batch size that chose this one.
+PDF_BATCH = 40
+# One wkhtmltopdf run may take this long, plus a second per invoice it holds,
+# and never longer than the scheduler's job has left. The standard invoice
+# renders in 1-3 s alone here: a run past a minute is a page waiting for
+# something that will not come (an image on a server that never answers).
+RENDER_TIMEOUT = 60
+RENDER_TIMEOUT_PER_INVOICE = 1
+# Time kept back from the job's budget for the invoices' own transactions.
+RENDER_MARGIN = 10
+# First guesses of the seconds per invoice, then learnt from the runs.
+FIRST_GUESS = {True: 0.4, False: 2.5}
+
+
+@dataclass
+class PdfRender:
+    """One invoice's render, made before its row is locked."""
+
+    report: object
+    rule: object
+    write_date: object
+    raw: bytes = None
+    error: object = None
+    timed_out: bool = False
+
+
+class _UndoRenderWrites(Exception):
+    """Rolls back what a render wrote (see _tal_render_chunk)."""
+
+
+class StaleRender(Exception):
+    """The invoice changed after its PDF was rendered: render it again."""
+
+
+class TalInvoiceTransferPdf(models.AbstractModel):
+    """Makes the official PDF of invoices that have none, as Send would store
+    it, in batches, before the engine locks them one by one.
+
+    Never Send's side effects: no tax authority web service, not marked as
+    sent, no main attachment, no chatter message.
+    """
+
+    _name = "tal.invoice.transfer.pdf"
+    _description = "Invoice Files Transfer: PDF maker"
+
+    # Per process: seconds per invoice learnt from the runs, and the reports
+    # whose batch output Odoo could not cut into invoices.
+    _seconds_per_invoice = {}
+    _unsplittable_reports = set()
+
+    # ------------------------------------------------------------------
+    # Which invoices
+    # ------------------------------------------------------------------
+
+    @api.model
+    def _tal_needs_pdf_sql(self, move_alias, company_alias):
+        """SQL condition: the move is a posted sale document without an
+        official PDF, of a company that has the transfer make PDFs."""
+        move = SQL.identifier(move_alias)
+        return SQL(
+            """(%(company)s.tal_transfer_make_pdf
+                AND %(move)s.state = 'posted'
+                AND %(move)s.move_type IN %(types)s
+                AND NOT EXISTS (
+                    SELECT 1 FROM ir_attachment pdf
+                     WHERE pdf.res_model = 'account.move'
+                       AND pdf.res_id = %(move)s.id
+                       AND pdf.res_field = %(field)s))""",
+            company=SQL.identifier(company_alias),
+            move=move,
+            types=tuple(self.env["account.move"].get_sale_types(include_receipts=True)),
+            field=OFFICIAL_PDF_FIELD,
+        )
+
+    @api.model
+    def _tal_wanting_sql_ids(self, move_ids):
+        """The ids among `move_ids` that want a PDF by the SQL rule alone."""
+        self.env.cr.execute(
+            SQL(
+                """
+                SELECT m.id FROM account_move m
+                  JOIN res_company c ON c.id = m.company_id
+                 WHERE m.id = ANY(%s) AND %s
+                 ORDER BY m.id
+                """,
+                list(move_ids),
+                self._tal_needs_pdf_sql("m", "c"),
+            )
+        )
+        return [row[0] for row in self.env.cr.fetchall()]
+
+    @api.model
+    def _tal_wanting(self, move_ids, target):
+        """The invoices among `move_ids` whose PDF is to be made: no official
+        PDF, and none the target already holds (see _tal_held_pdfs)."""
+        if not move_ids:
+            return self.env["account.move"]
+        moves = self.env["account.move"].browse(self._tal_wanting_sql_ids(move_ids))
+        if not moves:
+            return moves
+        held = self._tal_held_pdfs(moves, target)
+        return moves.filtered(lambda move: move.id not in held)
+
+    @api.model
+    def _tal_held_pdfs(self, moves, target):
+        """{move id: documents}: the invoice's PDF the target already holds.
+
+        The one rule, for the PDF maker and for taking over from an upload
+        script: a live or trashed document of the invoice's company (or of
+        none) that holds a PDF, is linked to the invoice (itself or through
+        its file), is named as the old script named it (`<number>.pdf`) or as
+        Odoo names the invoice's file, and was made after the invoice was last
+        reset to draft (before that it shows a superseded invoice).
+        """
+        candidates = target._tal_pdf_documents(moves)
+        if not candidates:
+            return {}
+        resets = self._tal_last_reset(moves.filtered(lambda move: move.id in candidates))
+        held = {}
+        for move in moves:
+            if move.id not in candidates:
+                continue
+            names = {f"{move.name}.pdf", move._get_invoice_report_filename()}
+            reset = resets.get(move.id)
+            documents = [
+                document
+                for document, name, made in candidates[move.id]
+                if name in names and (reset is None or made > reset)
+            ]
+            if documents:
+                held[move.id] = documents[0].browse([doc.id for doc in documents])
+        return held
+
+    @api.model
+    def _tal_last_reset(self, moves):
+        """{move id: when it was last reset to draft}.
+
+        Recorded by the addon from its install on (button_draft); before
+        that, read from the tracking of the invoice's status, which core
+        keeps (its labels in every installed language).
+        """
+        if not moves:
+            return {}
+        state = self.env["account.move"]._fields["state"]
+        posted, draft = set(), set()
+        for lang, _name in self.env["res.lang"].get_installed():
+            labels = dict(state._description_selection(self.with_context(lang=lang).env))
+            posted.add(labels["posted"])
+            draft.add(labels["draft"])
+        self.env.cr.execute(
+            SQL(
+                """
+                SELECT m.id, GREATEST(m.tal_transfer_reset_date, (
+                    SELECT max(msg.date)
+                      FROM mail_message msg
+                      JOIN mail_tracking_value tv ON tv.mail_message_id = msg.id
+                     WHERE msg.model = 'account.move' AND msg.res_id = m.id
+                       AND tv.field_id = %s
+                       AND tv.old_value_char = ANY(%s)
+                       AND tv.new_value_char = ANY(%s)))
+                  FROM account_move m
+                 WHERE m.id = ANY(%s)
+                """,
+                self.env["ir.model.fields"]._get("account.move", "state").id,
+                sorted(posted),
+                sorted(draft),
+                moves.ids,
+            )
+        )
+        return {move_id: reset for move_id, reset in self.env.cr.fetchall() if reset}
+
+    # ------------------------------------------------------------------
+    # Which template
+    # ------------------------------------------------------------------
+
+    @api.model
+    def _tal_choose(self, moves):
+        """{move: (report, rule or empty)}: the first rule whose keyword is in
+        the invoice's lines, else Odoo's own choice."""
+        rules = self.env["tal.invoice.transfer.pdf.rule"].sudo().search([])
+        sender = self.env["account.move.send"].sudo()
+        choices = {}
+        for move in moves:
+            text = " ".join(
+                normalize_keyword(value)
+                for line in move.invoice_line_ids
+                for value in (line.name, line.product_id.name)
+                if value
+            )
+            for rule in rules:
+                if rule.company_id and rule.company_id != move.company_id:
+                    continue
+                if rule._tal_matches(text) and move._is_action_report_available(
+                    rule.report_id
+                ):
+                    choices[move] = (rule.report_id, rule)
+                    break
+            else:
+                choices[move] = (sender._get_default_pdf_report_id(move), rules.browse())
+        return choices
+
+    # ------------------------------------------------------------------
+    # Rendering
+    # ------------------------------------------------------------------
+
+    @api.model
+    def _tal_batches_possible(self):
+        """Whether the installed wkhtmltopdf renders several invoices in one
+        run (a patched Qt); Debian's renders one at a time."""
+        return bool(base_report._wkhtml().is_patched_qt)
+
+    @api.model
+    def _tal_report_splits(self, report):
+        """Whether Odoo can cut this report's batch output into invoices: its
+        HTML marks each invoice, as web.external_layout does."""
+        if not report or report.id in self._unsplittable_reports:
+            return False
+        sample = self.env["account.move"].sudo().search(
+            [("move_type", "in", ("out_invoice", "out_refund")), ("state", "=", "posted")],
+            limit=1,
+        )
+        if not sample:
+            return True
+        try:
+            html = self.env["ir.actions.report"].sudo()._render_qweb_html(
+                report.report_name, sample.ids
+            )[0]
+        except Exception:  # noqa: BLE001 - a template that fails says so on render
+            return True
+        html = html.decode() if isinstance(html, bytes) else str(html)
+        return f'data-oe-id="{sample.id}"' in html and "data-oe-model" in html
+
+    @api.model
+    def _tal_render(self, moves, time_left=None):
+        """Render the official PDF of `moves`: {move id: PdfRender}.
+
+        One wkhtmltopdf run per company, template and batch where the
+        installed wkhtmltopdf allows it. A batch that fails is split until
+        the bad invoice is alone; after a timeout the rest of the batch is
+        rendered one at a time. Invoices that do not fit in `time_left`
+        (seconds) get no entry: the engine leaves them for the next job.
+        """
+        deadline = None if time_left is None else time.monotonic() + time_left
+        batches = self._tal_batches_possible()
+        results = {}
+        # As the database has them (the ORM drops the microseconds): the
+        # invoice's lock compares them again, see _tal_store.
+        self.env["account.move"].flush_model(["write_date"])
+        self.env.cr.execute(
+            SQL("SELECT id, write_date FROM account_move WHERE id = ANY(%s)", moves.ids)
+        )
+        write_dates = dict(self.env.cr.fetchall())
+        groups = defaultdict(list)
+        for move, (report, rule) in self._tal_choose(moves).items():
+            groups[move.company_id, report].append((move, rule))
+        for (company, report), group in groups.items():
+            splits = batches and report.id not in self._unsplittable_reports
+            size = PDF_BATCH if splits else 1
+            queue = [group[i : i + size] for i in range(0, len(group), size)]
+            while queue:
+                chunk = queue.pop(0)
+                left = None if deadline is None else deadline - time.monotonic()
+                per_invoice = self._seconds_per_invoice.get(
+                    len(chunk) > 1, FIRST_GUESS[len(chunk) > 1]
+                )
+                if left is not None:
+                    fits = int((left - RENDER_MARGIN) / per_invoice)
+                    if fits < 1:
+                        return results
+                    if fits < len(chunk):
+                        chunk, rest = chunk[:fits], chunk[fits:]
+                        queue.insert(0, rest)
+                timeout = RENDER_TIMEOUT + RENDER_TIMEOUT_PER_INVOICE * len(chunk)
+                if left is not None:
+                    timeout = min(timeout, left - RENDER_MARGIN / 2)
+                started = time.monotonic()
+                try:
+                    raws = self._tal_render_chunk(company, report, [m for m, _r in chunk], timeout)
+                except RenderTimeout as error:
+                    if len(chunk) > 1:
+                        # Which invoice hangs is unknown: one at a time now.
+                        queue[:0] = [[item] for item in chunk]
+                        continue
+                    move, rule = chunk[0]
+                    _logger.warning(
+                        "Invoice %s (id %s): PDF '%s' not rendered: %s",
+                        move.name, move.id, report.name, error,
+                    )
+                    results[move.id] = PdfRender(
+                        report, rule, write_dates[move.id], timed_out=True,
+                        error=_lt(
+                            "The PDF template '%(template)s' did not finish rendering "
+                            "this invoice within %(seconds)s seconds (wkhtmltopdf was "
+                            "stopped). A page that waits for something that never "
+                            "comes, such as an image on a server that does not "
+                            "answer, does this: check the template and its images.",
+                            template=report.name,
+                            seconds=int(error.seconds),
+                        ),
+                    )
+                    continue
+                except Exception as error:  # noqa: BLE001 - one bad invoice must not stop the others
+                    if len(chunk) > 1:
+                        half = len(chunk) // 2
+                        queue[:0] = [chunk[:half], chunk[half:]]
+                        continue
+                    move, rule = chunk[0]
+                    reason = str(error.args[0] if error.args else error).strip()
+                    _logger.warning(
+                        "Invoice %s (id %s): PDF '%s' not rendered: %s: %s",
+                        move.name, move.id, report.name, type(error).__name__, reason,
+                    )
+                    results[move.id] = PdfRender(
+                        report, rule, write_dates[move.id],
+                        error=_lt(
+                            "The PDF template '%(template)s' could not render this "
+                            "invoice: %(error)s",
+                            template=report.name,
+                            error=reason.splitlines()[0] if reason else type(error).__name__,
+                        ),
+                    )
+                    continue
+                elapsed = (time.monotonic() - started) / len(chunk)
+                self._seconds_per_invoice[len(chunk) > 1] = elapsed
+                missing = [item for item in chunk if item[0].id not in raws]
+                if missing and len(chunk) > 1:
+                    # Odoo could not cut this report's output into invoices.
+                    self._unsplittable_reports.add(report.id)
+                    queue[:0] = [[item] for item in missing]
+                for move, rule in chunk:
+                    if move.id in raws:
+                        results[move.id] = PdfRender(
+                            report, rule, write_dates[move.id], raw=raws[move.id]
+                        )
+                    elif len(chunk) == 1:
+                        results[move.id] = PdfRender(
+                            report, rule, write_dates[move.id],
+                            error=_lt(
+                                "The PDF template '%(template)s' made no page for "
+                                "this invoice.",
+                                template=report.name,
+                            ),
+                        )
+        return results
+
+    @api.model
+    def _tal_render_chunk(self, company, report, moves, timeout):
+        """One run of Send's PDF step for `moves` (one company, one report):
+        {move id: PDF bytes}."""
+        sender = self.env["account.move.send"].sudo().with_company(company)
+        invoices_data = {move.sudo(): {"pdf_report": report} for move in moves}
+        # Rendering writes to the invoices: core stores computed fields of
+        # their lines as it reads them (parent_id), which touches the invoice.
+        # Those writes are undone: nothing is stored before the invoice is
+        # locked, and an invoice changed since its render is told from the
+        # render's own writes by its write_date (see _tal_store).
+        try:
+            with self.env.cr.savepoint():
+                with render_deadline(timeout):
+                    sender._prepare_invoice_pdf_report(invoices_data)
+                self.env.flush_all()
+                raise _UndoRenderWrites()
+        except _UndoRenderWrites:
+            pass
+        finally:
+            self.env.invalidate_all()
+        return {
+            move.id: data["pdf_attachment_values"]["raw"]
+            for move, data in invoices_data.items()
+            if data.get("pdf_attachment_values", {}).get("raw")
+        }
+
+    # ------------------------------------------------------------------
+    # Storing, once the invoice is locked
+    # ------------------------------------------------------------------
+
+    @api.model
+    def _tal_store(self, move, render):
+        """Store a render as the locked invoice's official PDF; return the
+        attachment, or None when the invoice no longer wants one.
+
+        Checked again under the lock: still posted, still without an official
+        PDF (a person's Send may have stored one), unchanged since the render.
+        """
+        self.env.cr.execute(
+            SQL(
+                """
+                SELECT m.state, m.write_date, EXISTS (
+                    SELECT 1 FROM ir_attachment a
+                     WHERE a.res_model = 'account.move' AND a.res_id = m.id
+                       AND a.res_field = %s)
+                  FROM account_move m WHERE m.id = %s
+                """,
+                OFFICIAL_PDF_FIELD,
+                move.id,
+            )
+        )
+        state, write_date, has_pdf = self.env.cr.fetchone()
+        if state != "posted" or has_pdf:
+            return None
+        if write_date != render.write_date:
+            raise StaleRender()
+        sender = self.env["account.move.send"].sudo().with_company(move.company_id)
+        invoice = move.sudo()
+        invoice_data = {
+            "pdf_report": render.report,
+            "pdf_attachment_values": {
+                "name": invoice._get_invoice_report_filename(report=render.report),
+                "raw": render.raw,
+                "mimetype": "application/pdf",
+                "res_model": "account.move",
+                "res_id": move.id,
+                "res_field": OFFICIAL_PDF_FIELD,
+            },
+        }
+        # What Send adds to the PDF (an embedded e-invoice, PDF/A).
+        sender._hook_invoice_document_after_pdf_report_render(invoice, invoice_data)
+        attachment = self.env["ir.attachment"].sudo().create(
+            invoice_data["pdf_attachment_values"]
+        )
+        invoice.invalidate_recordset(["invoice_pdf_report_id", "invoice_pdf_report_file"])
+        return attachment
+
+    @api.model
+    def _tal_check_target(self, target, companies):
+        """The companies whose invoices can be filed now (a usable folder):
+        PDFs are made only for them."""
+        ready = self.env["res.company"]
+        for company in companies:
+            try:
+                target._tal_folder(company)
+            except UserError:
+                continue
+            ready |= company
+        return ready
+
+    @api.model
+    def _tal_pdf_figures(self):
+        """The dashboard's PDF figures: to make (pending invoices that want
+        one), made, and whether this wkhtmltopdf renders batches."""
+        self.env.cr.execute(
+            SQL(
+                """
+                SELECT count(*) FILTER (WHERE m.tal_transfer_state = 'pending'
+                                          AND %s),
+                       count(*) FILTER (WHERE m.tal_transfer_pdf_report_id
+                                              IS NOT NULL)
+                  FROM account_move m
+                  JOIN res_company c ON c.id = m.company_id
+                 WHERE m.tal_transfer_state IS NOT NULL
+                """,
+                self._tal_needs_pdf_sql("m", "c"),
+            )
+        )
+        to_make, made = self.env.cr.fetchone()
+        try:
+            batches = self._tal_batches_possible()
+        except Exception:  # noqa: BLE001 - no wkhtmltopdf: said as one at a time
+            batches = False
+        return {"to_make": to_make, "made": made, "batches": batches}
+
