@@ -552,7 +552,11 @@ class TalInvoiceTransfer(models.AbstractModel):
         else:
             target = self.env["tal.transfer.target"]._tal_get_target()
             documents = target._tal_transfer(move, files)
-        first = documents.sorted("id")[:1]
+        # The invoice's document is its PDF's when it has one.
+        official = move.sudo().invoice_pdf_report_id
+        first = documents.filtered(
+            lambda document: document.attachment_id == official
+        )[:1] or documents.sorted("id")[:1]
         return {
             **made,
             "tal_transfer_state": STATE_DONE,

@@ -48,6 +48,23 @@ class PdfRender:
     timed_out: bool = False
 
 
+def render_error_text(error):
+    """What went wrong in a render, said in one line: the error Odoo raised
+    and, under a template error, the one that caused it."""
+    def first_line(exc):
+        text = str(exc.args[0] if exc.args else exc).strip()
+        return text.splitlines()[0] if text else type(exc).__name__
+
+    cause = error
+    while cause.__cause__ is not None or (
+        cause.__context__ is not None and not cause.__suppress_context__
+    ):
+        cause = cause.__cause__ or cause.__context__
+    if cause is error:
+        return first_line(error)
+    return f"{first_line(error)}: {type(cause).__name__}: {first_line(cause)}"
+
+
 class _UndoRenderWrites(Exception):
     """Rolls back what a render wrote (see _tal_render_chunk)."""
 
@@ -329,7 +346,7 @@ class TalInvoiceTransferPdf(models.AbstractModel):
                         queue[:0] = [chunk[:half], chunk[half:]]
                         continue
                     move, rule = chunk[0]
-                    reason = str(error.args[0] if error.args else error).strip()
+                    reason = render_error_text(error)
                     _logger.warning(
                         "Invoice %s (id %s): PDF '%s' not rendered: %s: %s",
                         move.name, move.id, report.name, type(error).__name__, reason,
@@ -340,7 +357,7 @@ class TalInvoiceTransferPdf(models.AbstractModel):
                             "The PDF template '%(template)s' could not render this "
                             "invoice: %(error)s",
                             template=report.name,
-                            error=reason.splitlines()[0] if reason else type(error).__name__,
+                            error=reason,
                         ),
                     )
                     continue

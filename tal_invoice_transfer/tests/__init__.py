@@ -25,3 +25,6 @@ from . import test_review_findings_2
 from . import test_review_findings_4
 from . import test_review_findings_5
 from . import test_review_findings_6
+from . import test_invoice_pdf
+from . import test_invoice_pdf_rules
+from . import test_invoice_pdf_failures

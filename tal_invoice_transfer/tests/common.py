@@ -49,6 +49,7 @@ class TalTransferCommon(AccountTestInvoicingCommon):
     """
 
     target = "documents"
+    make_pdf = False
 
     @classmethod
     def setUpClass(cls):
@@ -59,6 +60,9 @@ class TalTransferCommon(AccountTestInvoicingCommon):
                 f"{model} is not installed: the {cls.target} target cannot run"
             )
         cls.env["ir.config_parameter"].sudo().set_param(TARGET_PARAM, cls.target)
+        # These tests file the files invoices have; the PDF maker's own tests
+        # (test_invoice_pdf*.py) switch it on.
+        cls.env["res.company"].search([]).tal_transfer_make_pdf = cls.make_pdf
         cls.folder = cls._make_folder(cls.env.company)
         cls.Move = cls.env["account.move"]
         cls.Transfer = cls.env["tal.invoice.transfer"]
@@ -365,3 +369,58 @@ class TalCommittedDmsInvoiceCase(TalUserRequestMixin, TransactionCase):
         return env["ir.attachment"].create(
             {"name": name, "raw": PDF, "res_model": "account.move", "res_id": move_id}
         )
+
+
+class TalPdfCommon(TalTransferCommon):
+    """Invoices without files whose official PDF the transfer makes, with a
+    real wkhtmltopdf (Odoo renders HTML in tests unless told otherwise)."""
+
+    make_pdf = True
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        from odoo.addons.base.models.ir_actions_report import _wkhtml
+
+        if _wkhtml().state != "ok":
+            raise SkipTest("no wkhtmltopdf: invoice PDFs cannot be rendered")
+        cls.Transfer = cls.Transfer.with_context(force_report_rendering=True)
+        # wkhtmltopdf asks the server for the report's style sheets; the test
+        # server would make it wait for the test's own transaction. Refused
+        # at once instead: the PDFs are unstyled, still real.
+        cls.env["ir.config_parameter"].sudo().set_param("report.url", "http://127.0.0.1:9")
+        cls.standard_report = cls.env.ref("account.account_invoices")
+
+    @classmethod
+    def _make_report(cls, name, marked=True, body=""):
+        """An invoice template of our own: `marked` templates use the standard
+        layout, which marks each invoice for Odoo to cut a batch's PDF."""
+        key = f"tal_invoice_transfer.test_report_{len(cls.env['ir.ui.view'].search([]))}"
+        page = f'<div class="page"><h2 t-out="o.name"/>{body}</div>'
+        inner = (
+            f'<t t-call="web.external_layout">{page}</t>' if marked else page
+        )
+        cls.env["ir.ui.view"].create(
+            {
+                "name": key,
+                "type": "qweb",
+                "key": key,
+                "arch": (
+                    f'<t t-name="{key}"><t t-call="web.html_container">'
+                    f'<t t-foreach="docs" t-as="o">{inner}</t></t></t>'
+                ),
+            }
+        )
+        return cls.env["ir.actions.report"].create(
+            {
+                "name": name,
+                "model": "account.move",
+                "report_type": "qweb-pdf",
+                "report_name": key,
+                "is_invoice_report": True,
+            }
+        )
+
+    def _official_pdf(self, invoice):
+        invoice.invalidate_recordset()
+        return invoice.invoice_pdf_report_id
