@@ -28,3 +28,4 @@ from . import test_review_findings_6
 from . import test_invoice_pdf
 from . import test_invoice_pdf_rules
 from . import test_invoice_pdf_failures
+from . import test_invoice_pdf_concurrency

@@ -307,6 +307,8 @@ class TalCommittedDmsInvoiceCase(TalUserRequestMixin, TransactionCase):
     removed after each test, as core's sequence concurrency test does."""
 
     committed_files = ("invoice.pdf",)
+    # These tests file the files invoices have; the PDF maker's own switch it on.
+    make_pdf = False
 
     def setUp(self):
         super().setUp()
@@ -319,7 +321,9 @@ class TalCommittedDmsInvoiceCase(TalUserRequestMixin, TransactionCase):
             self.saved = {
                 "target": icp.get_param(TARGET_PARAM),
                 "folder_ref": company.tal_transfer_folder_ref,
+                "make_pdf": company.tal_transfer_make_pdf,
             }
+            company.tal_transfer_make_pdf = self.make_pdf
             cr.execute("SELECT coalesce(max(id), 0) FROM tal_invoice_transfer_run")
             self.last_run_id = cr.fetchone()[0]
             cr.execute("SELECT coalesce(max(id), 0) FROM ir_cron_trigger")
@@ -363,6 +367,7 @@ class TalCommittedDmsInvoiceCase(TalUserRequestMixin, TransactionCase):
             )
             env["ir.config_parameter"].set_param(TARGET_PARAM, self.saved["target"])
             env.company.tal_transfer_folder_ref = self.saved["folder_ref"]
+            env.company.tal_transfer_make_pdf = self.saved["make_pdf"]
 
     @staticmethod
     def _attach(env, move_id, name):

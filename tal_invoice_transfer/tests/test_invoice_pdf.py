@@ -248,3 +248,35 @@ class TestInvoicePdfHeldByTheTarget(TalPdfCommon):
         )
         invoice.invalidate_recordset()
         self.assertFalse(held(invoice, target))
+
+
+@tagged("post_install", "-at_install")
+class TestInvoicePdfDms(TalPdfCommon):
+    """On DMS the PDF made is filed in the invoice's folder like its files."""
+
+    target = "dms"
+
+    def test_the_pdf_made_is_filed_in_the_invoices_dms_folder(self):
+        invoice = self._make_invoice(files=())
+        self.Transfer._run()
+        pdf = self._official_pdf(invoice)
+        self.assertTrue(pdf.raw.startswith(b"%PDF"))
+        file = self._documents_of(pdf)
+        self.assertEqual(len(file), 1)
+        self.assertEqual(file.directory_id.res_id, invoice.id)
+        self.assertEqual(invoice.tal_transfer_document, file)
+        # The DMS file is the invoice's own attachment: not copied.
+        self.assertEqual(file.attachment_id, pdf)
+        self.assertEqual(pdf.res_field, "invoice_pdf_report_file")
+
+    def test_a_dms_file_of_the_invoices_pdf_counts_as_held(self):
+        self.env.company.tal_transfer_make_pdf = False
+        invoice = self._make_invoice(files=())
+        attachment = self._attach(invoice, name=f"{invoice.name}.pdf")
+        other = self._attach(invoice, name="scan.pdf")
+        self.Transfer._run()
+        self.assertEqual(invoice.tal_transfer_state, "done")
+        target = self.env["tal.transfer.target"]._tal_get_target()
+        held = self.env["tal.invoice.transfer.pdf"]._tal_held_pdfs(invoice, target)
+        self.assertEqual(held[invoice.id], self._documents_of(attachment))
+        self.assertNotIn(self._documents_of(other), held[invoice.id])

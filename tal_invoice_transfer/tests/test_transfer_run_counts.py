@@ -27,11 +27,11 @@ class TestTransferRunCounts(TalTransferCommon):
         real_process = type(self.Transfer)._process
         handled = []
 
-        def process(model, move, run=None):
+        def process(model, move, run=None, **kwargs):
             if len(handled) == count:
                 raise Killed()
             handled.append(move)
-            return real_process(model, move, **({"run": run} if run else {}))
+            return real_process(model, move, **({"run": run} if run else {}), **kwargs)
 
         return patch.object(type(self.Transfer), "_process", process)
 

@@ -57,11 +57,11 @@ class TestTransferScheduler(TalTransferCommon):
                 raise Killed()
             return real_cron_transfer(model, *args, **kwargs)
 
-        def process(model, move, run=None):
+        def process(model, move, run=None, **kwargs):
             if kill_after is not None and len(handled) == kill_after:
                 raise Killed()
             handled.append(move)
-            return real_process(model, move, **({"run": run} if run else {}))
+            return real_process(model, move, **({"run": run} if run else {}), **kwargs)
 
         job = self._job(cron)
         with (
