@@ -9,6 +9,7 @@ from . import test_transfer_tour
 from . import test_transfer_history
 from . import test_transfer_run_counts
 from . import test_transfer_scheduler
+from . import test_transfer_crash_rescue
 from . import test_transfer_dashboard
 from . import test_transfer_quiet
 from . import test_file_safety_concurrency
@@ -20,7 +21,6 @@ from . import test_documents_folder
 from . import test_documents_reuse
 from . import test_documents_account
 from . import test_documents_race
-from . import test_review_findings
 from . import test_review_findings_2
 from . import test_review_findings_4
 from . import test_review_findings_5
