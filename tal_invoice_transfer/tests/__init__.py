@@ -21,7 +21,6 @@ from . import test_documents_folder
 from . import test_documents_reuse
 from . import test_documents_account
 from . import test_documents_race
-from . import test_review_findings_2
 from . import test_review_findings_4
 from . import test_review_findings_5
 from . import test_review_findings_6
