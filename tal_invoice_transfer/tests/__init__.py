@@ -2,6 +2,7 @@ from . import test_transfer_documents
 from . import test_transfer_dms
 from . import test_transfer_dms_prepare
 from . import test_transfer_dms_workers
+from . import test_dms_folders_deleted
 from . import test_transfer_run
 from . import test_transfer_state
 from . import test_transfer_cron
@@ -21,6 +22,4 @@ from . import test_documents_folder
 from . import test_documents_reuse
 from . import test_documents_account
 from . import test_documents_race
-from . import test_review_findings_4
-from . import test_review_findings_5
 from . import test_review_findings_6

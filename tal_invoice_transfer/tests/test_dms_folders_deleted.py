@@ -1,11 +1,9 @@
 # Copyright 2026 TAL
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
-from datetime import timedelta
 from unittest.mock import patch
 
 from psycopg2 import errors as pg_errors
 
-from odoo import fields
 from odoo.tests import tagged
 
 from ..models.tal_invoice_transfer import MAX_TRANSIENT_ATTEMPTS
@@ -20,10 +18,23 @@ DMS_TARGET = (
 
 
 @tagged("post_install", "-at_install")
-class TestReviewFindings4Dms(TalTransferCommon):
-    """Fourth adversarial review: DMS users at work during a run."""
+class TestDmsFoldersDeleted(TalTransferCommon):
+    """A DMS user deletes a folder the transfer files into during a run: the
+    folder is made again and the invoice filed, with no foreign key ERROR in
+    the log and no try of the invoice lost."""
 
     target = "dms"
+
+    def _run_committing(self, moves):
+        """The engine as the scheduled action runs it, batch preparation
+        included: in registry test mode a new cursor's commit only releases a
+        savepoint."""
+        with self.enter_registry_test_mode(), self.registry.cursor() as cr:
+            stats = self.env(cr=cr)["tal.invoice.transfer"]._run(
+                move_ids=moves.ids, commit=True
+            )
+        self.env.invalidate_all()
+        return stats
 
     def test_a_refiled_invoice_gets_all_its_retries_on_a_race(self):
         """An invoice filed again (a DMS user deleted its file, a new file was
@@ -126,47 +137,6 @@ class TestReviewFindings4Dms(TalTransferCommon):
             "the deleted folder is no longer kept for the run",
         )
 
-    def test_an_invoice_reopened_by_a_deleted_document_is_filed_again_soon(self):
-        """A DMS user deletes a transferred invoice's file after the workers
-        stopped: the invoice is pending again, and waited for the next hourly
-        call of the scheduled action."""
-        invoice = self._make_invoice()
-        self.Transfer._run(move_ids=invoice.ids)
-        self.assertEqual(invoice.tal_transfer_state, "done")
-        cron = self.env.ref("tal_invoice_transfer.ir_cron_tal_invoice_transfer")
-        cron.nextcall = fields.Datetime.now() + timedelta(hours=1)
-        triggers = self.env["ir.cron.trigger"].sudo()
-        before = triggers.search([("cron_id", "=", cron.id)])
-
-        self._documents_of(self._files_of(invoice)).unlink()
-
-        self.assertEqual(invoice.tal_transfer_state, "pending")
-        asked = triggers.search([("cron_id", "=", cron.id)]) - before
-        self.assertTrue(asked, "the scheduled action is asked to run")
-        self.assertLessEqual(max(asked.mapped("call_at")), fields.Datetime.now())
-
-    def test_a_new_file_on_a_pending_invoice_asks_for_no_extra_run(self):
-        """Only a finished invoice filed again asks the workers to run: a
-        file added to an invoice still waiting is taken by the run due."""
-        invoice = self._make_invoice()
-        cron = self.env.ref("tal_invoice_transfer.ir_cron_tal_invoice_transfer")
-        triggers = self.env["ir.cron.trigger"].sudo()
-        before = triggers.search([("cron_id", "=", cron.id)])
-        self._attach(invoice, name="annex.pdf")
-        self.assertEqual(invoice.tal_transfer_state, "pending")
-        self.assertFalse(triggers.search([("cron_id", "=", cron.id)]) - before)
-
-    def _run_committing(self, moves):
-        """The engine as the scheduled action runs it, batch preparation
-        included: in registry test mode a new cursor's commit only releases a
-        savepoint."""
-        with self.enter_registry_test_mode(), self.registry.cursor() as cr:
-            stats = self.env(cr=cr)["tal.invoice.transfer"]._run(
-                move_ids=moves.ids, commit=True
-            )
-        self.env.invalidate_all()
-        return stats
-
     def test_a_prepared_folder_deleted_before_its_invoice_is_made_again(self):
         """A DMS user deletes an invoice's empty folder, made by the batch
         preparation, before the worker reaches the invoice. Measured on a real
@@ -200,38 +170,38 @@ class TestReviewFindings4Dms(TalTransferCommon):
         self.assertEqual(invoice.tal_transfer_attempts, 1)
         self.assertEqual(len(self._documents_of(self._files_of(invoice))), 1)
 
-    def test_an_invoice_another_transaction_held_is_looked_at_again_soon(self):
-        """Workers skip an invoice another transaction holds (SKIP LOCKED).
-        Measured on a real database: a user's transaction held one for 45 s
-        while two workers passed; the jobs ended 'fully done' and the invoice
-        stayed pending once released, until the next hourly call."""
-        done = self._make_invoice()
-        held = self._make_invoice()
-        cron = self.env.ref("tal_invoice_transfer.ir_cron_tal_invoice_transfer")
-        triggers = self.env["ir.cron.trigger"].sudo()
-        real_lock = type(self.Transfer)._lock
-
-        def lock(model, move_id, states, own_transaction=False):
-            if move_id == held.id:
-                return None  # what SKIP LOCKED gives while it is held
-            return real_lock(model, move_id, states, own_transaction)
-
-        with (
-            self._as_scheduled_action(),
-            patch.object(type(self.Transfer), "_lock", lock),
-        ):
-            self.Transfer._cron_transfer()
-            before = triggers.search([("cron_id", "=", cron.id)])
-            # The next call finds only the held invoice: nothing moves.
-            stats = self.Transfer._cron_transfer()
-            asked = triggers.search([("cron_id", "=", cron.id)]) - before
-
-        self.assertEqual(dict(stats), {"skipped": 1})
-        self.assertEqual(done.tal_transfer_state, "done")
-        self.assertEqual(held.tal_transfer_state, "pending")
-        self.assertTrue(asked, "a later look at the held invoice is asked for")
-        self.assertLessEqual(
-            max(asked.mapped("call_at")),
-            fields.Datetime.now() + timedelta(minutes=5),
-            "sooner than the hourly call",
+    def test_a_year_folder_deleted_during_the_run_is_made_again(self):
+        """A worker keeps the journal and year folders it found for the rest
+        of its run. A DMS user deletes the year folder (DMS deletes the months
+        it holds with it); the next invoice of a month the worker had not met
+        yet must not be filed under the deleted year. It was: a foreign key
+        ERROR ('bad query') in the log and the invoice retried later."""
+        march = self._make_invoice(invoice_date="2026-03-05")
+        april = self._make_invoice(invoice_date="2026-04-05")
+        dms = self.env["tal.transfer.target.dms"]
+        root = dms._tal_folder(march.company_id)
+        # What an earlier invoice of the run leaves once it committed.
+        month = dms._tal_month_directory(march, root)
+        year, journal = month.parent_id, month.parent_id.parent_id
+        directories = dms._tal_run_cache("dms_directories")
+        directories[(root.id, journal.name)] = journal.id
+        directories[(journal.id, year.name)] = year.id
+        directories[(year.id, month.name)] = month.id
+        dms._tal_run_cache("dms_month_directories")[dms._tal_month_key(march, root)] = (
+            month.id
         )
+        # The run cache lives as long as the cursor: the tests share it.
+        self.addCleanup(dms._tal_run_cache_clear)
+        year_name = year.name
+        year.sudo().unlink()
+
+        with self.assertNoLogs("odoo.sql_db", "ERROR"):
+            self.Transfer._run(move_ids=april.ids)
+
+        self.assertEqual(april.tal_transfer_state, "done", april.tal_transfer_error)
+        self.assertEqual(april.tal_transfer_attempts, 1)
+        filed = self._documents_of(self._files_of(april))
+        self.assertEqual(len(filed), 1)
+        new_year = filed.directory_id.parent_id.parent_id
+        self.assertEqual(new_year.name, year_name)
+        self.assertEqual(new_year.parent_id, journal)
