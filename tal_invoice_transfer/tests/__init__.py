@@ -22,4 +22,3 @@ from . import test_documents_folder
 from . import test_documents_reuse
 from . import test_documents_account
 from . import test_documents_race
-from . import test_review_findings_6
