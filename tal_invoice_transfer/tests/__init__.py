@@ -2,6 +2,7 @@ from . import test_transfer_documents
 from . import test_transfer_dms
 from . import test_transfer_dms_prepare
 from . import test_transfer_dms_workers
+from . import test_dms_folders_deleted
 from . import test_transfer_run
 from . import test_transfer_state
 from . import test_transfer_cron
@@ -9,6 +10,7 @@ from . import test_transfer_tour
 from . import test_transfer_history
 from . import test_transfer_run_counts
 from . import test_transfer_scheduler
+from . import test_transfer_crash_rescue
 from . import test_transfer_dashboard
 from . import test_transfer_quiet
 from . import test_file_safety_concurrency
@@ -20,11 +22,6 @@ from . import test_documents_folder
 from . import test_documents_reuse
 from . import test_documents_account
 from . import test_documents_race
-from . import test_review_findings
-from . import test_review_findings_2
-from . import test_review_findings_4
-from . import test_review_findings_5
-from . import test_review_findings_6
 from . import test_invoice_pdf
 from . import test_invoice_pdf_rules
 from . import test_invoice_pdf_failures

@@ -10,11 +10,11 @@ from unittest.mock import patch
 from odoo import SUPERUSER_ID, Command, api
 from odoo.modules.registry import DummyRLock, Registry
 from odoo.service.model import retrying
-from odoo.tests import tagged
+from odoo.tests import TransactionCase, tagged
 from odoo.tests.common import BaseCase, get_db_name
 
 from ..models.tal_transfer_target import TARGET_PARAM
-from .common import PDF
+from .common import PDF, TalUserRequestMixin
 
 # Bounds every wait: a broken lock order fails the test, never hangs it.
 WAIT_SECONDS = 20
@@ -225,3 +225,82 @@ class TestDocumentsMainFileRace(BaseCase):
             # Each file keeps its own document.
             self.assertEqual(set(documents), {"old.pdf", "new.pdf"})
             self.assertEqual(documents["new.pdf"].folder_id.id, self.folder_id)
+
+
+@tagged("post_install", "-at_install")
+class TestDocumentsDeletedDuringTransfer(TalUserRequestMixin, TransactionCase):
+    """A user's deletion of a document against the worker that holds its
+    invoice, on committed rows removed after the test."""
+
+    def setUp(self):
+        super().setUp()
+        if "documents.document" not in self.env:
+            self.skipTest("Documents (or its stand-in) is not installed")
+        with self.registry.cursor() as cr:
+            env = api.Environment(cr, SUPERUSER_ID, {})
+            company = env.company
+            icp = env["ir.config_parameter"]
+            saved = (company.tal_transfer_folder_ref, icp.get_param(TARGET_PARAM))
+            folder = env["documents.document"].create(
+                {
+                    "name": "Deleted during transfer",
+                    "type": "folder",
+                    "access_internal": "edit",
+                    "company_id": company.id,
+                }
+            )
+            company.tal_transfer_folder_ref = f"documents.document,{folder.id}"
+            icp.set_param(TARGET_PARAM, "documents")
+            invoice, (filed, _late) = self._invoice_with_files(
+                env, ("invoice.pdf", "late.pdf")
+            )
+            invoice.action_post()
+            # Filed earlier, then a user cleared its contact: the next
+            # transfer of the invoice completes it (a write on the document).
+            document = env["documents.document"].create(
+                {"attachment_id": filed.id, "folder_id": folder.id, "partner_id": False}
+            )
+            self.assertEqual(invoice.tal_transfer_state, "pending")
+            self.invoice_id, self.folder_id = invoice.id, folder.id
+            self.document_id, self.filed_id = document.id, filed.id
+        self.addCleanup(self._remove_committed_data, saved)
+
+    def _remove_committed_data(self, saved):
+        with self.registry.cursor() as cr:
+            env = api.Environment(cr, SUPERUSER_ID, {})
+            invoice = env["account.move"].browse(self.invoice_id)
+            documents = env["documents.document"].with_context(active_test=False)
+            attachments = env["ir.attachment"].search(
+                [("res_model", "=", "account.move"), ("res_id", "=", invoice.id)]
+            )
+            documents.search([("attachment_id", "in", attachments.ids)]).unlink()
+            attachments.exists().unlink()
+            documents.browse(self.folder_id).unlink()
+            invoice.button_draft()
+            invoice.posted_before = False
+            invoice.with_context(force_delete=True).unlink()
+            env.company.tal_transfer_folder_ref = saved[0]
+            env["ir.config_parameter"].set_param(TARGET_PARAM, saved[1] or False)
+
+    def test_a_document_deleted_while_a_worker_completes_it_is_no_deadlock(self):
+        """A user deletes an invoice's document while the worker that holds
+        the invoice completes that document (its contact). The deletion must
+        wait for the invoice, then be retried. It deleted the document first,
+        then waited for the invoice to reopen it, while the worker waited for
+        the deleted document: a deadlock."""
+        worker, outcome, failures = self._user_request_during_transfer(
+            lambda user: user["documents.document"].browse(self.document_id).unlink()
+        )
+        self.assertNotIn("DeadlockDetected", failures)
+        self.assertEqual(dict(outcome), {"done": 1})
+
+        # The next run files the invoice's file again: each file once.
+        invoice = self._transfer_again(worker)
+        self.assertEqual(invoice.tal_transfer_state, "done")
+        documents = (
+            worker["documents.document"]
+            .with_context(active_test=False)
+            .search([("res_model", "=", "account.move"), ("res_id", "=", invoice.id)])
+        )
+        self.assertEqual(len(documents), 2)
+        self.assertNotIn(self.document_id, documents.ids)

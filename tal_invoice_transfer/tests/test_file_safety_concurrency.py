@@ -157,3 +157,39 @@ class TestConcurrentUpload(TalCommittedDmsInvoiceCase):
 
         self._assert_every_file_transferred_once()
         self.assertEqual(state_after_request, "pending", "left to the next run")
+
+
+@tagged("post_install", "-at_install")
+class TestConcurrentFileDeletion(TalCommittedDmsInvoiceCase):
+    """A file deleted while a worker holds its invoice: the user's deletion
+    waits for the worker, and the next run files what is left."""
+
+    committed_files = ("invoice.pdf", "draft.pdf")
+
+    def setUp(self):
+        super().setUp()
+        self.kept_id, self.deleted_id = self.attachment_ids
+
+    def test_a_file_deleted_while_a_worker_holds_its_invoice_is_no_deadlock(self):
+        """A user deletes a file of the invoice a worker is transferring. The
+        user's transaction must wait for the worker's invoice, then retry (a
+        serialization failure Odoo retries). It deleted the file first, then
+        waited for the invoice to reopen it, while the worker waited for the
+        deleted file to link it: a deadlock (1 s stalled, 'deadlock detected'
+        in PostgreSQL's log, one of the two transactions aborted)."""
+        worker, outcome, failures = self._user_request_during_transfer(
+            lambda user: user["ir.attachment"].browse(self.deleted_id).unlink()
+        )
+        self.assertNotIn("DeadlockDetected", failures)
+        self.assertEqual(dict(outcome), {"done": 1})
+
+        # The next run files what is left: the kept file, once.
+        invoice = self._transfer_again(worker)
+        self.assertEqual(invoice.tal_transfer_state, "done")
+        self.assertEqual(invoice.tal_transfer_document_count, 1)
+        files = (
+            worker["dms.file"]
+            .with_context(active_test=False)
+            .search([("directory_id.res_id", "=", self.invoice_id)])
+        )
+        self.assertEqual(files.attachment_id.ids, [self.kept_id])

@@ -1,6 +1,7 @@
 # Copyright 2026 TAL
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 import threading
+from contextlib import closing
 from datetime import date
 from unittest.mock import patch
 
@@ -13,7 +14,7 @@ from odoo.tests import TransactionCase, tagged
 
 from ..models.tal_invoice_transfer import MAX_TRANSIENT_ATTEMPTS
 from ..models.tal_transfer_target import TARGET_PARAM
-from .common import PDF
+from .common import PATIENCE, PDF, wait_for_lock
 
 WORKERS = 2
 # Invoices of two months, with one or two files each.
@@ -256,3 +257,86 @@ class TestTransferDmsWorkers(TransactionCase):
                 ("TAL2W", "2026"),
             ],
         )
+
+
+@tagged("post_install", "-at_install")
+class TestDmsTwinFolders(TransactionCase):
+    """Two workers that reach a missing journal, year or month folder at once
+    must end with one folder, as a second worker on an empty tree does
+    (issue 13, point 1; seen again over RPC with two cron threads)."""
+
+    def setUp(self):
+        super().setUp()
+        if "dms.file" not in self.env:
+            self.skipTest("dms is not installed")
+        with self.registry.cursor() as cr:
+            env = api.Environment(cr, SUPERUSER_ID, {})
+            storage = env["dms.storage"].create(
+                {"name": "Twin folders", "save_type": "attachment"}
+            )
+            root = env["dms.directory"].create(
+                {
+                    "name": "Twin folders",
+                    "is_root_directory": True,
+                    "storage_id": storage.id,
+                    "model_id": env["ir.model"]._get_id("account.move"),
+                }
+            )
+            self.storage_id, self.root_id = storage.id, root.id
+            self.journal_id = env["account.journal"].search([], limit=1).id
+        self.addCleanup(self._remove_committed_data)
+
+    def _remove_committed_data(self):
+        with self.registry.cursor() as cr:
+            env = api.Environment(cr, SUPERUSER_ID, {})
+            storage = env["dms.storage"].browse(self.storage_id)
+            storage.root_directory_ids.unlink()
+            storage.unlink()
+
+    def _worker_env(self):
+        cr = self.registry.cursor()
+        self.addCleanup(cr.close)
+        return api.Environment(cr, SUPERUSER_ID, {})
+
+    def _child(self, env):
+        target = env["tal.transfer.target.dms"]
+        root = env["dms.directory"].browse(self.root_id)
+        journal = env["account.journal"].browse(self.journal_id)
+        return target._tal_child_directory(root, "2026", journal)
+
+    def test_two_workers_make_one_folder(self):
+        first, second = self._worker_env(), self._worker_env()
+        # The second worker is in the middle of its transaction already (it
+        # locked its invoice): its snapshot predates the first one's folder.
+        second.cr.execute("SELECT count(*) FROM dms_directory")
+        second.cr.execute("SELECT pg_backend_pid()")
+        pid = second.cr.fetchone()[0]
+        self._child(first)
+        errors = []
+
+        def work():
+            try:
+                self._child(second)
+            except Exception as error:  # noqa: BLE001 - a retry is allowed
+                errors.append(error)
+
+        thread = threading.Thread(target=work, daemon=True)
+        thread.start()
+        wait_for_lock(self.registry, thread, pid)
+        # A cursor of its own: the first worker's invoice ends, which lets the
+        # waiting second worker go on.
+        first.cr.commit()  # pylint: disable=invalid-commit
+        thread.join(PATIENCE)
+        self.assertFalse(thread.is_alive(), "the second worker never ended")
+        if errors:
+            # The engine retries an invoice that met concurrent work.
+            second.cr.rollback()
+            self._child(second)
+        # A cursor of its own: the second worker's invoice ends.
+        second.cr.commit()  # pylint: disable=invalid-commit
+        with closing(self.registry.cursor()) as cr:
+            cr.execute(
+                "SELECT count(*) FROM dms_directory WHERE parent_id = %s AND name = %s",
+                [self.root_id, "2026"],
+            )
+            self.assertEqual(cr.fetchone()[0], 1, "twin folders under one parent")

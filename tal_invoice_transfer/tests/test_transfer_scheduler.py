@@ -16,7 +16,8 @@ class Killed(BaseException):
 
 @tagged("post_install", "-at_install")
 class TestTransferScheduler(TalTransferCommon):
-    """The scheduled action under Odoo's scheduler: progress, crashes, workers.
+    """The scheduled action under Odoo's scheduler: progress, crashes, workers,
+    and invoices left pending looked at again soon.
 
     Jobs run through ir.cron's own `_process_job` in registry test mode, where
     a commit only releases a savepoint; core's commit guard is lifted for it.
@@ -327,3 +328,69 @@ class TestTransferScheduler(TalTransferCommon):
         ):
             invoice.action_tal_transfer_now()
         self.assertEqual(triggered(), workers.ids)
+
+    def test_an_invoice_reopened_by_a_deleted_document_is_filed_again_soon(self):
+        """A DMS user deletes a transferred invoice's file after the workers
+        stopped: the invoice is pending again, and waited for the next hourly
+        call of the scheduled action."""
+        invoice = self._make_invoice()
+        self.Transfer._run(move_ids=invoice.ids)
+        self.assertEqual(invoice.tal_transfer_state, "done")
+        cron = self.env.ref("tal_invoice_transfer.ir_cron_tal_invoice_transfer")
+        cron.nextcall = fields.Datetime.now() + timedelta(hours=1)
+        triggers = self.env["ir.cron.trigger"].sudo()
+        before = triggers.search([("cron_id", "=", cron.id)])
+
+        self._documents_of(self._files_of(invoice)).unlink()
+
+        self.assertEqual(invoice.tal_transfer_state, "pending")
+        asked = triggers.search([("cron_id", "=", cron.id)]) - before
+        self.assertTrue(asked, "the scheduled action is asked to run")
+        self.assertLessEqual(max(asked.mapped("call_at")), fields.Datetime.now())
+
+    def test_a_new_file_on_a_pending_invoice_asks_for_no_extra_run(self):
+        """Only a finished invoice filed again asks the workers to run: a
+        file added to an invoice still waiting is taken by the run due."""
+        invoice = self._make_invoice()
+        cron = self.env.ref("tal_invoice_transfer.ir_cron_tal_invoice_transfer")
+        triggers = self.env["ir.cron.trigger"].sudo()
+        before = triggers.search([("cron_id", "=", cron.id)])
+        self._attach(invoice, name="annex.pdf")
+        self.assertEqual(invoice.tal_transfer_state, "pending")
+        self.assertFalse(triggers.search([("cron_id", "=", cron.id)]) - before)
+
+    def test_an_invoice_another_transaction_held_is_looked_at_again_soon(self):
+        """Workers skip an invoice another transaction holds (SKIP LOCKED).
+        Measured on a real database: a user's transaction held one for 45 s
+        while two workers passed; the jobs ended 'fully done' and the invoice
+        stayed pending once released, until the next hourly call."""
+        done = self._make_invoice()
+        held = self._make_invoice()
+        cron = self.env.ref("tal_invoice_transfer.ir_cron_tal_invoice_transfer")
+        triggers = self.env["ir.cron.trigger"].sudo()
+        real_lock = type(self.Transfer)._lock
+
+        def lock(model, move_id, states, own_transaction=False):
+            if move_id == held.id:
+                return None  # what SKIP LOCKED gives while it is held
+            return real_lock(model, move_id, states, own_transaction)
+
+        with (
+            self._as_scheduled_action(),
+            patch.object(type(self.Transfer), "_lock", lock),
+        ):
+            self.Transfer._cron_transfer()
+            before = triggers.search([("cron_id", "=", cron.id)])
+            # The next call finds only the held invoice: nothing moves.
+            stats = self.Transfer._cron_transfer()
+            asked = triggers.search([("cron_id", "=", cron.id)]) - before
+
+        self.assertEqual(dict(stats), {"skipped": 1})
+        self.assertEqual(done.tal_transfer_state, "done")
+        self.assertEqual(held.tal_transfer_state, "pending")
+        self.assertTrue(asked, "a later look at the held invoice is asked for")
+        self.assertLessEqual(
+            max(asked.mapped("call_at")),
+            fields.Datetime.now() + timedelta(minutes=5),
+            "sooner than the hourly call",
+        )

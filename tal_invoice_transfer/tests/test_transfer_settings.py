@@ -140,3 +140,14 @@ class TestTransferSettings(TalTransferCommon):
         self.env.company.tal_transfer_folder_ref = False
         self._settings(tal_transfer_scope="customer").execute()
         self.assertEqual(self.env.company.tal_transfer_scope, "customer")
+
+    def test_an_absurd_number_of_workers_is_refused(self):
+        """10000 parallel workers was saved silently and would make 9999
+        scheduled actions, each waiting for a cron thread (Odoo has 2 by
+        default): a typo must get a clear error instead."""
+        crons_before = self.env["ir.cron"].search_count([])
+        with self.assertRaises(ValidationError):
+            self.env["res.config.settings"].create(
+                {"tal_transfer_parallel_workers": 10000}
+            ).execute()
+        self.assertEqual(self.env["ir.cron"].search_count([]), crons_before)
