@@ -222,10 +222,15 @@ class TalInvoiceTransferPdf(models.AbstractModel):
         sender = self.env["account.move.send"].sudo()
         choices = {}
         for move in moves:
+            # Product names as printed for the customer.
+            lang = move.partner_id.lang or move.company_id.partner_id.lang
             text = " ".join(
                 normalize_keyword(value)
                 for line in move.invoice_line_ids
-                for value in (line.name, line.product_id.name)
+                for value in (
+                    line.name,
+                    line.product_id.with_context(lang=lang).name,
+                )
                 if value
             )
             for rule in rules:

@@ -57,7 +57,13 @@ class TestDocumentsMainFileRace(BaseCase):
             if not journal:
                 raise SkipTest("the main company has no sales journal")
             icp = env["ir.config_parameter"]
-            saved = (company.tal_transfer_folder_ref, icp.get_param(TARGET_PARAM))
+            saved = (
+                company.tal_transfer_folder_ref,
+                icp.get_param(TARGET_PARAM),
+                company.tal_transfer_make_pdf,
+            )
+            # Files only: the PDF maker's tests are test_invoice_pdf*.py.
+            company.tal_transfer_make_pdf = False
             folder = env["documents.document"].create(
                 {
                     "name": "Race invoices",
@@ -96,6 +102,7 @@ class TestDocumentsMainFileRace(BaseCase):
             env["account.move"].browse(self.move_id).unlink()
             env["res.partner"].browse(partner_id).unlink()
             env["res.company"].browse(company_id).tal_transfer_folder_ref = saved[0]
+            env["res.company"].browse(company_id).tal_transfer_make_pdf = saved[2]
             env["ir.config_parameter"].set_param(TARGET_PARAM, saved[1] or False)
 
     def _attach(self, env, name):
@@ -240,7 +247,13 @@ class TestDocumentsDeletedDuringTransfer(TalUserRequestMixin, TransactionCase):
             env = api.Environment(cr, SUPERUSER_ID, {})
             company = env.company
             icp = env["ir.config_parameter"]
-            saved = (company.tal_transfer_folder_ref, icp.get_param(TARGET_PARAM))
+            saved = (
+                company.tal_transfer_folder_ref,
+                icp.get_param(TARGET_PARAM),
+                company.tal_transfer_make_pdf,
+            )
+            # Files only: the PDF maker's tests are test_invoice_pdf*.py.
+            company.tal_transfer_make_pdf = False
             folder = env["documents.document"].create(
                 {
                     "name": "Deleted during transfer",
@@ -280,6 +293,7 @@ class TestDocumentsDeletedDuringTransfer(TalUserRequestMixin, TransactionCase):
             invoice.posted_before = False
             invoice.with_context(force_delete=True).unlink()
             env.company.tal_transfer_folder_ref = saved[0]
+            env.company.tal_transfer_make_pdf = saved[2]
             env["ir.config_parameter"].set_param(TARGET_PARAM, saved[1] or False)
 
     def test_a_document_deleted_while_a_worker_completes_it_is_no_deadlock(self):

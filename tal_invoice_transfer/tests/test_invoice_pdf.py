@@ -1,5 +1,6 @@
 # Copyright 2026 TAL
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+from unittest import SkipTest
 from unittest.mock import patch
 
 from odoo import fields
@@ -280,3 +281,30 @@ class TestInvoicePdfDms(TalPdfCommon):
         held = self.env["tal.invoice.transfer.pdf"]._tal_held_pdfs(invoice, target)
         self.assertEqual(held[invoice.id], self._documents_of(attachment))
         self.assertNotIn(self._documents_of(other), held[invoice.id])
+
+
+@tagged("post_install", "-at_install")
+class TestInvoicePdfBesideDocumentsAccount(TalPdfCommon):
+    """Beside documents_account, which files an invoice's main file when one
+    is set: the PDF made is filed once, where the transfer files."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        if "documents.account.folder.setting" not in cls.env:
+            raise SkipTest("documents_account (or its stand-in) is not installed")
+
+    def test_the_pdf_made_is_filed_once_also_when_it_becomes_the_main_file(self):
+        invoice = self._make_invoice(files=())
+        self.Transfer._run()
+        pdf = self._official_pdf(invoice)
+        document = self._documents_of(pdf)
+        self.assertEqual(len(document), 1)
+        # Not the main file: the bridge did not file it; the transfer did.
+        self.assertFalse(invoice.message_main_attachment_id)
+        self.assertEqual(document.folder_id, self.folder)
+
+        # A person's later Send sets it as the main file: the bridge files it.
+        invoice._message_set_main_attachment_id(pdf, force=True)
+        self.assertEqual(self._documents_of(pdf), document, "still one document")
+        self.assertEqual(invoice.tal_transfer_state, "done")
