@@ -232,21 +232,17 @@ class TalInvoiceTransfer(models.AbstractModel):
                 continue
             if commit and self._prepare(candidates, limit and limit - stats.total()):
                 fresh_transaction = True
-            wanting = self._pdf_wanting(candidates[:limit and limit - stats.total()])
+            wanting = self._pdf_wanting(candidates[: limit and limit - stats.total()])
             renders = {}
             for move_id in candidates:
                 after_id = move_id
                 if move_id in wanting and move_id not in renders:
-                    renders = self._pdf_render(wanting, move_id, cron_end)
+                    renders = self._pdf_render(wanting, move_id, cron_end, commit)
                     if move_id not in renders:
                         # The job's time is spent: the next job renders it.
                         after_id = None
                         break
-                    if commit:
-                        # Only reads so far: the invoices' own transactions
-                        # start from a fresh snapshot.
-                        self.env.cr.commit()  # pylint: disable=invalid-commit
-                        fresh_transaction = True
+                    fresh_transaction = fresh_transaction or commit
                 move = self._lock(move_id, states, own_transaction=fresh_transaction)
                 outcome = (
                     self._process(move, run=run, render=renders.pop(move_id, None))
@@ -358,15 +354,22 @@ class TalInvoiceTransfer(models.AbstractModel):
         return [move.id for move in moves if move.company_id in ready]
 
     @api.model
-    def _pdf_render(self, wanting, from_id, cron_end):
+    def _pdf_render(self, wanting, from_id, cron_end, commit):
         """Render the next batch of `wanting` from `from_id` on, before their
         rows are locked: {move id: PdfRender}; what does not fit in the
-        scheduler's time left gets none."""
+        scheduler's time left gets none. A run that commits then ends this
+        transaction (it only read): the invoices' own transactions start from
+        a fresh snapshot."""
         maker = self.env["tal.invoice.transfer.pdf"]
         start = wanting.index(from_id)
         batch = self.env["account.move"].browse(wanting[start : start + PDF_CHUNK])
         time_left = None if cron_end is None else cron_end - time.monotonic()
-        return maker._tal_render(batch, time_left=time_left)
+        renders = maker._tal_render(batch, time_left=time_left)
+        if commit:
+            # Nothing written (the renders' own writes are undone): this only
+            # starts a new snapshot.
+            self.env.cr.commit()  # pylint: disable=invalid-commit
+        return renders
 
     @api.model
     def _lock(self, move_id, states, own_transaction=False):
@@ -554,9 +557,10 @@ class TalInvoiceTransfer(models.AbstractModel):
             documents = target._tal_transfer(move, files)
         # The invoice's document is its PDF's when it has one.
         official = move.sudo().invoice_pdf_report_id
-        first = documents.filtered(
-            lambda document: document.attachment_id == official
-        )[:1] or documents.sorted("id")[:1]
+        first = (
+            documents.filtered(lambda document: document.attachment_id == official)[:1]
+            or documents.sorted("id")[:1]
+        )
         return {
             **made,
             "tal_transfer_state": STATE_DONE,

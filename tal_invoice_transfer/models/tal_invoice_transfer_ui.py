@@ -155,8 +155,28 @@ class TalInvoiceTransferUi(models.AbstractModel):
             else False,
             "waiting_companies": waiting,
             "failed_groups": failed_groups,
-            "pdf": self.env["tal.invoice.transfer.pdf"]._tal_pdf_figures(),
+            "pdf": self._pdf_summary(),
         }
+
+    @api.model
+    def _pdf_summary(self):
+        """The PDF maker's figures, and a line saying them."""
+        pdf = self.env["tal.invoice.transfer.pdf"]._tal_pdf_figures()
+        if pdf["to_make"] or pdf["made"]:
+            how = (
+                self.env._("rendered in batches")
+                if pdf["batches"]
+                else self.env._(
+                    "rendered one at a time: this wkhtmltopdf cannot do batches"
+                )
+            )
+            pdf["summary"] = self.env._(
+                "Invoice PDFs: %(to_make)s to make, %(made)s made (%(how)s)",
+                to_make=pdf["to_make"],
+                made=pdf["made"],
+                how=how,
+            )
+        return pdf
 
     @api.model
     def _transfer_now(self, moves, skipped=0):
