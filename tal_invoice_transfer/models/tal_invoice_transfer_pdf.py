@@ -132,6 +132,16 @@ class TalInvoiceTransferPdf(models.AbstractModel):
         return [row[0] for row in self.env.cr.fetchall()]
 
     @api.model
+    def _tal_render_estimate(self, move_ids):
+        """Seconds the PDFs of `move_ids` would take to render (by the SQL
+        rule: an upper bound), from what this process has measured."""
+        count = len(self._tal_wanting_sql_ids(move_ids)) if move_ids else 0
+        if not count:
+            return 0
+        batches = count > 1 and self._tal_batches_possible()
+        return count * self._seconds_per_invoice.get(batches, FIRST_GUESS[batches])
+
+    @api.model
     def _tal_wanting(self, move_ids, target):
         """The invoices among `move_ids` whose PDF is to be made: no official
         PDF, and none the target already holds (see _tal_held_pdfs)."""

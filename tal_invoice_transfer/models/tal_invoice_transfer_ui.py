@@ -16,6 +16,10 @@ from .account_move import (
     TRANSFER_STATES,
 )
 
+# A user's Transfer Now renders PDFs in the request up to about this long;
+# more go to the scheduled action (requests are cut at 120 s by default).
+SYNC_RENDER_SECONDS = 30
+
 
 class TalInvoiceTransferUi(models.AbstractModel):
     """What the transfer's screens show: the figures above the progress list
@@ -179,8 +183,17 @@ class TalInvoiceTransferUi(models.AbstractModel):
         return pdf
 
     @api.model
-    def _transfer_now(self, moves, skipped=0):
+    def _too_long_for_a_request(self, moves):
+        """Whether transferring `moves` in the user's request would take too
+        long: too many invoices, or too many PDFs to render."""
         if len(moves) > SYNC_TRANSFER_LIMIT:
+            return True
+        renderer = self.env["tal.invoice.transfer.pdf"]
+        return renderer._tal_render_estimate(moves.ids) > SYNC_RENDER_SECONDS
+
+    @api.model
+    def _transfer_now(self, moves, skipped=0):
+        if self._too_long_for_a_request(moves):
             return self._queue(moves)
         stats = self._run_now(moves)
         return self._notify(
@@ -204,7 +217,7 @@ class TalInvoiceTransferUi(models.AbstractModel):
 
     @api.model
     def _retry_now(self, moves, skipped=0):
-        if len(moves) > SYNC_TRANSFER_LIMIT:
+        if self._too_long_for_a_request(moves):
             return self._retry_queued(moves)
         self._reset(moves)
         stats = self._run_now(moves)

@@ -6,6 +6,7 @@ from unittest.mock import patch
 from odoo import fields
 from odoo.tests import tagged
 
+from ..models import tal_invoice_transfer_ui as ui_module
 from ..models.tal_invoice_transfer_pdf import TalInvoiceTransferPdf
 from .common import PDF, TalPdfCommon
 
@@ -318,3 +319,37 @@ class TestInvoicePdfBesideDocumentsAccount(TalPdfCommon):
         invoice._message_set_main_attachment_id(pdf, force=True)
         self.assertEqual(self._documents_of(pdf), document, "still one document")
         self.assertEqual(invoice.tal_transfer_state, "done")
+
+
+@tagged("post_install", "-at_install")
+class TestInvoicePdfTransferNow(TalPdfCommon):
+    """Transfer Now renders PDFs in the person's request only while that
+    stays short; longer renders go to the scheduled action."""
+
+    def test_a_few_pdfs_are_made_in_the_request(self):
+        invoices = self._make_invoice(files=()) | self._make_invoice(files=())
+        invoices.with_context(force_report_rendering=True).action_tal_transfer_now()
+        self.assertEqual(set(invoices.mapped("tal_transfer_state")), {"done"})
+        self.assertEqual(len(invoices.mapped(self._official_pdf)), 2)
+
+    def test_renders_too_long_for_a_request_are_queued(self):
+        invoices = self._make_invoice(files=()) | self._make_invoice(files=())
+        with (
+            patch.object(ui_module, "SYNC_RENDER_SECONDS", 0.5),
+            patch.object(TalInvoiceTransferPdf, "_tal_render_chunk") as render,
+        ):
+            invoices.action_tal_transfer_now()
+        render.assert_not_called()
+        self.assertEqual(set(invoices.mapped("tal_transfer_state")), {"pending"})
+        trigger = self.env["ir.cron.trigger"].search(
+            [
+                (
+                    "cron_id",
+                    "=",
+                    self.env.ref(
+                        "tal_invoice_transfer.ir_cron_tal_invoice_transfer"
+                    ).id,
+                )
+            ]
+        )
+        self.assertTrue(trigger, "the scheduled action was asked to run")
