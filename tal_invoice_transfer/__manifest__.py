@@ -18,6 +18,7 @@
     "data": [
         "security/ir.model.access.csv",
         "security/tal_invoice_transfer_run_security.xml",
+        "security/tal_invoice_transfer_pdf_rule_security.xml",
         "data/ir_cron_data.xml",
         "views/account_move_views.xml",
         "views/ir_attachment_views.xml",

@@ -23,8 +23,10 @@ class TransferError(UserError):
         self.kind = kind
 
 
-class RenderTimedOut(TransferError):
-    """The invoice's PDF did not render in time: tried again, a few times."""
+class RenderToRetry(TransferError):
+    """The invoice's PDF did not render for a reason another try may not meet
+    (a timeout, another transaction on the invoice): tried again, a few
+    times."""
 
     def __init__(self, message):
         super().__init__(message, kind="pdf")

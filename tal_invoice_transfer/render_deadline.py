@@ -11,6 +11,8 @@ invoice (the old script hung for good on one). The limit applies only inside
 
 import contextlib
 import contextvars
+import shutil
+import signal
 import subprocess
 
 from odoo.addons.base.models import ir_actions_report as base_report
@@ -34,18 +36,26 @@ def _run_wkhtmltopdf_with_deadline(args):
     seconds = _deadline_seconds.get()
     if seconds is None:
         return _odoo_run_wkhtmltopdf(args)
+    command = [base_report._wkhtml().bin, *args]
+    killer = shutil.which("timeout")
+    if killer:
+        # coreutils' timeout kills wkhtmltopdf also when this process dies
+        # first (a server killed mid-render would leave it running forever).
+        command = [killer, "-s", "KILL", f"{seconds:.0f}", *command]
     try:
-        # The same call as Odoo's, with a timeout: subprocess.run kills the
-        # program when it expires.
-        return subprocess.run(
-            [base_report._wkhtml().bin, *args],
+        # The same call as Odoo's, with a time limit.
+        process = subprocess.run(
+            command,
             capture_output=True,
             encoding="utf-8",
             check=False,
-            timeout=seconds,
+            timeout=seconds + 5,
         )
     except subprocess.TimeoutExpired as error:
         raise RenderTimeout(seconds) from error
+    if killer and process.returncode in (124, 128 + signal.SIGKILL, -signal.SIGKILL):
+        raise RenderTimeout(seconds)
+    return process
 
 
 @contextlib.contextmanager

@@ -289,13 +289,15 @@ class AccountMove(models.Model):
         posted = super()._post(soft=soft)
         scope = self.env["tal.invoice.transfer.scope"]
         scope._mark_in_scope(posted.ids)
-        # Posted again after a reset: core detached its PDF, a new one is due.
+        # Posted (again): one filed while a draft, or without files, may now
+        # want its PDF made (core detached the old one on reset).
         scope._tal_reopen_for_pdf(posted.ids)
         return posted
 
     def button_draft(self):
         result = super().button_draft()
-        self._tal_transfer_write({"tal_transfer_reset_date": fields.Datetime.now()})
+        # The transaction's time, to the microsecond, as documents' create_date.
+        self._tal_transfer_write({"tal_transfer_reset_date": self.env.cr.now()})
         return result
 
     def _message_set_main_attachment_id(

@@ -83,6 +83,20 @@ class ResCompany(models.Model):
         "sent.",
     )
 
+    def write(self, vals):
+        switched_on = (
+            self.filtered(lambda company: not company.tal_transfer_make_pdf)
+            if vals.get("tal_transfer_make_pdf")
+            else self.browse()
+        )
+        result = super().write(vals)
+        if switched_on:
+            # PDFs switched on: finished invoices without one are taken again.
+            self.env["tal.invoice.transfer.scope"]._tal_reopen_for_pdf(
+                company_ids=switched_on.ids
+            )
+        return result
+
     @api.constrains("tal_transfer_journal_ids")
     def _check_tal_transfer_journal_ids(self):
         for company in self:

@@ -197,7 +197,6 @@ class ResConfigSettings(models.TransientModel):
         # A widened scope brings older invoices in: mark them in one statement.
         scope = self.env["tal.invoice.transfer.scope"]
         scope._mark_in_scope(company_ids=self.company_id.ids)
-        scope._tal_reopen_for_pdf(company_ids=self.company_id.ids)
         scheduler = self.env["tal.invoice.transfer.scheduler"]
         scheduler._tal_sync_workers()
         # A new folder or scope lets invoices go: start now, not at the next

@@ -14,7 +14,7 @@ from odoo.exceptions import AccessError, UserError
 from odoo.tools import SQL
 from odoo.tools.translate import LazyTranslate
 
-from ..exceptions import RenderTimedOut, TransferError
+from ..exceptions import RenderToRetry, TransferError
 from ..messages import error_payload, render_error
 from .account_move import (
     STATE_DONE,
@@ -237,7 +237,7 @@ class TalInvoiceTransfer(models.AbstractModel):
             for move_id in candidates:
                 after_id = move_id
                 if move_id in wanting and move_id not in renders:
-                    renders = self._pdf_render(wanting, move_id, cron_end, commit)
+                    renders = self._pdf_render(wanting, move_id, commit)
                     if move_id not in renders:
                         # The job's time is spent: the next job renders it.
                         after_id = None
@@ -354,17 +354,16 @@ class TalInvoiceTransfer(models.AbstractModel):
         return [move.id for move in moves if move.company_id in ready]
 
     @api.model
-    def _pdf_render(self, wanting, from_id, cron_end, commit):
+    def _pdf_render(self, wanting, from_id, commit):
         """Render the next batch of `wanting` from `from_id` on, before their
-        rows are locked: {move id: PdfRender}; what does not fit in the
-        scheduler's time left gets none. A run that commits then ends this
-        transaction (it only read): the invoices' own transactions start from
-        a fresh snapshot."""
+        rows are locked: {move id: PdfRender}; what does not fit before the
+        server would kill this job gets none. A run that commits then ends
+        this transaction (it only read): the invoices' own transactions start
+        from a fresh snapshot."""
         maker = self.env["tal.invoice.transfer.pdf"]
         start = wanting.index(from_id)
         batch = self.env["account.move"].browse(wanting[start : start + PDF_CHUNK])
-        time_left = None if cron_end is None else cron_end - time.monotonic()
-        renders = maker._tal_render(batch, time_left=time_left)
+        renders = maker._tal_render(batch, time_left=maker._tal_time_left())
         if commit:
             # Nothing written (the renders' own writes are undone): this only
             # starts a new snapshot.
@@ -457,7 +456,7 @@ class TalInvoiceTransfer(models.AbstractModel):
         except StaleRender:
             # Changed since its PDF was rendered: rendered again next time.
             return "skipped"
-        except RenderTimedOut as error:
+        except RenderToRetry as error:
             kind = "pdf"
             state = STATE_PENDING if attempts < MAX_TRANSIENT_ATTEMPTS else STATE_FAILED
             message = _lt(
@@ -529,8 +528,8 @@ class TalInvoiceTransfer(models.AbstractModel):
         made = {}
         if render is not None:
             if render.error is not None:
-                if render.timed_out:
-                    raise RenderTimedOut(render.error)
+                if render.retry:
+                    raise RenderToRetry(render.error)
                 raise TransferError(render.error, kind="pdf")
             if maker._tal_store(move, render):
                 made = {

@@ -1,13 +1,17 @@
 # Copyright 2026 TAL
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+import contextlib
 import logging
+import threading
 import time
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+
+from psycopg2 import errors as pg_errors
 
 from odoo import api, models
 from odoo.exceptions import UserError
-from odoo.tools import SQL
+from odoo.tools import SQL, config
 from odoo.tools.translate import LazyTranslate
 
 from odoo.addons.base.models import ir_actions_report as base_report
@@ -32,8 +36,16 @@ RENDER_TIMEOUT = 60
 RENDER_TIMEOUT_PER_INVOICE = 1
 # Time kept back from the job's budget for the invoices' own transactions.
 RENDER_MARGIN = 10
-# First guesses of the seconds per invoice, then learnt from the runs.
+# First guesses of the seconds per invoice, then learnt from the runs; an
+# estimate never exceeds MAX_GUESS, so that a job always tries one invoice.
 FIRST_GUESS = {True: 0.4, False: 2.5}
+MAX_GUESS = 5.0
+# Errors of another transaction met while rendering: tried again later.
+BUSY_ERRORS = (
+    pg_errors.SerializationFailure,
+    pg_errors.LockNotAvailable,
+    pg_errors.DeadlockDetected,
+)
 
 
 @dataclass
@@ -45,7 +57,8 @@ class PdfRender:
     write_date: object
     raw: bytes = None
     error: object = None
-    timed_out: bool = False
+    # A failure another try may not meet (a timeout, a busy invoice).
+    retry: bool = False
 
 
 def render_error_text(error):
@@ -64,6 +77,24 @@ def render_error_text(error):
     if cause is error:
         return first_line(error)
     return f"{first_line(error)}: {type(cause).__name__}: {first_line(cause)}"
+
+
+@dataclass
+class _Renders:
+    """The renders of one call, by invoice id."""
+
+    write_dates: dict
+    results: dict = field(default_factory=dict)
+
+    def made(self, move, rule, report, raw):
+        self.results[move.id] = PdfRender(
+            report, rule, self.write_dates[move.id], raw=raw
+        )
+
+    def failed(self, move, rule, report, message, retry=False):
+        self.results[move.id] = PdfRender(
+            report, rule, self.write_dates[move.id], error=message, retry=retry
+        )
 
 
 class _UndoRenderWrites(Exception):
@@ -139,7 +170,7 @@ class TalInvoiceTransferPdf(models.AbstractModel):
         if not count:
             return 0
         batches = count > 1 and self._tal_batches_possible()
-        return count * self._seconds_per_invoice.get(batches, FIRST_GUESS[batches])
+        return count * self._tal_seconds_per_invoice(batches)
 
     @api.model
     def _tal_wanting(self, move_ids, target):
@@ -196,12 +227,13 @@ class TalInvoiceTransferPdf(models.AbstractModel):
         if not moves:
             return {}
         state = self.env["account.move"]._fields["state"]
-        posted, draft = set(), set()
+        # Any change back to draft: from posted, or from cancelled (core's
+        # cancel goes straight from posted to cancelled).
+        draft = set()
         for lang, _name in self.env["res.lang"].get_installed():
             labels = dict(
                 state._description_selection(self.with_context(lang=lang).env)
             )
-            posted.add(labels["posted"])
             draft.add(labels["draft"])
         self.env.cr.execute(
             SQL(
@@ -212,13 +244,12 @@ class TalInvoiceTransferPdf(models.AbstractModel):
                       JOIN mail_tracking_value tv ON tv.mail_message_id = msg.id
                      WHERE msg.model = 'account.move' AND msg.res_id = m.id
                        AND tv.field_id = %s
-                       AND tv.old_value_char = ANY(%s)
-                       AND tv.new_value_char = ANY(%s)))
+                       AND tv.new_value_char = ANY(%s)
+                       AND tv.old_value_char IS DISTINCT FROM tv.new_value_char))
                   FROM account_move m
                  WHERE m.id = ANY(%s)
                 """,
                 self.env["ir.model.fields"]._get("account.move", "state").id,
-                sorted(posted),
                 sorted(draft),
                 moves.ids,
             )
@@ -277,10 +308,36 @@ class TalInvoiceTransferPdf(models.AbstractModel):
         run (a patched Qt); Debian's renders one at a time."""
         return bool(base_report._wkhtml().is_patched_qt)
 
+    @contextlib.contextmanager
+    def _tal_undoing_writes(self, moves):
+        """Run a render whose writes are all undone.
+
+        Rendering writes to the invoices: core stores computed fields of
+        their lines as it reads them (parent_id), which touches the invoice.
+        Nothing may be stored before the invoice is locked, and an invoice
+        changed since its render is told from the render's own writes by its
+        write_date (see _tal_store). Reading those fields for all the lines at
+        once first leaves core nothing to write; a lock another transaction
+        holds is not waited for long.
+        """
+        try:
+            with self.env.cr.savepoint():
+                # Reverted with the savepoint.
+                self.env.cr.execute("SET LOCAL lock_timeout = '5s'")
+                moves.sudo().line_ids.mapped("parent_id")
+                yield
+                self.env.flush_all()
+                raise _UndoRenderWrites()
+        except _UndoRenderWrites:
+            _logger.debug("Undid what rendering %s invoice(s) wrote", len(moves))
+        finally:
+            self.env.invalidate_all()
+
     @api.model
     def _tal_report_splits(self, report):
         """Whether Odoo can cut this report's batch output into invoices: its
-        HTML marks each invoice, as web.external_layout does."""
+        HTML marks each invoice, as web.external_layout does. Found by
+        rendering one posted invoice's HTML, its writes undone."""
         if not report or report.id in self._unsplittable_reports:
             return False
         sample = (
@@ -296,16 +353,50 @@ class TalInvoiceTransferPdf(models.AbstractModel):
         )
         if not sample:
             return True
+        html = ""
         try:
-            html = (
-                self.env["ir.actions.report"]
-                .sudo()
-                ._render_qweb_html(report.report_name, sample.ids)[0]
-            )
+            with self._tal_undoing_writes(sample):
+                html = (
+                    self.env["ir.actions.report"]
+                    .sudo()
+                    ._render_qweb_html(report.report_name, sample.ids)[0]
+                )
         except Exception:  # noqa: BLE001 - a template that fails says so on render
             return True
         html = html.decode() if isinstance(html, bytes) else str(html)
         return f'data-oe-id="{sample.id}"' in html and "data-oe-model" in html
+
+    @api.model
+    def _tal_time_left(self):
+        """Seconds before the server kills this scheduled job (its
+        limit_time_real_cron, else limit_time_real, counted from the start of
+        the cron thread's work), or None outside a scheduled job.
+
+        The scheduler's own budget (cron_end_time, 10 s) is when a job should
+        stop taking new work, not when it dies: one batch of renders may run
+        past it, never past this.
+        """
+        if self.env.context.get("cron_end_time") is None:
+            return None
+        limit = config["limit_time_real_cron"]
+        if not limit or limit < 0:
+            limit = config["limit_time_real"]
+        if not limit or limit < 0:
+            return None
+        started = getattr(threading.current_thread(), "start_time", None)
+        if not started:
+            return float(limit)
+        return limit - (time.time() - started)
+
+    @api.model
+    def _tal_seconds_per_invoice(self, batch):
+        return min(self._seconds_per_invoice.get(batch, FIRST_GUESS[batch]), MAX_GUESS)
+
+    @api.model
+    def _tal_learn_seconds_per_invoice(self, batch, seconds):
+        # A moving average: one slow render must not stop every later one.
+        old = self._seconds_per_invoice.get(batch, FIRST_GUESS[batch])
+        self._seconds_per_invoice[batch] = (old + seconds) / 2
 
     @api.model
     def _tal_render(self, moves, time_left=None):
@@ -313,20 +404,21 @@ class TalInvoiceTransferPdf(models.AbstractModel):
 
         One wkhtmltopdf run per company, template and batch where the
         installed wkhtmltopdf allows it. A batch that fails is split until
-        the bad invoice is alone; after a timeout the rest of the batch is
-        rendered one at a time. Invoices that do not fit in `time_left`
-        (seconds) get no entry: the engine leaves them for the next job.
+        the bad invoice is alone (a template that cannot be cut is rendered
+        one at a time); after a timeout the rest of the batch is rendered one
+        at a time. `time_left`: seconds before this job is killed (None: no
+        limit); invoices that do not fit get no entry, and the engine leaves
+        them for the next job.
         """
         deadline = None if time_left is None else time.monotonic() + time_left
         batches = self._tal_batches_possible()
-        results = {}
         # As the database has them (the ORM drops the microseconds): the
         # invoice's lock compares them again, see _tal_store.
         self.env["account.move"].flush_model(["write_date"])
         self.env.cr.execute(
             SQL("SELECT id, write_date FROM account_move WHERE id = ANY(%s)", moves.ids)
         )
-        write_dates = dict(self.env.cr.fetchall())
+        renders = _Renders(write_dates=dict(self.env.cr.fetchall()))
         groups = defaultdict(list)
         for move, (report, rule) in self._tal_choose(moves).items():
             groups[move.company_id, report].append((move, rule))
@@ -337,126 +429,142 @@ class TalInvoiceTransferPdf(models.AbstractModel):
             while queue:
                 chunk = queue.pop(0)
                 left = None if deadline is None else deadline - time.monotonic()
-                per_invoice = self._seconds_per_invoice.get(
-                    len(chunk) > 1, FIRST_GUESS[len(chunk) > 1]
-                )
+                per_invoice = self._tal_seconds_per_invoice(len(chunk) > 1)
+                timeout = RENDER_TIMEOUT + RENDER_TIMEOUT_PER_INVOICE * len(chunk)
                 if left is not None:
                     fits = int((left - RENDER_MARGIN) / per_invoice)
                     if fits < 1:
-                        return results
+                        return renders.results
                     if fits < len(chunk):
                         chunk, rest = chunk[:fits], chunk[fits:]
                         queue.insert(0, rest)
-                timeout = RENDER_TIMEOUT + RENDER_TIMEOUT_PER_INVOICE * len(chunk)
-                if left is not None:
                     timeout = min(timeout, left - RENDER_MARGIN / 2)
                 started = time.monotonic()
                 try:
                     raws = self._tal_render_chunk(
-                        company, report, [m for m, _r in chunk], timeout
+                        company, report, [move for move, _rule in chunk], timeout
                     )
-                except RenderTimeout as error:
-                    if len(chunk) > 1:
-                        # Which invoice hangs is unknown: one at a time now.
-                        queue[:0] = [[item] for item in chunk]
-                        continue
-                    move, rule = chunk[0]
-                    _logger.warning(
-                        "Invoice %s (id %s): PDF '%s' not rendered: %s",
-                        move.name,
-                        move.id,
-                        report.name,
-                        error,
-                    )
-                    results[move.id] = PdfRender(
-                        report,
-                        rule,
-                        write_dates[move.id],
-                        timed_out=True,
-                        error=_lt(
-                            "The PDF template '%(template)s' did not finish rendering "
-                            "this invoice within %(seconds)s seconds (wkhtmltopdf was "
-                            "stopped). A page that waits for something that never "
-                            "comes, such as an image on a server that does not "
-                            "answer, does this: check the template and its images.",
-                            template=report.name,
-                            seconds=int(error.seconds),
-                        ),
-                    )
-                    continue
                 except Exception as error:  # noqa: BLE001 - one bad invoice must not stop the others
-                    if len(chunk) > 1:
-                        half = len(chunk) // 2
-                        queue[:0] = [chunk[:half], chunk[half:]]
-                        continue
-                    move, rule = chunk[0]
-                    reason = render_error_text(error)
-                    _logger.warning(
-                        "Invoice %s (id %s): PDF '%s' not rendered: %s: %s",
-                        move.name,
-                        move.id,
-                        report.name,
-                        type(error).__name__,
-                        reason,
-                    )
-                    results[move.id] = PdfRender(
-                        report,
-                        rule,
-                        write_dates[move.id],
-                        error=_lt(
-                            "The PDF template '%(template)s' could not render this "
-                            "invoice: %(error)s",
-                            template=report.name,
-                            error=reason,
-                        ),
-                    )
+                    queue[:0] = self._tal_render_failed(error, chunk, report, renders)
                     continue
-                elapsed = (time.monotonic() - started) / len(chunk)
-                self._seconds_per_invoice[len(chunk) > 1] = elapsed
-                missing = [item for item in chunk if item[0].id not in raws]
-                if missing and len(chunk) > 1:
-                    # Odoo could not cut this report's output into invoices.
-                    self._unsplittable_reports.add(report.id)
-                    queue[:0] = [[item] for item in missing]
-                for move, rule in chunk:
-                    if move.id in raws:
-                        results[move.id] = PdfRender(
-                            report, rule, write_dates[move.id], raw=raws[move.id]
-                        )
-                    elif len(chunk) == 1:
-                        results[move.id] = PdfRender(
-                            report,
-                            rule,
-                            write_dates[move.id],
-                            error=_lt(
-                                "The PDF template '%(template)s' made no page for "
-                                "this invoice.",
-                                template=report.name,
-                            ),
-                        )
-        return results
+                self._tal_learn_seconds_per_invoice(
+                    len(chunk) > 1, (time.monotonic() - started) / len(chunk)
+                )
+                queue[:0] = self._tal_rendered(raws, chunk, report, renders)
+        return renders.results
+
+    @api.model
+    def _tal_rendered(self, raws, chunk, report, renders):
+        """Keep a chunk's PDFs; return what to render again, one at a time
+        (invoices Odoo could not cut out of the batch's output)."""
+        missing = [item for item in chunk if item[0].id not in raws]
+        if missing and len(chunk) > 1:
+            self._tal_mark_unsplittable(report)
+            return [[item] for item in missing]
+        for move, rule in chunk:
+            if move.id in raws:
+                renders.made(move, rule, report, raws[move.id])
+            else:
+                renders.failed(
+                    move,
+                    rule,
+                    report,
+                    _lt(
+                        "The PDF template '%(template)s' made no page for "
+                        "this invoice.",
+                        template=report.name,
+                    ),
+                )
+        return []
+
+    @api.model
+    def _tal_render_failed(self, error, chunk, report, renders):
+        """Deal with a chunk whose render raised; return the chunks to render
+        again: a batch is split, and its invoices are rendered alone after a
+        timeout or when Odoo cannot cut the template's output."""
+        if isinstance(error, BUSY_ERRORS):
+            # Another transaction holds or changed these invoices: no fault
+            # of theirs, tried again later.
+            for move, rule in chunk:
+                renders.failed(
+                    move,
+                    rule,
+                    report,
+                    _lt(
+                        "Another transaction was working on this invoice "
+                        "while its PDF was rendered (%(error)s).",
+                        error=type(error).__name__,
+                    ),
+                    retry=True,
+                )
+            return []
+        if len(chunk) > 1:
+            if isinstance(error, RenderTimeout):
+                # Which invoice hangs is unknown: one at a time now.
+                return [[item] for item in chunk]
+            if not self._tal_report_splits(report):
+                self._tal_mark_unsplittable(report)
+                return [[item] for item in chunk]
+            half = len(chunk) // 2
+            return [chunk[:half], chunk[half:]]
+        move, rule = chunk[0]
+        reason = render_error_text(error)
+        _logger.warning(
+            "Invoice %s (id %s): PDF '%s' not rendered: %s: %s",
+            move.name,
+            move.id,
+            report.name,
+            type(error).__name__,
+            reason,
+        )
+        if isinstance(error, RenderTimeout):
+            message = _lt(
+                "The PDF template '%(template)s' did not finish rendering "
+                "this invoice within %(seconds)s seconds (wkhtmltopdf was "
+                "stopped). A page that waits for something that never "
+                "comes, such as an image on a server that does not "
+                "answer, does this: check the template and its images.",
+                template=report.name,
+                seconds=int(error.seconds),
+            )
+            renders.failed(move, rule, report, message, retry=True)
+        else:
+            message = _lt(
+                "The PDF template '%(template)s' could not render this "
+                "invoice: %(error)s",
+                template=report.name,
+                error=reason,
+            )
+            renders.failed(move, rule, report, message)
+        return []
+
+    @api.model
+    def _tal_mark_unsplittable(self, report):
+        """Odoo cannot cut this report's batch output into invoices: its
+        invoices render one at a time from now on, and its rules say so."""
+        self._unsplittable_reports.add(report.id)
+        self.env.cr.execute(
+            SQL(
+                """UPDATE tal_invoice_transfer_pdf_rule SET batch_render = false
+                    WHERE report_id = %s AND batch_render""",
+                report.id,
+            )
+        )
+        self.env["tal.invoice.transfer.pdf.rule"].invalidate_model(["batch_render"])
 
     @api.model
     def _tal_render_chunk(self, company, report, moves, timeout):
         """One run of Send's PDF step for `moves` (one company, one report):
-        {move id: PDF bytes}."""
+        {move id: PDF bytes}, the render's own writes undone."""
         sender = self.env["account.move.send"].sudo().with_company(company)
         invoices_data = {move.sudo(): {"pdf_report": report} for move in moves}
-        # Rendering writes to the invoices: core stores computed fields of
-        # their lines as it reads them (parent_id), which touches the invoice.
-        # Those writes are undone: nothing is stored before the invoice is
-        # locked, and an invoice changed since its render is told from the
-        # render's own writes by its write_date (see _tal_store).
-        try:
-            with self.env.cr.savepoint():
-                with render_deadline(timeout):
-                    sender._prepare_invoice_pdf_report(invoices_data)
-                self.env.flush_all()
-                raise _UndoRenderWrites()
-        except _UndoRenderWrites:
-            _logger.debug("Undid what rendering %s invoice(s) wrote", len(moves))
-        finally:
-            self.env.invalidate_all()
+        with (
+            self._tal_undoing_writes(
+                self.env["account.move"].browse([move.id for move in moves])
+            ),
+            render_deadline(timeout),
+        ):
+            sender._prepare_invoice_pdf_report(invoices_data)
         return {
             move.id: data["pdf_attachment_values"]["raw"]
             for move, data in invoices_data.items()

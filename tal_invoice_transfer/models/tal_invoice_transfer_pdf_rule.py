@@ -49,6 +49,9 @@ class TalInvoiceTransferPdfRule(models.Model):
     batch_render = fields.Boolean(
         string="Renders in Batches",
         compute="_compute_batch_render",
+        # Found once, when the template is chosen: finding it renders an
+        # invoice's HTML.
+        store=True,
         help="Whether Odoo can cut one rendering of many invoices into one PDF "
         "per invoice with this template. A template whose HTML does not mark "
         "each invoice (data-oe-model / data-oe-id, as the standard layout "

@@ -119,8 +119,10 @@ class TalInvoiceTransferScope(models.AbstractModel):
 
     @api.model
     def _tal_reopen_for_pdf(self, move_ids=None, company_ids=None):
-        """Invoices found without files that now want a PDF made (posted again
-        after a reset, the setting switched on) go back to pending."""
+        """Finished invoices that now want a PDF made go back to pending:
+        posted (again), found without files, or filed while a draft; the
+        setting switched on; the upgrade that brought the PDF maker. Whether
+        the target already holds their PDF is decided when they are taken."""
         if move_ids is not None and not move_ids:
             return 0
         self.env["account.move"].flush_model(["state", "move_type"])
@@ -132,12 +134,12 @@ class TalInvoiceTransferScope(models.AbstractModel):
                    SET tal_transfer_state = 'pending', tal_transfer_attempts = 0
                   FROM res_company c
                  WHERE c.id = m.company_id
-                   AND m.tal_transfer_state = %(nothing)s
+                   AND m.tal_transfer_state IN %(finished)s
                    AND %(needs_pdf)s
                    AND (%(all_moves)s OR m.id = ANY(%(ids)s))
                    AND (%(all_companies)s OR m.company_id = ANY(%(companies)s))
                 """,
-                nothing=STATE_NOTHING,
+                finished=(STATE_DONE, STATE_NOTHING),
                 needs_pdf=self.env["tal.invoice.transfer.pdf"]._tal_needs_pdf_sql(
                     "m", "c"
                 ),

@@ -1,10 +1,13 @@
 # Copyright 2026 TAL
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+import time
 from unittest import SkipTest
 from unittest.mock import patch
 
 from odoo import fields
 from odoo.tests import tagged
+
+from odoo.addons.base.models import ir_cron
 
 from ..models import tal_invoice_transfer_ui as ui_module
 from ..models.tal_invoice_transfer_pdf import TalInvoiceTransferPdf
@@ -194,6 +197,46 @@ class TestInvoicePdf(TalPdfCommon):
         self.assertEqual(self._documents_of(files).attachment_id, files)
         self.assertEqual(invoice.tal_transfer_document, self._documents_of(second))
 
+    def test_a_scheduled_job_renders_in_its_ten_second_window(self):
+        """Odoo 19 gives each job a 10 s window (cron_end_time); a batch of
+        renders may run past it, never past the server's time limit. Found
+        by review: the window was taken for the limit and no PDF was ever
+        made by the scheduled action, nor any later invoice filed."""
+        invoice = self._make_invoice(files=())
+        bill = self._make_invoice(files=("scan.pdf",), move_type="in_invoice")
+        job = self.Transfer.with_context(
+            cron_end_time=time.monotonic() + ir_cron.MIN_TIME_PER_JOB
+        )
+        job._run()
+        self.assertEqual(invoice.tal_transfer_state, "done")
+        self.assertTrue(self._official_pdf(invoice))
+        self.assertEqual(bill.tal_transfer_state, "done")
+
+    def test_an_invoice_filed_while_a_draft_gets_its_pdf_once_posted_again(self):
+        """Core's detach on reset wakes the workers, which may file the draft
+        before it is posted again: posting takes it again for its PDF."""
+        invoice = self._make_invoice(files=())
+        self.Transfer._run()
+        first = self._official_pdf(invoice)
+        invoice.button_draft()
+        self.assertEqual(invoice.tal_transfer_state, "pending")
+        self.Transfer._run()  # a worker runs while the person edits the draft
+        self.assertEqual(invoice.tal_transfer_state, "done")
+        invoice.action_post()
+        self.Transfer._run()
+        second = self._official_pdf(invoice)
+        self.assertTrue(second)
+        self.assertNotEqual(second, first)
+
+    def test_a_draft_filed_before_posting_gets_its_pdf(self):
+        self.env.company.tal_transfer_posted_only = False
+        invoice = self._make_invoice(files=("scan.pdf",), post=False)
+        self.Transfer._run()
+        self.assertEqual(invoice.tal_transfer_state, "done")
+        invoice.action_post()
+        self.Transfer._run()
+        self.assertTrue(self._official_pdf(invoice))
+
 
 @tagged("post_install", "-at_install")
 class TestInvoicePdfHeldByTheTarget(TalPdfCommon):
@@ -246,6 +289,30 @@ class TestInvoicePdfHeldByTheTarget(TalPdfCommon):
             invoice, company=self.setup_other_company(name="Other Co")["company"]
         )
         self.assertFalse(held(invoice, target))
+
+    def test_a_pdf_made_before_a_cancel_and_reset_is_stale(self):
+        """Resets before the install are read from core's tracking: also a
+        cancelled invoice reset to draft (core cancels straight from posted)."""
+        invoice = self._make_invoice(files=())
+        self._script_document(invoice)
+        tracked = invoice.with_context(tracking_disable=False, mail_notrack=False)
+        for step in (tracked.button_cancel, tracked.button_draft, tracked.action_post):
+            step()
+            self.env.flush_all()
+            self.env.cr.precommit.run()
+        # As on a database where this happened before the addon was installed.
+        self.env.cr.execute(
+            "UPDATE account_move SET tal_transfer_reset_date = NULL WHERE id = %s",
+            [invoice.id],
+        )
+        invoice.invalidate_recordset()
+        tracking = invoice.message_ids.tracking_value_ids.filtered(
+            lambda value: value.field_id.name == "state"
+        )
+        self.assertTrue(tracking, "core tracked the status")
+        target = self.env["tal.transfer.target"]._tal_get_target()
+        held = self.env["tal.invoice.transfer.pdf"]._tal_held_pdfs(invoice, target)
+        self.assertFalse(held)
 
     def test_a_pdf_made_before_the_last_reset_to_draft_is_stale(self):
         invoice = self._make_invoice(files=())

@@ -1,8 +1,12 @@
 # Copyright 2026 TAL
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
-from odoo import SUPERUSER_ID, api
-from odoo.tests import tagged
+from unittest.mock import patch
 
+from odoo import SUPERUSER_ID, Command, api
+from odoo.tests import tagged
+from odoo.tools import mute_logger
+
+from ..models.tal_invoice_transfer_pdf import TalInvoiceTransferPdf
 from .common import TalCommittedDmsInvoiceCase
 
 
@@ -73,3 +77,81 @@ class TestInvoicePdfBesideSend(TalCommittedDmsInvoiceCase):
         self.assertEqual(
             check["dms.file"].search_count([("attachment_id", "in", made)]), 1
         )
+
+    def _committed_credit_note(self):
+        """Rendering a credit note writes it (core sets is_manually_modified
+        and write_date while the lines are read): committed, removed after."""
+        with self.registry.cursor() as cr:
+            env = api.Environment(cr, SUPERUSER_ID, {})
+            refund = env["account.move"].create(
+                {
+                    "move_type": "out_refund",
+                    "partner_id": env.ref("base.partner_admin").id,
+                    "invoice_date": "2026-03-05",
+                    "invoice_line_ids": [
+                        Command.create({"name": "Service", "price_unit": 100.0})
+                    ],
+                }
+            )
+            refund.action_post()
+            refund_id = refund.id
+
+        def remove():
+            with self.registry.cursor() as cr:
+                env = api.Environment(cr, SUPERUSER_ID, {})
+                move = env["account.move"].browse(refund_id)
+                move.button_draft()
+                move.posted_before = False
+                move.with_context(force_delete=True).unlink()
+
+        self.addCleanup(remove)
+        return refund_id
+
+    def test_an_invoice_a_person_changes_while_it_renders_is_not_failed(self):
+        refund_id = self._committed_credit_note()
+        real_render = TalInvoiceTransferPdf._tal_render_chunk
+        user = self._new_env()
+
+        def render_while_a_person_sends(maker, company, report, moves, timeout):
+            # The worker's render transaction has begun (it read the
+            # invoices); a person's Send & Print of the invoice commits now.
+            user["account.move"].browse(refund_id).is_move_sent = True
+            user.cr.commit()  # pylint: disable=invalid-commit
+            return real_render(maker, company, report, moves, timeout)
+
+        worker = self._new_env()
+        with (
+            patch.object(
+                TalInvoiceTransferPdf,
+                "_tal_render_chunk",
+                autospec=True,
+                side_effect=render_while_a_person_sends,
+            ),
+            mute_logger("odoo.sql_db"),
+        ):
+            # The scheduled action: commits after its render and each invoice.
+            stats = (
+                worker["tal.invoice.transfer"]
+                .with_context(force_report_rendering=True)
+                ._run(move_ids=[refund_id], commit=True)
+            )
+        check = self._new_env()
+        invoice = check["account.move"].browse(refund_id)
+        # Found by review: core wrote the invoice while rendering it
+        # (account.move.line's _compute_parent_id); that write met the
+        # person's commit, and the invoice was failed for good as a template
+        # error. Now core has nothing to write, and a busy invoice is tried
+        # again later.
+        self.assertNotEqual(
+            invoice.tal_transfer_state,
+            "failed",
+            f"{dict(stats)}: {invoice.tal_transfer_error}",
+        )
+        # Changed since its render: left pending, rendered again next time.
+        self.assertEqual(invoice.tal_transfer_state, "pending")
+        worker["tal.invoice.transfer"].with_context(force_report_rendering=True)._run(
+            move_ids=[refund_id], commit=True
+        )
+        invoice = self._new_env()["account.move"].browse(refund_id)
+        self.assertEqual(invoice.tal_transfer_state, "done")
+        self.assertEqual(len(invoice.invoice_pdf_report_id), 1)

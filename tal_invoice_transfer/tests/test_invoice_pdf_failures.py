@@ -4,10 +4,12 @@ import os
 import socket
 import stat
 import tempfile
+import threading
 import time
 from unittest.mock import patch
 
 from odoo.tests import tagged
+from odoo.tools import config
 
 from odoo.addons.base.models import ir_actions_report as base_report
 
@@ -137,15 +139,39 @@ class TestInvoicePdfFailures(TalPdfCommon):
         self.assertIn("Wkhtmltopdf failed", invoice.tal_transfer_error)
         self.assertFalse(self._official_pdf(invoice))
 
-    def test_a_job_renders_nothing_past_the_schedulers_time(self):
+    def test_a_job_renders_nothing_it_could_not_finish_before_being_killed(self):
         invoices = self._make_invoice(files=()) | self._make_invoice(files=())
-        # Less left than the margin kept for the invoices' own transactions.
-        ending = self.Transfer.with_context(
-            cron_end_time=time.monotonic() + pdf_module.RENDER_MARGIN / 2
-        )
-        with self._spy_renders() as render:
-            stats = ending._run()
+        # Less left before the server kills the job than the margin kept for
+        # the invoices' own transactions.
+        with (
+            patch.object(
+                self.renderer,
+                "_tal_time_left",
+                return_value=pdf_module.RENDER_MARGIN / 2,
+            ),
+            self._spy_renders() as render,
+        ):
+            stats = self.Transfer._run()
         render.assert_not_called()
         self.assertFalse(stats.total())
         self.assertEqual(set(invoices.mapped("tal_transfer_state")), {"pending"})
         self.assertFalse(invoices.mapped("tal_transfer_attempts")[0])
+
+    def test_the_time_left_is_the_servers_limit_not_the_schedulers_window(self):
+        renderer = self.env["tal.invoice.transfer.pdf"]
+        self.assertIsNone(renderer._tal_time_left(), "not in a scheduled job")
+        job = renderer.with_context(cron_end_time=time.monotonic() + 10)
+        thread = threading.current_thread()
+        with (
+            patch.dict(config._runtime_options, {"limit_time_real_cron": 300}),
+            patch.object(thread, "start_time", time.time() - 100, create=True),
+        ):
+            self.assertAlmostEqual(job._tal_time_left(), 200, delta=5)
+        with (
+            patch.dict(
+                config._runtime_options,
+                {"limit_time_real_cron": 0, "limit_time_real": 120},
+            ),
+            patch.object(thread, "start_time", time.time() - 30, create=True),
+        ):
+            self.assertAlmostEqual(job._tal_time_left(), 90, delta=5)

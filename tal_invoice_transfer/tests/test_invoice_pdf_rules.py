@@ -1,5 +1,7 @@
 # Copyright 2026 TAL
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+from unittest.mock import patch
+
 from odoo.exceptions import ValidationError
 from odoo.tests import tagged
 
@@ -115,11 +117,11 @@ class TestInvoicePdfRules(TalPdfCommon):
                 Rule.create({"keyword": "x", "report_id": report.id})
 
     def test_a_template_that_does_not_mark_invoices_renders_one_at_a_time(self):
-        plain = self._make_report("Plain", marked=False)
-        self.rule_any.report_id = plain
         invoices = self._make_invoice(files=(), name="Conseil")
         invoices |= self._make_invoice(files=(), name="Audit")
-        # Found by rendering one invoice's HTML.
+        plain = self._make_report("Plain", marked=False)
+        self.rule_any.report_id = plain
+        # Found by rendering one invoice's HTML when the template is chosen.
         self.assertFalse(self.rule_any.batch_render)
         self.assertTrue(self.rule_delivery.batch_render)
         self.Transfer._run()
@@ -127,3 +129,69 @@ class TestInvoicePdfRules(TalPdfCommon):
         pdfs = invoices.mapped(self._official_pdf)
         self.assertEqual(len(set(pdfs.mapped("checksum"))), 2)
         self.assertEqual(invoices.mapped("tal_transfer_pdf_report_id"), plain)
+
+    def test_a_template_odoo_cannot_cut_is_learnt_not_halved_every_time(self):
+        """Invoices of two pages without the marks: Odoo's step refuses the
+        batch; the template is then rendered one invoice at a time, not
+        halved down to single invoices again and again."""
+        if not self.env["tal.invoice.transfer.pdf"]._tal_batches_possible():
+            self.skipTest("needs the patched wkhtmltopdf")
+        two_pages = '<p style="page-break-after: always">1</p><p>2</p>'
+        plain = self._make_report("Plain two pages", marked=False, body=two_pages)
+        self.rule_any.report_id = plain
+        invoices = self.env["account.move"]
+        for _index in range(8):
+            invoices |= self._make_invoice(files=(), name="Conseil")
+        renderer = type(self.env["tal.invoice.transfer.pdf"])
+        with patch.object(
+            renderer,
+            "_tal_render_chunk",
+            autospec=True,
+            side_effect=renderer._tal_render_chunk,
+        ) as render:
+            self.Transfer._run()
+        self.assertEqual(set(invoices.mapped("tal_transfer_state")), {"done"})
+        sizes = [len(call.args[3]) for call in render.call_args_list]
+        # The batch once, then each invoice alone; halving made 32 renders.
+        self.assertLessEqual(sum(sizes), 16, sizes)
+
+    def test_reading_the_rules_writes_no_invoice(self):
+        """Whether a template renders in batches is found by rendering an
+        invoice's HTML, when the template is chosen; what core writes while
+        rendering is undone. Reading the rules renders nothing."""
+        self._make_invoice(files=())
+        rule = self.env["tal.invoice.transfer.pdf.rule"].create(
+            {"keyword": "x", "report_id": self.standard_report.id}
+        )
+        self.env.flush_all()
+        self.env.cr.execute(
+            "UPDATE account_move SET is_manually_modified = false, write_uid = 1"
+            " WHERE state = 'posted'"
+        )
+        self.env.invalidate_all()
+        billing = self._billing_user("pdf_rules_billing")
+        renderer = type(self.env["tal.invoice.transfer.pdf"])
+        with patch.object(renderer, "_tal_report_splits") as splits:
+            rule.with_user(billing).read(["keyword", "batch_render"])
+        splits.assert_not_called()
+        rule.report_id = self._make_report("Another")
+        self.env.flush_all()
+        self.env.cr.execute(
+            "SELECT id FROM account_move WHERE state = 'posted'"
+            " AND (is_manually_modified OR write_uid != 1)"
+        )
+        self.assertFalse(self.env.cr.fetchall(), "finding it wrote invoices")
+
+    def test_a_billing_user_reads_only_his_companies_rules(self):
+        other = self.setup_other_company(name="Other Rules Co")["company"]
+        self.env["tal.invoice.transfer.pdf.rule"].create(
+            {
+                "keyword": "secret",
+                "report_id": self.standard_report.id,
+                "company_id": other.id,
+            }
+        )
+        billing = self._billing_user("pdf_rules_billing_mc")
+        rules = self.env["tal.invoice.transfer.pdf.rule"].with_user(billing)
+        self.assertFalse(rules.search([("company_id", "=", other.id)]))
+        self.assertTrue(rules.search([("company_id", "=", False)]))
