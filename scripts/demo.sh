@@ -14,12 +14,15 @@
 #    transfer, and opens the progress view for admin (login admin / admin).
 #
 # Environment overrides (optional): DEMO_DB (tal_demo), DEMO_INVOICES (300),
+# DEMO_PDF_INVOICES (60: customer invoices without any file, whose PDFs the
+# transfer makes with the old script's three templates),
 # DEMO_PORT (8069), DEMO_EXIT=1 to stop once the transfer is done instead of
 # serving until Ctrl-C, ODOO_PYTHON, ODOO_HOME, ODOO_SRC (see scripts/odoo_env.sh).
 set -euo pipefail
 
 DEMO_DB=${DEMO_DB:-tal_demo}
 DEMO_INVOICES=${DEMO_INVOICES:-300}
+DEMO_PDF_INVOICES=${DEMO_PDF_INVOICES:-60}
 DEMO_PORT=${DEMO_PORT:-8069}
 DEMO_EXIT=${DEMO_EXIT:-0}
 
@@ -64,6 +67,11 @@ echo "demo: creating $DEMO_INVOICES posted invoices with PDF files, DMS target"
     --addons-path="$REPO_ROOT" --data-dir="$DATA_DIR/data" --count "$DEMO_INVOICES" \
     --target dms --demo-home) 2>>"$LOG"
 
+echo "demo: creating $DEMO_PDF_INVOICES posted invoices without any file, three PDF templates and their rules"
+(cd "$DATA_DIR" && "$ODOO_PYTHON" "$SCRIPTS_DIR/demo_pdf.py" -d "$DEMO_DB" \
+    --addons-path="$REPO_ROOT" --data-dir="$DATA_DIR/data" --count "$DEMO_PDF_INVOICES" \
+    --report-url "http://127.0.0.1:$DEMO_PORT") 2>>"$LOG"
+
 echo "demo: serving Odoo on http://localhost:$DEMO_PORT (log: $LOG)"
 (cd "$DATA_DIR" && exec "$ODOO_PYTHON" -m odoo -c "$CONF" -d "$DEMO_DB" --db-filter="^$DEMO_DB\$") >>"$LOG" 2>&1 &
 SERVER=$!
@@ -93,7 +101,7 @@ while [ "$(pending)" -gt 0 ]; do
     fi
     left=$(pending)
     printf '\rdemo: transferring, %s invoices pending ' "$left"
-    if [ "$left" -eq "$DEMO_INVOICES" ]; then
+    if [ "$left" -eq $((DEMO_INVOICES + DEMO_PDF_INVOICES)) ]; then
         # The cron thread listens only once it has started: wake it again
         # until the first invoice moves, rather than wait for its minute.
         psql -X -q -d postgres -c "NOTIFY cron_trigger, '$DEMO_DB'"
@@ -104,7 +112,10 @@ printf '\rdemo: transfer finished in %ss                  \n' $(($(date +%s) - s
 psql -X -d "$DEMO_DB" -c "SELECT tal_transfer_state AS state, count(*) AS invoices
                             FROM account_move WHERE tal_transfer_state IS NOT NULL
                            GROUP BY 1 ORDER BY 1" \
-     -c "SELECT count(*) AS dms_files FROM dms_file"
+     -c "SELECT count(*) AS dms_files FROM dms_file" \
+     -c "SELECT r.name->>'en_US' AS template, count(*) AS pdfs_made
+           FROM account_move m JOIN ir_act_report_xml r ON r.id = m.tal_transfer_pdf_report_id
+          GROUP BY 1 ORDER BY 1"
 
 URL="http://localhost:$DEMO_PORT/odoo/invoice-files-transfer"
 if [ "$DEMO_EXIT" = 1 ]; then

@@ -220,6 +220,8 @@ class TalInvoiceTransfer(models.AbstractModel):
         fresh_transaction = False
         after_id = 0
         descending = False
+        # Until the scheduler's window closes, a job takes new work.
+        window_open = True
         while limit is None or stats.total() < limit:
             candidates = self._candidates(
                 after_id, move_ids, states, company_ids, stripe, descending
@@ -237,17 +239,17 @@ class TalInvoiceTransfer(models.AbstractModel):
             for move_id in candidates:
                 after_id = move_id
                 if move_id in wanting and move_id not in renders:
-                    renders = self._pdf_render(wanting, move_id, commit)
-                    if move_id not in renders:
+                    if not window_open or not (
+                        renders := self._pdf_render(wanting, move_id, commit)
+                    ).get(move_id):
                         # The job's time is spent: the next job renders it.
                         after_id = None
                         break
                     fresh_transaction = fresh_transaction or commit
+                render = renders.pop(move_id, None)
                 move = self._lock(move_id, states, own_transaction=fresh_transaction)
                 outcome = (
-                    self._process(move, run=run, render=renders.pop(move_id, None))
-                    if move
-                    else "skipped"
+                    self._process(move, run=run, render=render) if move else "skipped"
                 )
                 stats[outcome] += 1
                 if commit:
@@ -262,15 +264,16 @@ class TalInvoiceTransfer(models.AbstractModel):
                         # time, after the first invoice and then every few
                         # seconds: a job killed after doing work is never
                         # taken for one that timed out.
-                        if run:
-                            run._tal_progress()
-                        time_left = self.env["ir.cron"]._commit_progress(
-                            processed=uncounted
-                        )
+                        time_left = self._report_progress(run, uncounted)
                         uncounted = 0
                         report_at = now + PROGRESS_EVERY_SECONDS
                         if not time_left:
-                            return stats  # the scheduler's time budget is spent
+                            # The scheduler's window is spent: the PDFs
+                            # rendered for it are still stored (rendering them
+                            # again would cost more), then the job ends.
+                            window_open = False
+                            if not renders:
+                                return stats
                     else:
                         # Per-invoice commit, see above; guarded by `commit`
                         # (core's _can_commit), like core's per-record commits.
@@ -281,10 +284,16 @@ class TalInvoiceTransfer(models.AbstractModel):
             if after_id is None:
                 break
         if commit and uncounted:
-            if run:
-                run._tal_progress()
-            self.env["ir.cron"]._commit_progress(processed=uncounted)
+            self._report_progress(run, uncounted)
         return stats
+
+    @api.model
+    def _report_progress(self, run, processed):
+        """The run's time and the scheduler's progress, committed; return the
+        seconds left in the scheduler's window."""
+        if run:
+            run._tal_progress()
+        return self.env["ir.cron"]._commit_progress(processed=processed)
 
     @api.model
     def _candidates(

@@ -212,6 +212,33 @@ class TestInvoicePdf(TalPdfCommon):
         self.assertTrue(self._official_pdf(invoice))
         self.assertEqual(bill.tal_transfer_state, "done")
 
+    def test_a_job_stores_every_pdf_it_rendered_past_the_schedulers_window(self):
+        """The window closes at the first progress report: the PDFs rendered
+        for it are stored and filed all the same (a demo run threw them away
+        and rendered 40 invoices to store one or two), and no new batch is
+        rendered."""
+        invoices = self.env["account.move"]
+        for _index in range(3):
+            invoices |= self._make_invoice(files=())
+        renderer = type(self.env["tal.invoice.transfer.pdf"])
+        with (
+            self._as_scheduled_action(),
+            patch.object(
+                type(self.env["ir.cron"]), "_commit_progress", return_value=0
+            ),
+            patch.object(renderer, "_tal_batches_possible", return_value=True),
+            patch.object(
+                renderer,
+                "_tal_render_chunk",
+                autospec=True,
+                side_effect=renderer._tal_render_chunk,
+            ) as render,
+        ):
+            stats = self.Transfer._run(commit=True)
+        self.assertEqual(stats["done"], 3)
+        self.assertEqual(render.call_count, 1)
+        self.assertEqual(len(invoices.mapped(self._official_pdf)), 3)
+
     def test_an_invoice_filed_while_a_draft_gets_its_pdf_once_posted_again(self):
         """Core's detach on reset wakes the workers, which may file the draft
         before it is posted again: posting takes it again for its PDF."""
