@@ -59,6 +59,7 @@ def check_invariant(
     added_attachments=(),
     linked_not_done=(),
     addon_installed=True,
+    official_pdfs=False,
 ):
     """The exactly-once invariant. Returns (counts, violations).
 
@@ -79,6 +80,12 @@ def check_invariant(
       no document or file created without an invoice attachment;
     - (also) the transfer's scheduled actions, one per parallel worker, are
       still active.
+
+    `official_pdfs`: the transfer made invoices' official PDFs (attachments
+    of the field `invoice_pdf_report_file`) during the scenario: they count
+    as the invoices' files (linked once, file and checksum verified) instead
+    of unexpected new attachments; check_made_pdfs says which invoices may
+    have one.
     """
     violations, counts = [], Counter()
     deleted_attachments, deleted_moves = set(deleted_attachments), set(deleted_moves)
@@ -137,6 +144,21 @@ def check_invariant(
         for a, old in snap_att.items()
         if a not in deleted_attachments and old[1] not in deleted_moves
     ) + sum(1 for a in added if a in now and a not in snap_att)
+    made_pdfs = _made_pdfs(db, snap) if official_pdfs else {}
+    expected_count += len(made_pdfs)
+    for att_id, (res_id, checksum, store_fname) in made_pdfs.items():
+        counts["official_pdfs_made"] += 1
+        path = os.path.join(filestore, store_fname or "")
+        if not store_fname or not os.path.isfile(path):
+            violations.append(
+                f"LOST: file of the official PDF {att_id} (invoice {res_id}) missing on disk"
+            )
+        elif sha1_file(path) != checksum:
+            violations.append(
+                f"CORRUPT: file of the official PDF {att_id} does not match its checksum"
+            )
+        else:
+            counts["files_verified"] += 1
     actual_count = sum(1 for row in now.values() if row[0] == "account.move")
     if actual_count != expected_count:
         violations.append(
@@ -150,7 +172,7 @@ def check_invariant(
         "SELECT id, res_model, res_id, checksum, name FROM ir_attachment WHERE id > %s",
         [snap["max_attachment"]],
     ):
-        if att_id in added:
+        if att_id in added or att_id in made_pdfs:
             continue
         if checksum in checksums:
             violations.append(
@@ -353,6 +375,210 @@ def _links(db, has_docs, has_dms):
         + ") l GROUP BY attachment_id",
     )
     return dict(rows)
+
+
+# ------------------------------------------------------------------ PDFs ---
+# Sale documents: the PDF maker makes the official PDF of posted ones.
+SALE_TYPES = ("out_invoice", "out_refund", "out_receipt")
+DOCUMENT_MODELS = {
+    "dms": ("dms_file", "dms.file"),
+    "documents": ("documents_document", "documents.document"),
+}
+# An invoice's number as the standard template prints it (INV/2026/00012,
+# RINV/2026/00003...).
+INVOICE_NUMBER = re.compile(r"\b[A-Z]+/\d{4}(?:/\d{2})?/\d+\b")
+
+
+def _made_pdfs(db, snap):
+    """{attachment id: (invoice id, checksum, store_fname)}: official PDFs
+    (attachments of the invoice PDF field) created during the scenario."""
+    return {
+        r[0]: r[1:]
+        for r in q(
+            db,
+            "SELECT id, res_id, checksum, store_fname FROM ir_attachment "
+            "WHERE res_model = 'account.move' AND res_field = ANY(%s) AND id > %s",
+            [list(FILE_FIELDS), snap["max_attachment"]],
+        )
+    }
+
+
+def pdf_snapshot(db):
+    """Before the PDF maker runs: each invoice's main attachment and Sent
+    flag, and the newest chatter message."""
+    return {
+        "moves": {
+            r[0]: (r[1], r[2])
+            for r in q(
+                db,
+                "SELECT id, message_main_attachment_id, is_move_sent FROM account_move",
+            )
+        },
+        "max_message": q1(db, "SELECT coalesce(max(id), 0) FROM mail_message"),
+    }
+
+
+def pdf_text(path):
+    """The text of a PDF file (pypdf or PyPDF2, which Odoo requires); None
+    when neither can be imported."""
+    try:
+        from pypdf import PdfReader
+    except ImportError:
+        try:
+            from PyPDF2 import PdfReader
+        except ImportError:
+            return None
+    return "\n".join(page.extract_text() or "" for page in PdfReader(path).pages)
+
+
+def check_made_pdfs(h, db, snap, before, target):
+    """What the PDF maker promises (issue 27), after the run. Returns
+    (counts, violations).
+
+    - every posted customer invoice in scope (out_invoice, out_refund,
+      out_receipt with a transfer state) is done, with exactly one official
+      PDF (`res_field='invoice_pdf_report_file'`), linked by exactly one
+      document of the target (and none elsewhere), which is the invoice's
+      document (`tal_transfer_document_ref`); a PDF made during the scenario
+      is recorded (`tal_transfer_pdf_report_id`), is a PDF and shows the
+      invoice's number and no other invoice's;
+    - no vendor bill has an official PDF, and none was made for an invoice
+      out of scope;
+    - never Send's side effects: no invoice became sent (`is_move_sent`), no
+      main attachment changed (`message_main_attachment_id`), no chatter
+      message on an invoice that is done;
+    - `before`: pdf_snapshot() taken before the run.
+    """
+    violations, counts = [], Counter()
+    table, model = DOCUMENT_MODELS[target]
+    links = _links(
+        db, table_exists(db, "documents_document"), table_exists(db, "dms_file")
+    )
+    target_docs = {}
+    for doc_id, att_id in q(
+        db,
+        f"SELECT id, attachment_id FROM {table} WHERE attachment_id IS NOT NULL",  # noqa: S608
+    ):
+        target_docs.setdefault(att_id, []).append(doc_id)
+    official = {}
+    for att_id, res_id, store_fname in q(
+        db,
+        "SELECT id, res_id, store_fname FROM ir_attachment "
+        "WHERE res_model = 'account.move' AND res_field = ANY(%s) ORDER BY id",
+        [list(FILE_FIELDS)],
+    ):
+        official.setdefault(res_id, []).append((att_id, store_fname))
+    chatter = dict(
+        q(
+            db,
+            "SELECT res_id, count(*) FROM mail_message WHERE model = 'account.move' "
+            "AND id > %s GROUP BY res_id",
+            [before["max_message"]],
+        )
+    )
+    moves = q(
+        db,
+        "SELECT id, name, move_type, state, tal_transfer_state, "
+        "tal_transfer_pdf_report_id, tal_transfer_document_ref, is_move_sent, "
+        "message_main_attachment_id FROM account_move ORDER BY id",
+    )
+    names = {row[0]: row[1] for row in moves if row[4] is not None}
+    filestore = h.filestore(db)
+    for (
+        move_id,
+        name,
+        move_type,
+        state,
+        t_state,
+        report_id,
+        doc_ref,
+        sent,
+        main,
+    ) in moves:
+        pdfs = official.get(move_id, [])
+        made = [att for att, _f in pdfs if att > snap["max_attachment"]]
+        was_main, was_sent = before["moves"].get(move_id, (None, False))
+        if sent and not was_sent:
+            violations.append(f"SENT: invoice {move_id} was marked as sent")
+        if main != was_main:
+            violations.append(
+                f"MAIN ATTACHMENT: invoice {move_id}'s main attachment went from "
+                f"{was_main} to {main}"
+            )
+        if move_type.startswith("in_") and pdfs:
+            violations.append(
+                f"VENDOR BILL WITH PDF: vendor bill {move_id} has official PDF(s) "
+                f"{[att for att, _f in pdfs]}"
+            )
+            continue
+        if t_state is None or move_type not in SALE_TYPES or state != "posted":
+            if made:
+                violations.append(
+                    f"PDF OUT OF SCOPE: official PDF(s) {made} made for invoice "
+                    f"{move_id} ({move_type}, {state}, transfer state {t_state})"
+                )
+            if move_type.startswith("in_") and t_state is not None:
+                counts["vendor_bills"] += 1
+            continue
+        counts["customer_invoices"] += 1
+        if t_state != "done":
+            violations.append(f"NOT DONE: customer invoice {move_id} is {t_state}")
+        if chatter.get(move_id) and t_state == "done":
+            violations.append(
+                f"CHATTER: {chatter[move_id]} new message(s) on invoice {move_id}"
+            )
+        if len(pdfs) != 1:
+            violations.append(
+                f"OFFICIAL PDFS: invoice {move_id} has {len(pdfs)} official PDFs "
+                f"{[att for att, _f in pdfs]}"
+            )
+            continue
+        att_id, store_fname = pdfs[0]
+        docs = target_docs.get(att_id, [])
+        if len(docs) != 1 or links.get(att_id, 0) != 1:
+            violations.append(
+                f"PDF DOCUMENTS: the official PDF {att_id} of invoice {move_id} is "
+                f"linked by {len(docs)} {model} ({docs}), {links.get(att_id, 0)} "
+                f"document(s) in all"
+            )
+        elif doc_ref != f"{model},{docs[0]}":
+            violations.append(
+                f"DOCUMENT REF: invoice {move_id} points to {doc_ref}, its PDF's "
+                f"document is {model},{docs[0]}"
+            )
+        else:
+            counts["pdfs_filed_once"] += 1
+        if not made:
+            continue
+        counts["pdfs_made"] += 1
+        if not report_id:
+            violations.append(
+                f"NOT RECORDED: invoice {move_id}'s official PDF {att_id} was made "
+                f"but tal_transfer_pdf_report_id is empty"
+            )
+        path = os.path.join(filestore, store_fname or "")
+        if not os.path.isfile(path):
+            continue  # check_invariant says so
+        with open(path, "rb") as f:
+            if f.read(5) != b"%PDF-":
+                violations.append(
+                    f"NOT A PDF: official PDF {att_id} of invoice {move_id}"
+                )
+                continue
+        text = pdf_text(path)
+        if text is None:
+            counts["pdfs_content_unchecked"] += 1
+            continue
+        shown = set(INVOICE_NUMBER.findall(text))
+        others = sorted(n for n in shown if n != name and n in names.values())
+        if name not in shown or others:
+            violations.append(
+                f"WRONG PDF: the official PDF {att_id} of invoice {move_id} ({name}) "
+                f"shows the numbers {sorted(shown)}"
+            )
+        else:
+            counts["pdfs_showing_their_invoice"] += 1
+    return dict(counts), violations
 
 
 def lock_failures(db):

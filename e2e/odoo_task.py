@@ -150,6 +150,29 @@ def task_add_attachments(registry, args):
     return {"attachments": created}
 
 
+def task_invoices_without_files(registry, args):
+    """Posted invoices of one company WITHOUT any file (customer invoices,
+    refunds, receipts and vendor bills in turn, `move_types`): the posted
+    customer ones want their official PDF made. Then the Parallel workers
+    setting, saved as the settings do (`workers`). Returns the invoices."""
+    factory = invoice_factory()
+    with registry.cursor() as cr:
+        env = superuser_env(cr)
+        company = env["res.company"].browse(args["company_id"])
+        ids = factory.make_invoices(
+            env,
+            args["count"],
+            seed=args["seed"],
+            files=(0,),
+            company=company,
+            move_types=args["move_types"],
+        )
+        cr.commit()  # pylint: disable=invalid-commit - test tooling: saved for the other processes
+        if args.get("workers"):
+            addon.set_parallel_workers(env, args["workers"])
+    return {"moves": ids}
+
+
 # ----------------------------------------------------------- transfer -----
 
 
@@ -399,6 +422,7 @@ TASKS = {
     "setup_base": task_setup_base,
     "setup_targets": task_setup_targets,
     "add_attachments": task_add_attachments,
+    "invoices_without_files": task_invoices_without_files,
     "cron_loop": task_cron_loop,
     "uninstall": task_uninstall,
     "set_parallel_workers": task_set_parallel_workers,

@@ -142,6 +142,7 @@ def print_summary(h, profile, seed, wall):
         f"files uploaded during runs: {f['uploads']}"
     )
     print(f"PostgreSQL restarts: {1 if h.pg_restarted else 0}")
+    print(f"official invoice PDFs made under SIGKILL: {f['pdfs made']}")
     print(f"violations found: {f['violations']}")
     print(f"wall time: {wall:.0f}s (templates {f['template_seconds']}s)")
     print(f"{passed} passed, {failed} failed")

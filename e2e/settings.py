@@ -50,6 +50,12 @@ PROFILES = {
         # the third kill (none of the three left the engine time to commit),
         # so the wait for the rescue trigger is paid once
         "crash_plan": CRASH_PLAN,
+        # kill_during_pdf_renders: invoices without files added (customer
+        # ones want their PDF made), template invoices with files kept in
+        # scope, SIGKILLs
+        "pdf_backlog": 48,
+        "pdf_with_files": 8,
+        "pdf_kills": 3,
     },
     "full": {
         "count": 2000,
@@ -67,5 +73,8 @@ PROFILES = {
         "uploads": 150,
         "empty_tree_rounds": ("cron threads", "cron and a process"),
         "crash_plan": CRASH_PLAN,
+        "pdf_backlog": 400,
+        "pdf_with_files": 40,
+        "pdf_kills": 12,
     },
 }

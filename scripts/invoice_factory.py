@@ -88,12 +88,21 @@ def ensure_chart(env, company):
 
 
 def make_invoices(
-    env, count, seed=1, files=(1, 1, 1, 2, 3), company=None, batch=100, start=None
+    env,
+    count,
+    seed=1,
+    files=(1, 1, 1, 2, 3),
+    company=None,
+    batch=100,
+    start=None,
+    move_types=None,
 ):
     """Create `count` posted invoices (customer and vendor) with 1-3 PDF files each.
 
     Dates spread over the 24 months before `start`, so folders fill like a
-    real backlog. Returns the ids of the new invoices.
+    real backlog. `files`: how many files an invoice may get (`(0,)`: none);
+    `move_types`: the types to take in turn (default: three customer invoices,
+    then a vendor bill). Returns the ids of the new invoices.
     """
     rng = random.Random(seed)
     company = company or env.company
@@ -123,7 +132,10 @@ def make_invoices(
     for offset in range(0, count, batch):
         vals_list = []
         for index in range(offset, min(offset + batch, count)):
-            move_type = "out_invoice" if index % 4 else "in_invoice"
+            if move_types:
+                move_type = move_types[index % len(move_types)]
+            else:
+                move_type = "out_invoice" if index % 4 else "in_invoice"
             day = start - timedelta(days=rng.randrange(730))
             vals_list.append(
                 {
@@ -133,7 +145,7 @@ def make_invoices(
                     "invoice_date": day,
                     "date": day,
                     "ref": f"REF-{seed}-{index}"
-                    if move_type == "in_invoice"
+                    if move_type.startswith("in_")
                     else False,
                     "invoice_line_ids": [
                         (

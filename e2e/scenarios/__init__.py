@@ -20,6 +20,7 @@ SCENARIOS = [
     "workers_two_servers",
     "empty_tree_workers",
     "crash_loop",
+    "kill_during_pdf_renders",
     "delete_documents",
     "uploads_during_run",
     "documents_account",
