@@ -29,3 +29,4 @@ from . import test_invoice_pdf_concurrency
 from . import test_transfer_pause
 from . import test_transfer_window
 from . import test_transfer_pace
+from . import test_transfer_notices
