@@ -154,7 +154,9 @@ class ResConfigSettings(models.TransientModel):
                 self.env._(
                     "Paused by %(user)s on %(date)s",
                     user=info["user"].name or "?",
-                    date=format_datetime(self.env, info["date"]),
+                    date=format_datetime(self.env, info["date"])
+                    if info["date"]
+                    else "?",
                 )
                 if info
                 else False

@@ -159,7 +159,13 @@ class TalInvoiceTransferBacklog(models.Model):
             }
         )
         if notify:
-            self.env["tal.invoice.transfer.notice"]._tal_backlog_done(backlog, figures)
+            try:
+                with self.env.cr.savepoint():
+                    self.env["tal.invoice.transfer.notice"]._tal_backlog_done(
+                        backlog, figures
+                    )
+            except Exception:  # noqa: BLE001 - a message must never fail the workers
+                _logger.exception("Could not tell that backlog %s is done", backlog.id)
         return backlog
 
     def _tal_figures(self):
