@@ -415,6 +415,11 @@ class TalInvoiceTransfer(models.AbstractModel):
         when the transfer was paused meanwhile (a scheduled worker)."""
         if gate.paused():
             return {}
+        room = gate.render_room()
+        if room:
+            # Under a pace limit, no more than the job may store: the others
+            # would be rendered again by the next job.
+            wanting = wanting[: wanting.index(move_id) + room]
         return self._pdf_render(wanting, move_id, cron_end)
 
     @api.model

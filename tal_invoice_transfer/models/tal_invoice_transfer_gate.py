@@ -1,6 +1,7 @@
 # Copyright 2026 TAL
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 import logging
+import math
 import time
 from datetime import timedelta
 
@@ -82,6 +83,17 @@ class WorkerGate:
             self.stopped = "paused"
         return paused
 
+    def render_room(self):
+        """How many invoices this call may still take at the pace limit
+        (None: no limit), counting every slot as this worker's."""
+        if not self.pace:
+            return None
+        if self.cron_end is None:
+            budget = MAX_WAIT_OUTSIDE_JOB
+        else:
+            budget = self.cron_end - time.monotonic()
+        return max(1, math.ceil(budget * self.pace / 60))
+
     def wait_for_slot(self):
         """Before an invoice, with no work in the transaction: reserve a
         pace slot and wait for it. False: stop this call (paused meanwhile,
@@ -126,6 +138,9 @@ class OpenGate:
 
     def paused(self):
         return False
+
+    def render_room(self):
+        return None
 
     def refresh(self):
         pass

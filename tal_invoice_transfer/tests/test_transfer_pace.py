@@ -126,6 +126,24 @@ class TestTransferPace(TalTransferCommon):
 
         self.assertEqual([m.tal_transfer_state for m in invoices], ["done", "pending"])
 
+    def test_under_a_pace_a_job_renders_no_more_pdfs_than_it_may_store(self):
+        """40 invoices' PDFs rendered ahead, of which the pace lets a job
+        store 5, were 35 renders thrown away, and made again next time."""
+        ids = [self._make_invoice().id for _ in range(8)]
+        self._set_pace(60)
+        with (
+            self._as_scheduled_action(),
+            patch.object(type(self.Transfer), "_pdf_wanting", return_value=ids),
+            patch.object(type(self.Transfer), "_pdf_render", return_value={}) as render,
+        ):
+            self.Transfer.with_context(
+                cron_end_time=time.monotonic() + 5
+            )._cron_transfer()
+        # 5 s of a job at one invoice a second: 5 (less if the test is slow).
+        rendered = render.call_args.args[0]
+        self.assertEqual(rendered, ids[: len(rendered)])
+        self.assertIn(len(rendered), (4, 5))
+
     def test_transfer_now_is_not_held_back_by_the_pace(self):
         invoices = self.Move.browse([self._make_invoice().id for _ in range(3)])
         self._set_pace(1)
