@@ -21,6 +21,11 @@ PACE_PARAM = "tal_invoice_transfer.pace_per_minute"
 PAUSE_POLL_SECONDS = 1.0
 # What a worker keeps of its job's time when it waits for a slot.
 JOB_MARGIN_SECONDS = 1.0
+# A slot this close is waited for even past the job's ten seconds: the job
+# then ends "partly done" and the scheduler starts the next one at once. A
+# later slot ends the job with a trigger for it, which the scheduler takes at
+# its next poll (up to a minute): fine for slow paces only.
+SHORT_WAIT_SECONDS = 10.0
 # Outside a scheduled job (a shell calling the scheduled method), the
 # longest wait for a slot.
 MAX_WAIT_OUTSIDE_JOB = 60.0
@@ -88,11 +93,14 @@ class WorkerGate:
         (None: no limit), counting every slot as this worker's."""
         if not self.pace:
             return None
+        return max(1, math.ceil(self._budget() * self.pace / 60))
+
+    def _budget(self):
+        """How long this call may wait for its next slot, in seconds."""
         if self.cron_end is None:
-            budget = MAX_WAIT_OUTSIDE_JOB
-        else:
-            budget = self.cron_end - time.monotonic()
-        return max(1, math.ceil(budget * self.pace / 60))
+            return MAX_WAIT_OUTSIDE_JOB
+        left = self.cron_end - time.monotonic() - JOB_MARGIN_SECONDS
+        return max(left, SHORT_WAIT_SECONDS)
 
     def wait_for_slot(self):
         """Before an invoice, with no work in the transaction: reserve a
@@ -100,12 +108,8 @@ class WorkerGate:
         or the next slot is beyond this job's time)."""
         if not self.pace:
             return True
-        if self.cron_end is None:
-            budget = MAX_WAIT_OUTSIDE_JOB
-        else:
-            budget = self.cron_end - time.monotonic() - JOB_MARGIN_SECONDS
         pace = self.env["tal.invoice.transfer.pace"]
-        reserved, wait = pace._tal_reserve(self.pace, budget)
+        reserved, wait = pace._tal_reserve(self.pace, self._budget())
         if not reserved:
             self.stopped = "pace"
             self.resume_at = fields.Datetime.now() + timedelta(seconds=wait)
