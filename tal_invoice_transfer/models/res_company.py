@@ -88,7 +88,7 @@ class ResCompany(models.Model):
     # Working hours: the backlog runs inside them; outside them only invoices
     # posted in the last days go (see tal.invoice.transfer.window).
     tal_transfer_window = fields.Boolean(
-        string="Working Hours",
+        string="Transfer Working Hours",
         help="The backlog is transferred only in these hours (and at weekends, "
         "if ticked). Outside them, only the invoices posted in the last days "
         "are transferred, at once.",
