@@ -312,4 +312,3 @@ class TalTransferTarget(models.AbstractModel):
         of them is the invoice's PDF: tal.invoice.transfer.pdf._tal_held_pdfs.
         """
         raise NotImplementedError
-

@@ -393,18 +393,20 @@ class TalPdfCommon(TalTransferCommon):
         # wkhtmltopdf asks the server for the report's style sheets; the test
         # server would make it wait for the test's own transaction. Refused
         # at once instead: the PDFs are unstyled, still real.
-        cls.env["ir.config_parameter"].sudo().set_param("report.url", "http://127.0.0.1:9")
+        cls.env["ir.config_parameter"].sudo().set_param(
+            "report.url", "http://127.0.0.1:9"
+        )
         cls.standard_report = cls.env.ref("account.account_invoices")
 
     @classmethod
     def _make_report(cls, name, marked=True, body=""):
         """An invoice template of our own: `marked` templates use the standard
         layout, which marks each invoice for Odoo to cut a batch's PDF."""
-        key = f"tal_invoice_transfer.test_report_{len(cls.env['ir.ui.view'].search([]))}"
-        page = f'<div class="page"><h2 t-out="o.name"/>{body}</div>'
-        inner = (
-            f'<t t-call="web.external_layout">{page}</t>' if marked else page
+        key = (
+            f"tal_invoice_transfer.test_report_{len(cls.env['ir.ui.view'].search([]))}"
         )
+        page = f'<div class="page"><h2 t-out="o.name"/>{body}</div>'
+        inner = f'<t t-call="web.external_layout">{page}</t>' if marked else page
         cls.env["ir.ui.view"].create(
             {
                 "name": key,
