@@ -4,6 +4,8 @@ registry is per process).
 
     run [--quick | --full] [--sizes ...] [--workers ...]   the benchmark
     scheduler --size N --target T --workers W    one measurement through the scheduler
+    live [--pace P] [--workers W]   the pace limit over 2 minutes and the pause's
+                                effect, through the scheduler (issue 25)
     one --size N [--limit M] [--profile] [--sqlstats]   profiling: a direct call,
                                 NOT the scheduler path
     render                      ratios and Markdown of results/latest.json again
@@ -22,6 +24,7 @@ import time
 from datetime import datetime
 
 from .backlog import cmd_prepare, cmd_template, snapshot_addons
+from .live import run_live, save_live
 from .measure import commit_ceiling, profile_run
 from .peer import run_peer
 from .report import ratios, render_markdown, save
@@ -229,6 +232,22 @@ def cmd_scheduler(args):
     print(json.dumps(agg))
 
 
+def cmd_live(args):
+    """The live-database controls: the pace limit and the pause (live.py)."""
+    workdir = _workdir("live")
+    src = prepare(args.size)
+    result = run_live(
+        src,
+        args.target,
+        args.workers,
+        args.pace,
+        workdir,
+        pauses=args.pauses,
+        keep=args.keep,
+    )
+    print(save_live(result))
+
+
 def cmd_one(args):
     log(
         "profiling run: the scheduled action's method called directly in one "
@@ -286,6 +305,16 @@ def main():
     p.add_argument("--servers", type=int, help="server processes (default: up to 2)")
     p.add_argument("--keep", action="store_true")
     p.set_defaults(func=cmd_scheduler)
+    p = sub.add_parser(
+        "live", help="the pace limit and the pause, through the scheduler"
+    )
+    p.add_argument("--size", type=int, default=10000)
+    p.add_argument("--target", default="dms", choices=TARGETS)
+    p.add_argument("--workers", type=int, default=2)
+    p.add_argument("--pace", type=int, default=300, help="invoices a minute")
+    p.add_argument("--pauses", type=int, default=3)
+    p.add_argument("--keep", action="store_true")
+    p.set_defaults(func=cmd_live)
     p = sub.add_parser("one", help="profiling only: a direct call, not the scheduler")
     p.add_argument("--size", type=int, required=True)
     p.add_argument("--target", default="dms", choices=TARGETS)

@@ -30,3 +30,8 @@ class RenderToRetry(TransferError):
 
     def __init__(self, message):
         super().__init__(message, kind="pdf")
+
+
+class TransferPaused(Exception):
+    """The workers were paused: the one that meets it stops after its
+    current invoice (see tal.invoice.transfer._lock)."""

@@ -6,4 +6,4 @@ def post_init_hook(env):
     scheduler's next poll; the others wait for theirs (see the settings).
     """
     env["tal.invoice.transfer.scope"]._mark_in_scope()
-    env["tal.invoice.transfer.scheduler"]._tal_trigger_workers()
+    env["tal.invoice.transfer.scheduler"]._tal_trigger_workers(by_user=True)

@@ -18,6 +18,8 @@ SCENARIOS = [
     "kill_random",
     "concurrent",
     "workers_two_servers",
+    "pause_two_servers",
+    "window_closes",
     "empty_tree_workers",
     "crash_loop",
     "kill_during_pdf_renders",

@@ -14,4 +14,9 @@ from . import tal_invoice_transfer_scope
 from . import tal_invoice_transfer_run
 from . import tal_invoice_transfer_run_company
 from . import tal_invoice_transfer_scheduler
+from . import tal_invoice_transfer_window
+from . import tal_invoice_transfer_pace
+from . import tal_invoice_transfer_gate
+from . import tal_invoice_transfer_backlog
+from . import tal_invoice_transfer_notice
 from . import tal_invoice_transfer_ui

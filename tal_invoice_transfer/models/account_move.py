@@ -48,6 +48,8 @@ TRANSFER_FIELDS = (
     "tal_transfer_pdf_report_id",
     "tal_transfer_pdf_rule_id",
     "tal_transfer_reset_date",
+    "tal_transfer_posted_date",
+    "tal_transfer_failure_reported",
 )
 # Computed from TRANSFER_FIELDS: never written either.
 TRANSFER_COMPUTED_FIELDS = (
@@ -155,6 +157,18 @@ class AccountMove(models.Model):
         string="Last Reset to Draft",
         readonly=True,
         copy=False,
+    )
+    # Outside a company's working hours only recently posted invoices go
+    # (see tal.invoice.transfer.window); empty: posted before the addon knew.
+    tal_transfer_posted_date = fields.Datetime(
+        string="Posted On",
+        readonly=True,
+        copy=False,
+    )
+    # Failures are summed up once a day (tal.invoice.transfer.notice): set
+    # once this failure was in a summary, cleared when the invoice goes again.
+    tal_transfer_failure_reported = fields.Boolean(
+        string="Failure Reported", readonly=True, copy=False
     )
     tal_transfer_document = fields.Reference(
         selection="_selection_tal_transfer_document",
@@ -287,11 +301,17 @@ class AccountMove(models.Model):
 
     def _post(self, soft=True):
         posted = super()._post(soft=soft)
+        # When it was posted: outside working hours the recent ones still go.
+        posted._tal_transfer_write({"tal_transfer_posted_date": fields.Datetime.now()})
         scope = self.env["tal.invoice.transfer.scope"]
         scope._mark_in_scope(posted.ids)
         # Posted (again): one filed while a draft, or without files, may now
         # want its PDF made (core detached the old one on reset).
         scope._tal_reopen_for_pdf(posted.ids)
+        if posted.filtered(lambda move: move.tal_transfer_state == STATE_PENDING):
+            # Today's invoices reach the document app at once, not at the
+            # next hourly call (and outside working hours too).
+            self.env["tal.invoice.transfer.scheduler"]._tal_trigger_workers_soon()
         return posted
 
     def button_draft(self):
@@ -381,6 +401,21 @@ class AccountMove(models.Model):
         """The invoice's documents in the target app, or else its own files."""
         self.ensure_one()
         return self.env["tal.invoice.transfer.ui"]._open_files_action(self)
+
+    @api.model
+    def tal_transfer_pause(self):
+        """Pause every worker after its current invoice (the progress view's
+        and the settings' button)."""
+        self._tal_transfer_check_manager()
+        self.env["tal.invoice.transfer.gate"]._tal_pause()
+        return True
+
+    @api.model
+    def tal_transfer_resume(self):
+        """Start the workers again, at once."""
+        self._tal_transfer_check_manager()
+        self.env["tal.invoice.transfer.gate"]._tal_resume()
+        return True
 
     @api.model
     def tal_transfer_dashboard(self):

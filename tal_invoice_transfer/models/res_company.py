@@ -3,6 +3,8 @@
 from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 
+from odoo.addons.base.models.res_partner import _tz_get
+
 # The journals an invoice of the transfer's scope is posted in.
 JOURNAL_TYPES = ("sale", "purchase")
 # Move types each scope covers; the keys are the values of tal_transfer_scope.
@@ -82,6 +84,59 @@ class ResCompany(models.Model):
         "(PDF template rules), then it is filed. Never sent, never marked as "
         "sent.",
     )
+
+    # Working hours: the backlog runs inside them; outside them only invoices
+    # posted in the last days go (see tal.invoice.transfer.window).
+    tal_transfer_window = fields.Boolean(
+        string="Transfer Working Hours",
+        help="The backlog is transferred only in these hours (and at weekends, "
+        "if ticked). Outside them, only the invoices posted in the last days "
+        "are transferred, at once.",
+    )
+    tal_transfer_window_start = fields.Float(string="Backlog From", default=19.0)
+    tal_transfer_window_end = fields.Float(
+        string="Backlog Until",
+        default=7.0,
+        help="Earlier than the start: the window runs overnight. Equal to the "
+        "start: no hours on weekdays (weekends only).",
+    )
+    tal_transfer_window_weekends = fields.Boolean(
+        string="And All Weekend", default=True
+    )
+    tal_transfer_window_tz = fields.Selection(
+        selection=_tz_get,
+        string="Working Hours Time Zone",
+        help="Empty: the time zone of the company's address, else UTC.",
+    )
+    tal_transfer_recent_days = fields.Integer(
+        string="Recent Invoices (Days)",
+        default=1,
+        help="Outside working hours, invoices posted in the last N days (today "
+        "counts as one) are still transferred at once. 0: none.",
+    )
+
+    @api.constrains(
+        "tal_transfer_window_start",
+        "tal_transfer_window_end",
+        "tal_transfer_recent_days",
+    )
+    def _check_tal_transfer_window(self):
+        for company in self:
+            hours = (company.tal_transfer_window_start, company.tal_transfer_window_end)
+            if any(not 0 <= hour < 24 for hour in hours):
+                raise ValidationError(
+                    self.env._(
+                        "Working hours of %(company)s: from 00:00 to 23:59.",
+                        company=company.name,
+                    )
+                )
+            if company.tal_transfer_recent_days < 0:
+                raise ValidationError(
+                    self.env._(
+                        "Recent invoices of %(company)s: a number of days, 0 or more.",
+                        company=company.name,
+                    )
+                )
 
     def write(self, vals):
         switched_on = (

@@ -2,7 +2,10 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
+from odoo.tools import format_datetime
 
+from .tal_invoice_transfer_backlog import THRESHOLD_PARAM
+from .tal_invoice_transfer_gate import PACE_PARAM
 from .tal_invoice_transfer_scheduler import MAX_PARALLEL_WORKERS, WORKERS_PARAM
 from .tal_transfer_target import TARGET_PARAM
 
@@ -80,6 +83,100 @@ class ResConfigSettings(models.TransientModel):
         help="Scheduled jobs working the backlog at once. Each needs a free cron "
         "thread on one of the database's Odoo servers (--max-cron-threads).",
     )
+
+    tal_transfer_pace = fields.Integer(
+        string="Pace Limit",
+        config_parameter=PACE_PARAM,
+        help="At most this many invoices a minute, over all workers and "
+        "servers; empty: no limit. Transfer Now and Retry on chosen invoices "
+        "are not held back.",
+    )
+    tal_transfer_notify_threshold = fields.Integer(
+        string="Tell When a Backlog Of More Than",
+        help="When a backlog of more invoices than this is done, the "
+        "accounting administrator who started it (or all of them) gets a "
+        "message with its figures.",
+    )
+    tal_transfer_window = fields.Boolean(
+        related="company_id.tal_transfer_window",
+        readonly=False,
+    )
+    tal_transfer_window_start = fields.Float(
+        related="company_id.tal_transfer_window_start",
+        readonly=False,
+    )
+    tal_transfer_window_end = fields.Float(
+        related="company_id.tal_transfer_window_end",
+        readonly=False,
+    )
+    tal_transfer_window_weekends = fields.Boolean(
+        related="company_id.tal_transfer_window_weekends",
+        readonly=False,
+    )
+    tal_transfer_window_tz = fields.Selection(
+        related="company_id.tal_transfer_window_tz",
+        readonly=False,
+    )
+    tal_transfer_recent_days = fields.Integer(
+        related="company_id.tal_transfer_recent_days",
+        readonly=False,
+    )
+    tal_transfer_paused = fields.Boolean(
+        string="Transfer Paused",
+        compute="_compute_tal_transfer_paused",
+    )
+    tal_transfer_paused_note = fields.Char(
+        string="Paused By",
+        compute="_compute_tal_transfer_paused",
+    )
+
+    @api.constrains("tal_transfer_pace", "tal_transfer_notify_threshold")
+    def _check_tal_transfer_pace(self):
+        for settings in self:
+            if (
+                settings.tal_transfer_pace < 0
+                or settings.tal_transfer_notify_threshold < 0
+            ):
+                raise ValidationError(
+                    self.env._(
+                        "The pace limit and the backlog size to tell about are "
+                        "numbers of invoices: 0 or more."
+                    )
+                )
+
+    @api.depends("company_id")
+    @api.depends_context("lang", "tz")
+    def _compute_tal_transfer_paused(self):
+        info = self.env["tal.invoice.transfer.gate"]._tal_pause_info()
+        for settings in self:
+            settings.tal_transfer_paused = bool(info)
+            settings.tal_transfer_paused_note = (
+                self.env._(
+                    "Paused by %(user)s on %(date)s",
+                    user=info["user"].name or "?",
+                    date=format_datetime(self.env, info["date"])
+                    if info["date"]
+                    else "?",
+                )
+                if info
+                else False
+            )
+
+    @api.model
+    def get_values(self):
+        values = super().get_values()
+        values["tal_transfer_notify_threshold"] = self.env[
+            "tal.invoice.transfer.backlog"
+        ]._tal_threshold()
+        return values
+
+    def action_tal_transfer_pause(self):
+        self.env["account.move"].tal_transfer_pause()
+        return {"type": "ir.actions.client", "tag": "reload"}
+
+    def action_tal_transfer_resume(self):
+        self.env["account.move"].tal_transfer_resume()
+        return {"type": "ir.actions.client", "tag": "reload"}
 
     @api.constrains("tal_transfer_parallel_workers")
     def _check_tal_transfer_parallel_workers(self):
@@ -194,6 +291,10 @@ class ResConfigSettings(models.TransientModel):
 
     def set_values(self):
         result = super().set_values()
+        # Kept as given, 0 included (a config_parameter field drops a 0).
+        self.env["ir.config_parameter"].sudo().set_param(
+            THRESHOLD_PARAM, str(self.tal_transfer_notify_threshold)
+        )
         # A widened scope brings older invoices in: mark them in one statement.
         scope = self.env["tal.invoice.transfer.scope"]
         scope._mark_in_scope(company_ids=self.company_id.ids)
@@ -201,5 +302,5 @@ class ResConfigSettings(models.TransientModel):
         scheduler._tal_sync_workers()
         # A new folder or scope lets invoices go: start now, not at the next
         # scheduled call.
-        scheduler._tal_trigger_workers()
+        scheduler._tal_trigger_workers(by_user=True)
         return result

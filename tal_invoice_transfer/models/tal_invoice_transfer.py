@@ -14,7 +14,7 @@ from odoo.exceptions import AccessError, UserError
 from odoo.tools import SQL
 from odoo.tools.translate import LazyTranslate
 
-from ..exceptions import RenderToRetry, TransferError
+from ..exceptions import RenderToRetry, TransferError, TransferPaused
 from ..messages import error_payload, render_error
 from .account_move import (
     STATE_DONE,
@@ -23,6 +23,7 @@ from .account_move import (
     STATE_PENDING,
     TRANSFER_FIELDS,
 )
+from .tal_invoice_transfer_gate import OPEN_GATE
 from .tal_invoice_transfer_pdf import StaleRender
 
 _logger = logging.getLogger(__name__)
@@ -74,6 +75,55 @@ SKIPPED_RETRY_AFTER = timedelta(minutes=1)
 PROGRESS_EVERY_SECONDS = 2
 
 
+class _Progress:
+    """The per-invoice commit of a run that commits, and its reports: the
+    scheduler's progress (an ORM write) and the run's time, after the first
+    invoice and then every few seconds, so that a job killed after doing work
+    is never taken for one that timed out."""
+
+    def __init__(self, engine, run, commit):
+        self.env = engine.env
+        self.run = run
+        # Without: a person's request, committed at its end as a whole.
+        self.commit = commit
+        self.cron_end = engine.env.context.get("cron_end_time")
+        # Invoices committed but not yet added to the scheduler's progress.
+        # One skipped for another worker counts too: the scheduler subtracts
+        # them from the remaining count we gave it, and a job whose remaining
+        # invoices were all held elsewhere must end, not loop or be taken for
+        # one that processed nothing.
+        self.uncounted = 0
+        # The first invoice is reported at once, then every few seconds.
+        self.report_at = time.monotonic()
+
+    def invoice_done(self):
+        """Commit the invoice; False once the scheduler's time is spent."""
+        if not self.commit:
+            return True
+        self.uncounted += 1
+        now = time.monotonic()
+        if now >= self.report_at or (
+            self.cron_end is not None and self.cron_end - now < 2
+        ):
+            self.report_at = now + PROGRESS_EVERY_SECONDS
+            return bool(self.report())
+        # Per-invoice commit, see above; guarded by `commit` (core's
+        # _can_commit), like core's per-record commits.
+        self.env.cr.commit()  # pylint: disable=invalid-commit
+        return True
+
+    def report(self):
+        """Report (and commit) the invoices not reported yet; the seconds
+        the scheduler leaves this job."""
+        if not self.uncounted:
+            return True
+        if self.run:
+            self.run._tal_progress()
+        time_left = self.env["ir.cron"]._commit_progress(processed=self.uncounted)
+        self.uncounted = 0
+        return time_left
+
+
 class TalInvoiceTransfer(models.AbstractModel):
     """The transfer engine: takes pending invoices one by one, each in its own
     transaction with its documents.
@@ -108,14 +158,26 @@ class TalInvoiceTransfer(models.AbstractModel):
                 self.env["ir.cron"]._commit_progress(remaining=0, deactivate=True)
             return Counter()
         runs = self.env["tal.invoice.transfer.run"]
-        pending = self._pending_count()
-        if not pending:
-            # Nothing to do: no run in the history, only the dead ones closed.
-            if cron:
-                runs._tal_close_interrupted(cron.id)
+        gates = self.env["tal.invoice.transfer.gate"]
+        if gates._tal_paused():
+            # Paused: this job ends at once; Resume starts the workers.
             if commit:
                 self.env["ir.cron"]._commit_progress(remaining=0)
             return Counter()
+        gate = gates._tal_worker_gate(commit)
+        pending = self._pending_count(cutoffs=gate.cutoffs)
+        if not pending:
+            # Nothing to do now: no run in the history, only the dead ones
+            # closed. Work left for the working hours starts at their opening.
+            if cron:
+                runs._tal_close_interrupted(cron.id)
+            self._tal_idle()
+            if commit:
+                self.env["ir.cron"]._commit_progress(remaining=0)
+            return Counter()
+        # A backlog that starts without a person asking for it: the
+        # accounting administrators are told when a large one is done.
+        self.env["tal.invoice.transfer.backlog"]._tal_open()
         if commit:
             # Commits the progress: no invoice is under way. The run record is
             # committed with the first invoice.
@@ -125,27 +187,60 @@ class TalInvoiceTransfer(models.AbstractModel):
                 # job, not ten tiny ones); the previous call asked for the next.
                 return Counter()
         run = runs._tal_start("cron")
-        stats = self._run(
+        stats = self.with_context(tal_transfer_pausable=True)._run(
             limit=limit,
             commit=commit,
             run=run,
             stripe=(worker - 1, workers) if workers > 1 else None,
+            gate=gate,
         )
         run._tal_progress(final=True)
-        if commit and stats.total() and self._pending_count():
+        self._after_run(stats, gate, commit)
+        _logger.info(
+            "Invoice files transfer: %s%s",
+            ", ".join(f"{count} {state}" for state, count in sorted(stats.items()))
+            or "nothing pending",
+            f" (stopped: {gate.stopped})" if gate.stopped else "",
+        )
+        return stats
+
+    @api.model
+    def _after_run(self, stats, gate, commit):
+        """What a scheduled call asks for once its run ends: the next run
+        now, at the next pace slot, at the working hours' opening, or none
+        (paused, or the backlog done)."""
+        scheduler = self.env["tal.invoice.transfer.scheduler"]
+        cron = scheduler._tal_current_cron() or scheduler._tal_main_cron()
+        if gate.moved():
+            gate.refresh()
+        if gate.stopped:
+            if commit:
+                # Paused, or the next pace slot is beyond this job: it ends
+                # (not "partly done", which the scheduler would start again
+                # at once, for nothing).
+                self.env["ir.cron"]._commit_progress(remaining=0)
+                if gate.stopped == "pace":
+                    cron._trigger(gate.resume_at)
+        elif commit and stats.total() and self._pending_count(cutoffs=gate.cutoffs):
             # A backlog that progressed asks for the next run now; one whose
             # invoices were all held elsewhere (a worker, a user) a minute
             # later: at once it would spin, never it would wait an hour.
             moved = stats.total() - stats["skipped"]
-            (cron or scheduler._tal_main_cron())._trigger(
+            cron._trigger(
                 None if moved else fields.Datetime.now() + SKIPPED_RETRY_AFTER
             )
-        _logger.info(
-            "Invoice files transfer: %s",
-            ", ".join(f"{count} {state}" for state, count in sorted(stats.items()))
-            or "nothing pending",
-        )
-        return stats
+        elif not self._pending_count(cutoffs=gate.cutoffs):
+            self._tal_idle()
+
+    @api.model
+    def _tal_idle(self):
+        """Nothing may go now: a backlog with nothing pending is done (and
+        told); pending invoices that wait for working hours start at their
+        opening."""
+        if self._pending_count():
+            self.env["tal.invoice.transfer.scheduler"]._tal_trigger_at_openings()
+        else:
+            self.env["tal.invoice.transfer.backlog"]._tal_close()
 
     @api.model
     def _ready_company_ids(self):
@@ -167,18 +262,45 @@ class TalInvoiceTransfer(models.AbstractModel):
         return [row[0] for row in self.env.cr.fetchall()]
 
     @api.model
-    def _pending_count(self):
-        """Pending invoices the scheduled action can take now."""
+    def _pending_count(self, cutoffs=None):
+        """Pending invoices the scheduled action can take now.
+
+        :param cutoffs: {company id: cutoff} of the working hours (see
+            tal.invoice.transfer.window._tal_states): only what they let go
+            now; None: every pending invoice of the companies ready for it
+        """
         self.env.cr.execute(
             SQL(
                 """
                 SELECT count(*) FROM account_move
-                 WHERE tal_transfer_state = 'pending' AND company_id = ANY(%s)
+                 WHERE tal_transfer_state = 'pending' AND %s
                 """,
-                self._ready_company_ids(),
+                self._company_filter(self._ready_company_ids(), cutoffs),
             )
         )
         return self.env.cr.fetchone()[0]
+
+    @api.model
+    def _company_filter(self, company_ids, cutoffs=None):
+        """account_move rows of these companies, as far as the working
+        hours' cutoffs let them go (see _pending_count)."""
+        if cutoffs is None:
+            return SQL("account_move.company_id = ANY(%s)", list(company_ids))
+        ids = [company_id for company_id in cutoffs if company_id in company_ids]
+        if all(cutoffs[company_id] is None for company_id in ids):
+            return SQL("account_move.company_id = ANY(%s)", ids)
+        # A closed window lets only the recently posted invoices go.
+        return SQL(
+            """
+            EXISTS (SELECT 1 FROM unnest(%s::int[], %s::timestamp[])
+                                  AS w(company_id, cutoff)
+                     WHERE w.company_id = account_move.company_id
+                       AND (w.cutoff IS NULL
+                            OR account_move.tal_transfer_posted_date >= w.cutoff))
+            """,
+            ids,
+            [cutoffs[company_id] for company_id in ids],
+        )
 
     @api.model
     def _run(
@@ -189,6 +311,7 @@ class TalInvoiceTransfer(models.AbstractModel):
         states=(STATE_PENDING,),
         run=None,
         stripe=None,
+        gate=None,
     ):
         """Transfer invoices one by one; return a Counter of outcomes.
 
@@ -203,28 +326,32 @@ class TalInvoiceTransfer(models.AbstractModel):
             invoices whose id modulo count is index first, then the others
             from the highest id down. Workers walking the same ids in the same
             order would each try, and skip, the invoices the others hold.
+        :param gate: the scheduled workers' WorkerGate (see
+            tal.invoice.transfer.gate): only the invoices the working hours
+            let go, at the pace limit, until a pause. None: a person's
+            explicit request, which none of these hold back.
         """
         stats = Counter()
-        # Invoices committed but not yet added to the scheduler's progress.
-        # One skipped for another worker counts too: the scheduler subtracts
-        # them from the remaining count we gave it, and a job whose remaining
-        # invoices were all held elsewhere must end, not loop or be taken for
-        # one that processed nothing.
-        uncounted = 0
-        cron_end = self.env.context.get("cron_end_time")
-        # The first invoice is reported at once, then every few seconds.
-        report_at = time.monotonic()
+        gate = gate or OPEN_GATE
+        progress = _Progress(self, run, commit)
         company_ids = self._ready_company_ids() if move_ids is None else None
         # Whether the transaction holds no work yet: true after each commit
         # (the caller's own transaction may hold some).
         fresh_transaction = False
         after_id = 0
         descending = False
+        first_stripe = stripe
         # Until the scheduler's window closes, a job takes new work.
         window_open = True
         while limit is None or stats.total() < limit:
             candidates = self._candidates(
-                after_id, move_ids, states, company_ids, stripe, descending
+                after_id,
+                move_ids,
+                states,
+                company_ids,
+                stripe,
+                descending,
+                gate.cutoffs,
             )
             if not candidates:
                 if stripe is None:
@@ -232,68 +359,99 @@ class TalInvoiceTransfer(models.AbstractModel):
                 # Its own share is done: help the others from the other end.
                 stripe, descending, after_id = None, True, None
                 continue
-            if commit and self._prepare(candidates, limit and limit - stats.total()):
+            if self._prepare(candidates, limit and limit - stats.total(), commit):
                 fresh_transaction = True
             wanting = self._pdf_wanting(candidates[: limit and limit - stats.total()])
             renders = {}
             for move_id in candidates:
+                if gate.moved():
+                    # Working hours opened or closed: what may go changed.
+                    # Looked for again from the start, after the invoice under
+                    # way (a worker stops after its current invoice).
+                    gate.refresh()
+                    stripe, descending, after_id = first_stripe, False, 0
+                    break
                 after_id = move_id
                 if move_id in wanting and move_id not in renders:
-                    if not window_open or not (
-                        renders := self._pdf_render(wanting, move_id, commit)
-                    ).get(move_id):
-                        # The job's time is spent: the next job renders it.
+                    renders = (
+                        self._render_step(wanting, move_id, gate, commit)
+                        if window_open
+                        else {}
+                    )
+                    if move_id not in renders:
+                        # Paused, or the job's time is spent: the next job
+                        # renders it.
                         after_id = None
                         break
                     fresh_transaction = fresh_transaction or commit
+                if not self._wait_turn(gate, fresh_transaction):
+                    after_id = None
+                    break
+                fresh_transaction = fresh_transaction or bool(gate.pace)
                 render = renders.pop(move_id, None)
-                move = self._lock(move_id, states, own_transaction=fresh_transaction)
+                move = self._lock_gated(move_id, states, fresh_transaction, gate)
+                if gate.stopped:
+                    after_id = None
+                    break
                 outcome = (
                     self._process(move, run=run, render=render) if move else "skipped"
                 )
                 stats[outcome] += 1
-                if commit:
-                    # Ends this invoice's transaction: its documents and its
-                    # state are saved together, and its row lock is released.
-                    uncounted += 1
-                    now = time.monotonic()
-                    if now >= report_at or (
-                        cron_end is not None and cron_end - now < 2
-                    ):
-                        # The scheduler's progress (an ORM write) and the run's
-                        # time, after the first invoice and then every few
-                        # seconds: a job killed after doing work is never
-                        # taken for one that timed out.
-                        time_left = self._report_progress(run, uncounted)
-                        uncounted = 0
-                        report_at = now + PROGRESS_EVERY_SECONDS
-                        if not time_left:
-                            # The scheduler's window is spent: the PDFs
-                            # rendered for it are still stored (rendering them
-                            # again would cost more), then the job ends.
-                            window_open = False
-                            if not renders:
-                                return stats
-                    else:
-                        # Per-invoice commit, see above; guarded by `commit`
-                        # (core's _can_commit), like core's per-record commits.
-                        self.env.cr.commit()  # pylint: disable=invalid-commit
-                    fresh_transaction = True
+                # Ends this invoice's transaction: its documents and its
+                # state are saved together, and its row lock is released.
+                if not progress.invoice_done():
+                    # The scheduler's window is spent: the PDFs rendered for
+                    # it are still stored (rendering them again would cost
+                    # more), then the job ends.
+                    window_open = False
+                    if not renders:
+                        return stats
+                fresh_transaction = commit
                 if limit is not None and stats.total() >= limit:
                     break
             if after_id is None:
                 break
-        if commit and uncounted:
-            self._report_progress(run, uncounted)
+        progress.report()
         return stats
 
     @api.model
-    def _report_progress(self, run, processed):
-        """The run's time and the scheduler's progress, committed; return the
-        seconds left in the scheduler's window."""
-        if run:
-            run._tal_progress()
-        return self.env["ir.cron"]._commit_progress(processed=processed)
+    def _render_step(self, wanting, move_id, gate, commit):
+        """The PDFs of the next batch, before their rows are locked; none
+        when the transfer was paused meanwhile (a scheduled worker)."""
+        if gate.paused():
+            return {}
+        room = gate.render_room()
+        if room:
+            # Under a pace limit, no more than the job may store: the others
+            # would be rendered again by the next job.
+            wanting = wanting[: wanting.index(move_id) + room]
+        return self._pdf_render(wanting, move_id, commit)
+
+    @api.model
+    def _wait_turn(self, gate, fresh_transaction):
+        """A scheduled worker under a pace limit waits for its slot before
+        it locks an invoice. False: stop (paused meanwhile, or the next slot
+        is beyond this job's time)."""
+        if not gate.pace:
+            return True
+        if not fresh_transaction:
+            # The run's record, if any: the slot is reserved in a
+            # transaction of its own.
+            self.env.cr.commit()  # pylint: disable=invalid-commit
+        return gate.wait_for_slot()
+
+    @api.model
+    def _lock_gated(self, move_id, states, own_transaction, gate):
+        """_lock; a scheduled worker that finds the transfer paused there
+        notes it on its gate (the caller stops) and ends the transaction,
+        which wrote nothing, releasing the invoice."""
+        try:
+            return self._lock(move_id, states, own_transaction=own_transaction)
+        except TransferPaused:
+            gate.stopped = "paused"
+            if gate.commit:
+                self.env.cr.commit()  # pylint: disable=invalid-commit
+            return None
 
     @api.model
     def _candidates(
@@ -304,9 +462,13 @@ class TalInvoiceTransfer(models.AbstractModel):
         company_ids=None,
         stripe=None,
         descending=False,
+        cutoffs=None,
     ):
         """The next ids to try after `after_id` (None: from the start), in id
-        order or from the highest down; no lock (taken one by one)."""
+        order or from the highest down; no lock (taken one by one).
+
+        :param cutoffs: what the working hours let go (see _pending_count)
+        """
         if descending:
             position = SQL("AND id < %s", after_id) if after_id else SQL()
         else:
@@ -324,7 +486,7 @@ class TalInvoiceTransfer(models.AbstractModel):
                 SQL("AND id = ANY(%s)", list(move_ids))
                 if move_ids is not None
                 else SQL(),
-                SQL("AND company_id = ANY(%s)", list(company_ids))
+                SQL("AND %s", self._company_filter(company_ids, cutoffs))
                 if company_ids is not None
                 else SQL(),
                 SQL("DESC") if descending else SQL("ASC"),
@@ -334,11 +496,13 @@ class TalInvoiceTransfer(models.AbstractModel):
         return [row[0] for row in self.env.cr.fetchall()]
 
     @api.model
-    def _prepare(self, move_ids, limit=None):
+    def _prepare(self, move_ids, limit=None, commit=True):
         """Let the target prepare the next invoices in one go (DMS: their
         directories with one create), committed apart; then end this
         transaction, so that the invoices' own transactions see that work.
         Only in runs that commit. Returns whether this transaction ended."""
+        if not commit:
+            return False
         try:
             target = self.env["tal.transfer.target"]._tal_get_target()
         except UserError:
@@ -400,9 +564,13 @@ class TalInvoiceTransfer(models.AbstractModel):
         company_fields = [
             self.env["res.company"]._fields[name] for name in COMPANY_FIELDS_READ
         ]
+        # The pause is read in the invoice's own statement: a worker that
+        # locks an invoice after a pause was committed stops there, at no
+        # extra round trip per invoice.
+        pausable = self.env.context.get("tal_transfer_pausable")
         lock_sql = SQL(
             """
-            SELECT m.tal_transfer_state, %s, %s
+            SELECT m.tal_transfer_state, %s, %s, %s
               FROM account_move m
               JOIN res_company c ON c.id = m.company_id
              WHERE m.id = %s
@@ -410,8 +578,13 @@ class TalInvoiceTransfer(models.AbstractModel):
             """,
             SQL(", ").join(SQL.identifier("m", f.name) for f in move_fields),
             SQL(", ").join(SQL.identifier("c", f.name) for f in company_fields),
+            self.env["tal.invoice.transfer.gate"]._tal_paused_sql()
+            if pausable
+            else SQL("FALSE"),
             move_id,
         )
+        if pausable:
+            self.env["ir.config_parameter"].flush_model(["key"])
         try:
             with (
                 nullcontext() if own_transaction else self.env.cr.savepoint(flush=False)
@@ -425,6 +598,9 @@ class TalInvoiceTransfer(models.AbstractModel):
             if own_transaction:
                 self.env.cr.rollback()
             return None
+        if row and row[-1]:
+            # Paused: the caller ends this transaction, which wrote nothing.
+            raise TransferPaused()
         if not row or row[0] not in states:
             return None
         move = moves.browse(move_id)
@@ -436,7 +612,7 @@ class TalInvoiceTransfer(models.AbstractModel):
         # Into the ORM cache, as BaseModel._fetch_query does with its rows.
         for records, record_fields, values in (
             (move, move_fields, move_values),
-            (company, company_fields, row[1 + len(move_fields) :]),
+            (company, company_fields, row[1 + len(move_fields) : -1]),
         ):
             for field, value in zip(record_fields, values, strict=True):
                 field._insert_cache(records, [value])
@@ -460,6 +636,7 @@ class TalInvoiceTransfer(models.AbstractModel):
                 vals["tal_transfer_attempts"] = attempts
                 vals["tal_transfer_run_id"] = run_id
                 vals["tal_transfer_failure_noted"] = False
+                vals["tal_transfer_failure_reported"] = False
                 move._tal_transfer_write(vals)
             return vals["tal_transfer_state"]
         except StaleRender:
@@ -523,6 +700,8 @@ class TalInvoiceTransfer(models.AbstractModel):
                 "tal_transfer_run_id": run_id,
                 "tal_transfer_failure_noted": move.tal_transfer_failure_noted
                 or first_failure,
+                # A new failure for the next daily summary.
+                "tal_transfer_failure_reported": False,
             }
         )
         if first_failure:

@@ -237,15 +237,19 @@ class TalInvoiceTransferRun(models.Model):
             _logger.warning("Could not update transfer run %s", self.id, exc_info=True)
 
     @api.model
-    def _tal_progress_figures(self, pending):
+    def _tal_progress_figures(self, pending, pending_by_company=None):
         """Rate, estimated end and next run for the dashboard.
 
         The rate counts the invoices the recent runs handled (from the
         invoices, over the user's companies) over the time those runs spent
         transferring: idle time between runs does not dilute it. Each
         scheduled action is a worker: their rates add up. The estimate is
-        given while work goes on; when it waits for the scheduler, the next
-        run's time is given instead.
+        given while work goes on, or waits for working hours; it counts the
+        working hours and the pace limit. When the work waits for the
+        scheduler, the next run's time is given. Paused: neither.
+
+        :param pending_by_company: {company id: (pending invoices that go at
+            any time, pending invoices that wait for its working hours)}
         """
         now = fields.Datetime.now()
         runs = self.sudo().search(
@@ -263,6 +267,12 @@ class TalInvoiceTransferRun(models.Model):
             for key in scheduled
             if per_worker[key][1]
         )
+        gate = self.env["tal.invoice.transfer.gate"]
+        if gate._tal_paused():
+            return {"rate": rate, "eta": False, "next_run": False}
+        pace = gate._tal_pace()
+        # The estimate goes no faster than the pace limit allows.
+        speed = min(rate, pace) if pace and rate else rate
         next_run = self.env["tal.invoice.transfer.scheduler"]._tal_next_run()
         working = bool(
             self.sudo().search_count(
@@ -270,12 +280,22 @@ class TalInvoiceTransferRun(models.Model):
                 limit=1,
             )
         ) or (next_run and next_run <= now)
+        # Work that waits for working hours to open: it has a known start.
+        window_model = self.env["tal.invoice.transfer.window"]
+        windows = window_model._tal_windows(list(pending_by_company or {}))
+        held = any(
+            waiting and windows[company_id] and not windows[company_id].is_open(now)
+            for company_id, (_anytime, waiting) in (pending_by_company or {}).items()
+        )
         eta = False
-        if pending and rate and working:
-            eta = now + timedelta(minutes=pending / rate)
+        if pending and speed and (working or held):
+            if pending_by_company is None:
+                eta = now + timedelta(minutes=pending / speed)
+            else:
+                eta = window_model._tal_eta(speed, pending_by_company, now=now)
         return {
             "rate": rate,
-            "eta": eta,
+            "eta": eta or False,
             "next_run": next_run if pending and not working else False,
         }
 

@@ -4,6 +4,7 @@ import re
 from datetime import timedelta
 
 from odoo import api, fields, models
+from odoo.tools import SQL
 
 MAIN_CRON = "tal_invoice_transfer.ir_cron_tal_invoice_transfer"
 # Each worker is a scheduled action waiting for a cron thread, and the
@@ -111,26 +112,97 @@ class TalInvoiceTransferScheduler(models.AbstractModel):
         surplus.try_lock_for_update(allow_referencing=True).write({"active": False})
 
     @api.model
-    def _tal_trigger_workers(self, pending=False):
-        """Start every worker now, if the backlog holds work for them.
-
-        :param pending: the caller knows invoices are pending (no count)
-        """
-        if not pending and not self.env["tal.invoice.transfer"]._pending_count():
-            return
-        wanted = self._tal_parallel_workers()
-        for number, cron in self._tal_worker_crons().items():
-            if number <= wanted and cron.active:
-                cron._trigger()
-
-    @api.model
-    def _tal_next_run(self):
-        """When the next worker job is due (its next call or a trigger)."""
+    def _tal_active_workers(self):
+        """The scheduled actions of the workers the setting asks for."""
         wanted = self._tal_parallel_workers()
         crons = self.env["ir.cron"].sudo()
         for number, cron in self._tal_worker_crons().items():
             if number <= wanted and cron.active:
                 crons |= cron
+        return crons
+
+    @api.model
+    def _tal_trigger_workers(self, pending=False, by_user=False):
+        """Start every worker now, if the backlog holds work for them; when
+        its work waits for working hours, at their opening.
+
+        Never while paused: Resume starts them.
+
+        :param pending: the caller knows invoices are pending that may go
+            now (no count)
+        :param by_user: a person asked for it (settings saved, Resume, a
+            large selection queued): told when the backlog is done
+        """
+        if self.env["tal.invoice.transfer.gate"]._tal_paused():
+            return
+        engine = self.env["tal.invoice.transfer"]
+        if not pending:
+            cutoffs, _until = self.env["tal.invoice.transfer.window"]._tal_states(
+                engine._ready_company_ids()
+            )
+            if not engine._pending_count(cutoffs=cutoffs):
+                if engine._pending_count():
+                    if by_user:
+                        self.env["tal.invoice.transfer.backlog"]._tal_open(
+                            self.env.user
+                        )
+                    self._tal_trigger_at_openings()
+                return
+        if by_user:
+            self.env["tal.invoice.transfer.backlog"]._tal_open(self.env.user)
+        for cron in self._tal_active_workers():
+            cron._trigger()
+
+    @api.model
+    def _tal_trigger_workers_soon(self):
+        """_tal_trigger_workers(pending=True), unless the workers are asked
+        to run already: posting a thousand invoices one by one asks once."""
+        crons = self._tal_active_workers()
+        due = (
+            self.env["ir.cron.trigger"]
+            .sudo()
+            .search_count(
+                [
+                    ("cron_id", "in", crons.ids),
+                    ("call_at", "<=", fields.Datetime.now()),
+                ],
+                limit=1,
+            )
+        )
+        if not due:
+            self._tal_trigger_workers(pending=True)
+
+    @api.model
+    def _tal_trigger_at_openings(self):
+        """Ask the workers to run when the working hours of the companies
+        whose invoices wait for them open, not at the next hourly call."""
+        engine = self.env["tal.invoice.transfer"]
+        self.env.cr.execute(
+            SQL(
+                """
+                SELECT DISTINCT company_id FROM account_move
+                 WHERE tal_transfer_state = 'pending' AND company_id = ANY(%s)
+                """,
+                engine._ready_company_ids(),
+            )
+        )
+        waiting = [row[0] for row in self.env.cr.fetchall()]
+        openings = self.env["tal.invoice.transfer.window"]._tal_next_openings(waiting)
+        if not openings:
+            return
+        at = min(openings.values())
+        triggers = self.env["ir.cron.trigger"].sudo()
+        for cron in self._tal_active_workers():
+            # Once: every call outside the hours would add the same one.
+            if not triggers.search_count(
+                [("cron_id", "=", cron.id), ("call_at", "=", at)], limit=1
+            ):
+                cron._trigger(at)
+
+    @api.model
+    def _tal_next_run(self):
+        """When the next worker job is due (its next call or a trigger)."""
+        crons = self._tal_active_workers()
         if not crons:
             return False
         trigger = (
@@ -153,5 +225,7 @@ class TalInvoiceTransferScheduler(models.AbstractModel):
         """
         if cron not in self._tal_worker_crons().values():
             return
+        if self.env["tal.invoice.transfer.gate"]._tal_paused():
+            return  # Resume starts it
         if self.env["tal.invoice.transfer"]._pending_count():
             cron.sudo()._trigger(fields.Datetime.now() + RESCUE_AFTER)

@@ -107,12 +107,13 @@ class TalInvoiceTransferUi(models.AbstractModel):
         # Pending invoices of a company without a folder, or with the
         # transfer off, wait for a person: they are not in the estimate.
         ready = set(self.env["tal.invoice.transfer"]._ready_company_ids())
-        pending_ready, waiting = 0, []
+        pending_ready, waiting, pending_by_company = 0, [], {}
         for company, count in moves._read_group(
             [("tal_transfer_state", "=", STATE_PENDING)], ["company_id"], ["__count"]
         ):
             if company.id in ready:
                 pending_ready += count
+                pending_by_company[company.id] = count
             else:
                 waiting.append(
                     {
@@ -121,9 +122,16 @@ class TalInvoiceTransferUi(models.AbstractModel):
                         "off": company.sudo().tal_transfer_scope == "off",
                     }
                 )
+        windows = self._tal_windows(pending_by_company)
         progress = self.env["tal.invoice.transfer.run"]._tal_progress_figures(
-            pending_ready
+            pending_ready,
+            pending_by_company={
+                company_id: windows["split"].get(company_id, (count, 0))
+                for company_id, count in pending_by_company.items()
+            },
         )
+        gate = self.env["tal.invoice.transfer.gate"]
+        pause = gate._tal_pause_info()
         kind_labels = dict(
             moves._fields["tal_transfer_error_kind"]._description_selection(self.env)
         )
@@ -159,8 +167,57 @@ class TalInvoiceTransferUi(models.AbstractModel):
             else False,
             "waiting_companies": waiting,
             "failed_groups": failed_groups,
+            "paused": {
+                "by": pause["user"].name or "",
+                "at": fields.Datetime.to_string(pause["date"]),
+            }
+            if pause
+            else False,
+            "pace_per_minute": gate._tal_pace(),
+            "windows": windows["shown"],
             "pdf": self._pdf_summary(),
         }
+
+    @api.model
+    def _tal_windows(self, pending_by_company):
+        """The working hours of the companies with pending invoices: what
+        the dashboard says of them ("shown"), and per company the invoices
+        that go at any time (recent) and those that wait for its hours
+        ("split")."""
+        window_model = self.env["tal.invoice.transfer.window"]
+        now = fields.Datetime.now()
+        shown, split = [], {}
+        companies = self.env["res.company"].sudo().browse(list(pending_by_company))
+        windows = window_model._tal_windows(companies.ids)
+        for company in companies:
+            window = windows[company.id]
+            if window is None:
+                continue
+            cutoff = window.recent_cutoff(now)
+            recent = 0
+            if cutoff is not None:
+                recent = self.env["account.move"].search_count(
+                    [
+                        ("company_id", "=", company.id),
+                        ("tal_transfer_state", "=", STATE_PENDING),
+                        ("tal_transfer_posted_date", ">=", cutoff),
+                    ]
+                )
+            count = pending_by_company[company.id]
+            split[company.id] = (recent, count - recent)
+            is_open = window.is_open(now)
+            change = window.next_change(now)
+            shown.append(
+                {
+                    "company": company.name,
+                    "open": is_open,
+                    "next_change": fields.Datetime.to_string(change)
+                    if change
+                    else False,
+                    "waiting": 0 if is_open else count - recent,
+                }
+            )
+        return {"shown": shown, "split": split}
 
     @api.model
     def _pdf_summary(self):
@@ -209,9 +266,19 @@ class TalInvoiceTransferUi(models.AbstractModel):
             moves, self.env._("Files transfer retried by %s.", self.env.user.name)
         )
         if moves:
-            self.env["tal.invoice.transfer.scheduler"]._tal_trigger_workers()
+            self.env["tal.invoice.transfer.scheduler"]._tal_trigger_workers(
+                by_user=True
+            )
         return self._notify(
-            self.env._("%(count)s invoices queued for transfer.", count=len(moves)),
+            self.env._(
+                "%(count)s invoices queued: the transfer is paused, they go "
+                "once it is resumed.",
+                count=len(moves),
+            )
+            if self.env["tal.invoice.transfer.gate"]._tal_paused()
+            else self.env._(
+                "%(count)s invoices queued for transfer.", count=len(moves)
+            ),
             show_states=[STATE_PENDING],
         )
 
@@ -256,9 +323,15 @@ class TalInvoiceTransferUi(models.AbstractModel):
     def _queue(self, moves):
         """Leave a large selection to the scheduled action, at once."""
         moves._tal_transfer_write({"tal_transfer_state": STATE_PENDING})
-        self.env["tal.invoice.transfer.scheduler"]._tal_trigger_workers()
+        self.env["tal.invoice.transfer.scheduler"]._tal_trigger_workers(by_user=True)
         return self._notify(
             self.env._(
+                "%(count)s invoices queued: the transfer is paused, they go "
+                "once it is resumed.",
+                count=len(moves),
+            )
+            if self.env["tal.invoice.transfer.gate"]._tal_paused()
+            else self.env._(
                 "%(count)s invoices queued: the scheduled action transfers them "
                 "in the background.",
                 count=len(moves),

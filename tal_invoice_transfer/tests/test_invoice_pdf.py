@@ -223,9 +223,7 @@ class TestInvoicePdf(TalPdfCommon):
         renderer = type(self.env["tal.invoice.transfer.pdf"])
         with (
             self._as_scheduled_action(),
-            patch.object(
-                type(self.env["ir.cron"]), "_commit_progress", return_value=0
-            ),
+            patch.object(type(self.env["ir.cron"]), "_commit_progress", return_value=0),
             patch.object(renderer, "_tal_batches_possible", return_value=True),
             patch.object(
                 renderer,

@@ -37,6 +37,49 @@ export class TalTransferDashboard extends Component {
         Object.assign(this.state, {data, counts});
     }
 
+    /** Pause every worker after its current invoice, on every server. */
+    async pause() {
+        await this.orm.call("account.move", "tal_transfer_pause", []);
+        await this.load();
+    }
+
+    /** Start the workers again, at once. */
+    async resume() {
+        await this.orm.call("account.move", "tal_transfer_resume", []);
+        await this.load();
+    }
+
+    formatWhen(value) {
+        return value ? formatDateTime(deserializeDateTime(value)) : "";
+    }
+
+    get pausedText() {
+        const paused = this.state.data.paused;
+        return _t(
+            "by %(user)s on %(date)s: the workers wait; Transfer Now and Retry on chosen invoices still work.",
+            {user: paused.by, date: this.formatWhen(paused.at)}
+        );
+    }
+
+    get paceText() {
+        const pace = this.state.data.pace_per_minute;
+        return pace ? _t("(limit: %s)", formatInteger(pace)) : false;
+    }
+
+    windowText(window) {
+        const until = this.formatWhen(window.next_change);
+        if (window.open) {
+            return _t("%(company)s: working hours, until %(until)s", {
+                company: window.company,
+                until,
+            });
+        }
+        return _t(
+            "%(company)s: outside working hours, %(count)s invoices wait until %(until)s",
+            {company: window.company, count: formatInteger(window.waiting), until}
+        );
+    }
+
     get eta() {
         const eta = this.state.data.eta;
         return eta ? formatDateTime(deserializeDateTime(eta)) : false;
