@@ -181,7 +181,7 @@ class TalInvoiceTransfer(models.AbstractModel):
         return self.env.cr.fetchone()[0]
 
     @api.model
-    def _run(
+    def _run(  # noqa: C901 - the run loop, kept whole to be read in one place
         self,
         move_ids=None,
         limit=None,
@@ -232,7 +232,7 @@ class TalInvoiceTransfer(models.AbstractModel):
                 continue
             if commit and self._prepare(candidates, limit and limit - stats.total()):
                 fresh_transaction = True
-            wanting = self._pdf_wanting(candidates[:limit and limit - stats.total()])
+            wanting = self._pdf_wanting(candidates[: limit and limit - stats.total()])
             renders = {}
             for move_id in candidates:
                 after_id = move_id
@@ -554,9 +554,10 @@ class TalInvoiceTransfer(models.AbstractModel):
             documents = target._tal_transfer(move, files)
         # The invoice's document is its PDF's when it has one.
         official = move.sudo().invoice_pdf_report_id
-        first = documents.filtered(
-            lambda document: document.attachment_id == official
-        )[:1] or documents.sorted("id")[:1]
+        first = (
+            documents.filtered(lambda document: document.attachment_id == official)[:1]
+            or documents.sorted("id")[:1]
+        )
         return {
             **made,
             "tal_transfer_state": STATE_DONE,

@@ -61,7 +61,9 @@ class TalInvoiceTransferPdfRule(models.Model):
             report = rule.report_id
             problem = None
             if report.model != "account.move":
-                problem = self.env._("it prints %(model)s, not invoices", model=report.model)
+                problem = self.env._(
+                    "it prints %(model)s, not invoices", model=report.model
+                )
             elif report.report_type != "qweb-pdf":
                 problem = self.env._("it is not a PDF report")
             elif not report.is_invoice_report:

@@ -65,7 +65,9 @@ class TestInvoicePdf(TalPdfCommon):
         self.env.company.tal_transfer_make_pdf = False
         invoice = self._make_invoice(files=())
 
-        self.Transfer._run(move_ids=(bill | draft | invoice).ids, states=("pending", "no_attachment"))
+        self.Transfer._run(
+            move_ids=(bill | draft | invoice).ids, states=("pending", "no_attachment")
+        )
 
         self.assertEqual(bill.tal_transfer_state, "no_attachment")
         self.assertEqual(invoice.tal_transfer_state, "no_attachment")
@@ -77,7 +79,9 @@ class TestInvoicePdf(TalPdfCommon):
         invoice = self._make_invoice(files=())
         self.assertEqual(invoice.tal_transfer_state, "no_attachment")
 
-        self.env["res.config.settings"].create({"tal_transfer_make_pdf": True}).execute()
+        self.env["res.config.settings"].create(
+            {"tal_transfer_make_pdf": True}
+        ).execute()
 
         self.assertEqual(invoice.tal_transfer_state, "pending")
         self.Transfer._run()
@@ -91,7 +95,9 @@ class TestInvoicePdf(TalPdfCommon):
         with (
             patch.object(renderer, "_tal_batches_possible", return_value=True),
             patch.object(
-                renderer, "_tal_render_chunk", autospec=True,
+                renderer,
+                "_tal_render_chunk",
+                autospec=True,
                 side_effect=renderer._tal_render_chunk,
             ) as render,
         ):
@@ -109,7 +115,9 @@ class TestInvoicePdf(TalPdfCommon):
         with (
             patch.object(renderer, "_tal_batches_possible", return_value=False),
             patch.object(
-                renderer, "_tal_render_chunk", autospec=True,
+                renderer,
+                "_tal_render_chunk",
+                autospec=True,
                 side_effect=renderer._tal_render_chunk,
             ) as render,
         ):
@@ -233,7 +241,9 @@ class TestInvoicePdfHeldByTheTarget(TalPdfCommon):
         invoice = self._make_invoice(files=())
         held = self.env["tal.invoice.transfer.pdf"]._tal_held_pdfs
         target = self.env["tal.transfer.target"]._tal_get_target()
-        self._script_document(invoice, company=self.setup_other_company(name="Other Co")["company"])
+        self._script_document(
+            invoice, company=self.setup_other_company(name="Other Co")["company"]
+        )
         self.assertFalse(held(invoice, target))
 
     def test_a_pdf_made_before_the_last_reset_to_draft_is_stale(self):

@@ -44,9 +44,11 @@ class TestInvoicePdfBesideSend(TalCommittedDmsInvoiceCase):
         self.assertFalse(invoice.invoice_pdf_report_id)
 
         worker = self._new_env()
-        stats = worker["tal.invoice.transfer"].with_context(
-            force_report_rendering=True
-        )._run(move_ids=[self.invoice_id])
+        stats = (
+            worker["tal.invoice.transfer"]
+            .with_context(force_report_rendering=True)
+            ._run(move_ids=[self.invoice_id])
+        )
         # A cursor of its own: the end of the worker's invoice.
         worker.cr.commit()  # pylint: disable=invalid-commit
         self.assertEqual(stats["done"], 1)

@@ -80,7 +80,7 @@ class TestInvoicePdfFailures(TalPdfCommon):
         server.listen(8)
         url = f"http://127.0.0.1:{server.getsockname()[1]}/logo.png"
         self._use_template(
-            "<img t-if=\"o.ref and o.ref.startswith('http')\" t-att-src=\"o.ref\"/>"
+            '<img t-if="o.ref and o.ref.startswith(\'http\')" t-att-src="o.ref"/>'
         )
         good = self._make_invoice(files=())
         hanging = self._make_invoice(files=(), ref=url)

@@ -20,7 +20,11 @@ class TestInvoicePdfRules(TalPdfCommon):
         cls.transfer = cls._make_report("Factures Transferts")
         # The old script's rules, in its order, with its fallback.
         cls.rule_export = Rule.create(
-            {"sequence": 1, "keyword": "Export de conteneur", "report_id": cls.export.id}
+            {
+                "sequence": 1,
+                "keyword": "Export de conteneur",
+                "report_id": cls.export.id,
+            }
         )
         cls.rule_delivery = Rule.create(
             {"sequence": 2, "keyword": "LIVRAISON", "report_id": cls.delivery.id}
@@ -42,7 +46,9 @@ class TestInvoicePdfRules(TalPdfCommon):
         self.assertEqual(self._choose(invoice), (self.delivery, self.rule_delivery))
 
         both = self._make_invoice(files=(), post=False, name="Livraison Paris")
-        both.invoice_line_ids = [(0, 0, {"name": "EXPORT DE CONTENEUR 40'", "price_unit": 1})]
+        both.invoice_line_ids = [
+            (0, 0, {"name": "EXPORT DE CONTENEUR 40'", "price_unit": 1})
+        ]
         both.action_post()
         self.assertEqual(self._choose(both), (self.export, self.rule_export))
 
@@ -64,7 +70,9 @@ class TestInvoicePdfRules(TalPdfCommon):
         template = self._make_report("Customer's own")
         self.partner_a.invoice_template_pdf_report_id = template
         invoice = self._make_invoice(files=(), name="Conseil")
-        self.assertEqual(self._choose(invoice), (template, self.env["tal.invoice.transfer.pdf.rule"]))
+        self.assertEqual(
+            self._choose(invoice), (template, self.env["tal.invoice.transfer.pdf.rule"])
+        )
 
     def test_another_companys_rule_and_unavailable_reports_are_skipped(self):
         other = self.setup_other_company(name="Rules Co")["company"]
@@ -100,7 +108,10 @@ class TestInvoicePdfRules(TalPdfCommon):
             (html_report, "not a PDF"),
             (not_invoice, "invoice report"),
         ):
-            with self.subTest(report=report.name), self.assertRaisesRegex(ValidationError, words):
+            with (
+                self.subTest(report=report.name),
+                self.assertRaisesRegex(ValidationError, words),
+            ):
                 Rule.create({"keyword": "x", "report_id": report.id})
 
     def test_a_template_that_does_not_mark_invoices_renders_one_at_a_time(self):
