@@ -26,3 +26,5 @@ from . import test_invoice_pdf
 from . import test_invoice_pdf_rules
 from . import test_invoice_pdf_failures
 from . import test_invoice_pdf_concurrency
+from . import test_filing_plans_documents
+from . import test_filing_plans_dms
