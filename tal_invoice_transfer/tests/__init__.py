@@ -28,3 +28,4 @@ from . import test_invoice_pdf_failures
 from . import test_invoice_pdf_concurrency
 from . import test_filing_plans_documents
 from . import test_filing_plans_dms
+from . import test_filing_plans_settings
