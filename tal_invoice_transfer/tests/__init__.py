@@ -29,3 +29,5 @@ from . import test_invoice_pdf_concurrency
 from . import test_filing_plans_documents
 from . import test_filing_plans_dms
 from . import test_filing_plans_settings
+from . import test_filing_plans_workers
+from . import test_filing_plans_accounting
