@@ -275,7 +275,8 @@ class TestInvoicePdfDms(TalPdfCommon):
         file = self._documents_of(pdf)
         self.assertEqual(len(file), 1)
         self.assertEqual(file.directory_id.res_id, invoice.id)
-        self.assertEqual(invoice.tal_transfer_document, file)
+        # As stored: the test's user is no DMS user, who would see the file.
+        self.assertEqual(invoice.tal_transfer_document_ref, f"dms.file,{file.id}")
         # The DMS file is the invoice's own attachment: not copied.
         self.assertEqual(file.attachment_id, pdf)
         self.assertEqual(pdf.res_field, "invoice_pdf_report_file")

@@ -274,9 +274,9 @@ class TestTransferScheduler(TalTransferCommon):
         handled = []
         real_process = type(self.Transfer)._process
 
-        def process(model, move, run=None):
+        def process(model, move, run=None, **kwargs):
             handled.append(move.id)
-            return real_process(model, move, run=run)
+            return real_process(model, move, run=run, **kwargs)
 
         with patch.object(type(self.Transfer), "_process", process):
             self.Transfer._cron_transfer(worker=2)
