@@ -3,6 +3,8 @@ benchmarks/README.md). Every sub-command runs in its own process (Odoo's
 registry is per process).
 
     run [--quick | --full] [--sizes ...] [--workers ...]   the benchmark
+    run --filing-plans single,customer,journal_period [--sizes ...] [--targets ...]
+                                the filing plans, each through the scheduler
     scheduler --size N --target T --workers W    one measurement through the scheduler
     one --size N [--limit M] [--profile] [--sqlstats]   profiling: a direct call,
                                 NOT the scheduler path
@@ -22,6 +24,7 @@ import time
 from datetime import datetime
 
 from .backlog import cmd_prepare, cmd_template, snapshot_addons
+from .filing_plans import run_filing_plans
 from .measure import commit_ceiling, profile_run
 from .peer import run_peer
 from .report import ratios, render_markdown, save
@@ -127,6 +130,8 @@ def measured(report, target, size, workers, repeat):
 
 
 def cmd_run(args):
+    if args.filing_plans:
+        return run_filing_plans(args, prepare)
     plan = plan_of(args)
     sizes = sorted(plan["runs"])
     t_run = time.perf_counter()
@@ -278,6 +283,15 @@ def main():
         help="with --resume: measure the runs of these sizes again (e.g. 1000,10000)",
     )
     p.add_argument("--rebuild", action="store_true")
+    p.add_argument(
+        "--filing-plans",
+        help="measure these filing plans instead (e.g. single,customer,"
+        "journal_period), 1 worker, at --sizes (default 1000,10000); "
+        "results/filing_plans.md",
+    )
+    p.add_argument(
+        "--targets", help="with --filing-plans: dms, documents (default documents)"
+    )
     p.set_defaults(func=cmd_run)
     p = sub.add_parser("scheduler")
     p.add_argument("--size", type=int, required=True)
