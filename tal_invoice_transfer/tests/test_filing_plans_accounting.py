@@ -98,7 +98,9 @@ class TestFilingPlanLikeAccounting(TalTransferCommon):
         self.Transfer._run(move_ids=backlog.ids)
 
         folder, tags, owner, _partner, _company = self._filed_as(backlog)
-        self.assertEqual((folder, tags, owner), (self.folder, self.tag, self.env["res.users"]))
+        self.assertEqual(
+            (folder, tags, owner), (self.folder, self.tag, self.env["res.users"])
+        )
 
     def test_with_documents_accounting_setting_off_the_companys_folder(self):
         self.env.company.documents_account_settings = False

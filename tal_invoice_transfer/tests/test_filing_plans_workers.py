@@ -50,7 +50,9 @@ class TalPlanWorkersMixin:
             params.set_param(TARGET_PARAM, self.target)
             self.journal_id = (
                 env["account.journal"]
-                .create({"name": "TAL plan workers", "code": "TALPW", "type": "general"})
+                .create(
+                    {"name": "TAL plan workers", "code": "TALPW", "type": "general"}
+                )
                 .id
             )
             partners = env["res.partner"].create(
@@ -65,7 +67,11 @@ class TalPlanWorkersMixin:
     def _make_root(self, env):
         if self.target == "documents":
             return env["documents.document"].create(
-                {"name": "TAL plan workers", "type": "folder", "access_internal": "edit"}
+                {
+                    "name": "TAL plan workers",
+                    "type": "folder",
+                    "access_internal": "edit",
+                }
             )
         storage = env["dms.storage"].create(
             {"name": "TAL plan workers", "save_type": "attachment"}
@@ -147,9 +153,7 @@ class TalPlanWorkersMixin:
 
     def _customer_folders(self):
         """(customer id, count) of the customer folders under the root."""
-        table = {"documents": "documents_document", "dms": "dms_directory"}[
-            self.target
-        ]
+        table = {"documents": "documents_document", "dms": "dms_directory"}[self.target]
         parent = {"documents": "folder_id", "dms": "parent_id"}[self.target]
         with closing(self.registry.cursor()) as cr:
             cr.execute(
