@@ -1,6 +1,6 @@
 # Copyright 2026 TAL
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
-from odoo.exceptions import ValidationError
+from odoo.exceptions import AccessError, ValidationError
 from odoo.tests import tagged
 
 from .common import TalTransferCommon
@@ -158,3 +158,13 @@ class TestFilingPlanSettings(TalTransferCommon):
             f"journal {invoice.journal_id.display_name}.*no accounting user",
         ):
             self._settings(tal_transfer_filing_plan="accounting")
+
+    def test_a_billing_user_cannot_change_the_plan(self):
+        clerk = self._billing_user("tal_plan_settings_clerk")
+        with self.assertRaises(AccessError):
+            self.company.with_user(clerk).tal_transfer_filing_plan = "customer"
+        with self.assertRaises(AccessError):
+            self.env["res.config.settings"].with_user(clerk).create(
+                {"tal_transfer_filing_plan": "customer"}
+            )
+        self.assertEqual(self.company.tal_transfer_filing_plan, "single")

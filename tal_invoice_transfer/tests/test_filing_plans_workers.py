@@ -12,7 +12,7 @@ from odoo.orm.registry import DummyRLock
 from odoo.tests import TransactionCase, tagged
 
 from ..models.tal_transfer_target import TARGET_PARAM
-from .common import PATIENCE, PDF, wait_for_lock
+from .common import PATIENCE, PDF, TalUserRequestMixin, wait_for_lock
 
 CUSTOMERS = 4
 INVOICES_EACH = 3
@@ -262,3 +262,72 @@ class TestPlanWorkersDocuments(TalPlanWorkersMixin, TransactionCase):
 @tagged("post_install", "-at_install")
 class TestPlanWorkersDms(TalPlanWorkersMixin, TransactionCase):
     target = "dms"
+
+
+@tagged("post_install", "-at_install")
+class TestPlanFolderDeletedDuringTransfer(
+    TalPlanWorkersMixin, TalUserRequestMixin, TransactionCase
+):
+    """A person deletes a customer's folder (Documents) while a worker files
+    an invoice of that customer into it."""
+
+    target = "documents"
+    allow_inherited_tests_method = False
+
+    def test_the_deletion_waits_is_retried_and_takes_the_new_documents_along(self):
+        move_ids = self._make_committed_backlog()
+        # Two invoices of the first customer.
+        first_id, second_id = move_ids[0], move_ids[CUSTOMERS]
+        self.invoice_id = second_id
+        # The customer's folder exists: the first invoice was filed into it.
+        with self.registry.cursor() as cr:
+            env = api.Environment(cr, SUPERUSER_ID, {})
+            env["tal.invoice.transfer"]._run(move_ids=[first_id])
+        (customer_id, _count), *_rest = self._customer_folders()
+        with closing(self.registry.cursor()) as cr:
+            cr.execute(
+                "SELECT id FROM documents_document WHERE folder_id = %s "
+                "AND res_model = 'res.partner'",
+                [self.root_id],
+            )
+            folder_id = cr.fetchone()[0]
+
+        def delete_folder(env):
+            env["documents.document"].browse(folder_id).unlink()
+
+        target_class = type(self.env["tal.transfer.target.documents"])
+        worker, outcome, failures = self._user_request_during_transfer(
+            delete_folder,
+            model_class=target_class,
+            method="_tal_hold_folders",
+            is_the_one=lambda held: held.ids == [folder_id],
+        )
+
+        self.assertEqual(outcome["done"], 1)
+        # The user's deletion met the worker's commit: Odoo tried it again,
+        # and then it took the new document along.
+        self.assertIn("SerializationFailure", failures)
+        with closing(self.registry.cursor()) as cr:
+            cr.execute(
+                "SELECT count(*) FROM documents_document WHERE id = %s", [folder_id]
+            )
+            self.assertEqual(cr.fetchone()[0], 0)
+            cr.execute(
+                "SELECT id, tal_transfer_state FROM account_move WHERE id = ANY(%s) "
+                "ORDER BY id",
+                [[first_id, second_id]],
+            )
+            self.assertEqual(
+                cr.fetchall(), [(first_id, "pending"), (second_id, "pending")]
+            )
+            cr.execute(
+                "SELECT count(*) FROM ir_attachment WHERE res_model = 'account.move' "
+                "AND res_id = ANY(%s)",
+                [[first_id, second_id]],
+            )
+            self.assertEqual(cr.fetchone()[0], 2, "the invoices' files stay")
+        # Filed again, into a new folder of the customer.
+        worker["tal.invoice.transfer"]._run(move_ids=[first_id, second_id])
+        # A cursor of its own: the end of the worker's job.
+        worker.cr.commit()  # pylint: disable=invalid-commit
+        self.assertEqual(self._customer_folders(), [(customer_id, 1)])
