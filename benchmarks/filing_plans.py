@@ -99,15 +99,16 @@ def render(report):
         f"fastest of {report['repeat']} tries (ms per invoice of every try in "
         "brackets).",
         "",
-        "| target | plan | invoices | ms/invoice | invoices/s | folders made "
-        "| ms/invoice / One folder at the smallest size | tries (ms/invoice) |",
-        "|---|---|---|---|---|---|---|---|",
+        "| target | plan | invoices | ms/invoice | CPU ms/invoice (Odoo+PG) "
+        "| invoices/s | folders made | ms/invoice / One folder at the smallest "
+        "size | CPU / One folder's | tries (ms/invoice) |",
+        "|---|---|---|---|---|---|---|---|---|---|",
     ]
-    base = {
-        run["target"]: run["ms_per_invoice"]
-        for run in sorted(report["runs"], key=lambda r: -r["size"])
-        if run["filing_plan"] == "single"
-    }
+    base, base_cpu = {}, {}
+    for run in sorted(report["runs"], key=lambda r: -r["size"]):
+        if run["filing_plan"] == "single":
+            base[run["target"]] = run["ms_per_invoice"]
+            base_cpu[run["target"]] = run["cpu_ms_per_invoice"]
     for run in sorted(
         report["runs"], key=lambda r: (r["target"], r["filing_plan"], r["size"])
     ):
@@ -116,12 +117,17 @@ def render(report):
             if run["target"] in base
             else "-"
         )
+        cpu_ratio = (
+            f"{run['cpu_ms_per_invoice'] / base_cpu[run['target']]:.2f}"
+            if run["target"] in base_cpu
+            else "-"
+        )
         ok = "" if run.get("ok") else " (NOT OK: see the JSON)"
         lines.append(
             f"| {run['target']} | {run['filing_plan']} | {run['invoices']:,} "
-            f"| {run['ms_per_invoice']} | {run['invoices_per_s']} "
-            f"| {run.get('folders')} | {ratio}{ok} "
-            f"| {', '.join(str(t) for t in run['tries'])} |"
+            f"| {run['ms_per_invoice']} | {run['cpu_ms_per_invoice']} "
+            f"| {run['invoices_per_s']} | {run.get('folders')} | {ratio}{ok} "
+            f"| {cpu_ratio} | {', '.join(str(t) for t in run['tries'])} |"
         )
     lines.append("")
     return "\n".join(lines)
