@@ -124,13 +124,82 @@ def set_target(db, target):
         "SELECT value FROM ir_config_parameter WHERE key = %s",
         [f"tal_bench.folder_{target}"],
     )
-    q(db, "UPDATE res_company SET tal_transfer_folder_ref = %s", [folder])
+    # No filing plan: the tree each target made before plans (the figures'
+    # reference); set_filing_plan sets one.
+    q(
+        db,
+        "UPDATE res_company SET tal_transfer_folder_ref = %s, "
+        "tal_transfer_filing_plan = NULL",
+        [folder],
+    )
     q(
         db,
         "UPDATE ir_config_parameter SET value = %s "
         "WHERE key = 'tal_invoice_transfer.target'",
         [target],
     )
+
+
+def set_filing_plan(db, plan, size):
+    """The company's filing plan (plain SQL on a clone). By customer spreads
+    the backlog over one customer per 20 invoices (the template has 20):
+    50 customers at 1,000, 500 at 10,000, 5,000 at 100,000, each a copy of a
+    template customer, whose folder the transfer makes."""
+    # Files only, as the rest of the benchmark measures: the PDF maker's
+    # renders would dominate, and are the same under every plan.
+    q(
+        db,
+        "UPDATE res_company SET tal_transfer_filing_plan = %s, "
+        "tal_transfer_make_pdf = FALSE",
+        [plan],
+    )
+    customers = size // 20
+    if plan != "customer" or customers <= 20:
+        return 0
+    conn = dbtools.connect(db)
+    try:
+        cr = conn.cursor()
+        source = q1(
+            db,
+            "SELECT partner_id FROM account_move WHERE partner_id IS NOT NULL "
+            "ORDER BY id LIMIT 1",
+        )
+        cr.execute(
+            "CREATE TEMP TABLE newp AS SELECT g AS k, "
+            "nextval('res_partner_id_seq')::int AS id "
+            "FROM generate_series(0, %s - 1) g",
+            [customers],
+        )
+        _insert_select(
+            cr,
+            "res_partner",
+            "p",
+            {
+                "id": "n.id",
+                "name": "'Bench customer ' || n.k",
+                "complete_name": "'Bench customer ' || n.k",
+                "commercial_partner_id": "n.id",
+                "parent_id": "NULL",
+                "is_company": "TRUE",
+                "email": "NULL",
+                "ref": "NULL",
+                "vat": "NULL",
+            },
+            f"FROM newp n, res_partner p WHERE p.id = {int(source)}",
+        )
+        cr.execute(
+            """
+            UPDATE account_move m
+               SET partner_id = n.id, commercial_partner_id = n.id
+              FROM newp n
+             WHERE m.tal_transfer_state = 'pending'
+               AND n.k = m.id %% %s
+            """,
+            [customers],
+        )
+    finally:
+        conn.close()
+    return customers
 
 
 def cmd_template(args):

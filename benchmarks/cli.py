@@ -3,6 +3,8 @@ benchmarks/README.md). Every sub-command runs in its own process (Odoo's
 registry is per process).
 
     run [--quick | --full] [--sizes ...] [--workers ...]   the benchmark
+    run --filing-plans single,customer,journal_period [--sizes ...] [--targets ...]
+                                the filing plans, each through the scheduler
     scheduler --size N --target T --workers W    one measurement through the scheduler
     live [--pace P] [--workers W]   the pace limit over 2 minutes and the pause's
                                 effect, through the scheduler (issue 25)
@@ -24,6 +26,7 @@ import time
 from datetime import datetime
 
 from .backlog import cmd_prepare, cmd_template, snapshot_addons
+from .filing_plans import run_filing_plans
 from .live import run_live, save_live
 from .measure import commit_ceiling, profile_run
 from .peer import run_peer
@@ -130,6 +133,8 @@ def measured(report, target, size, workers, repeat):
 
 
 def cmd_run(args):
+    if args.filing_plans:
+        return run_filing_plans(args, prepare)
     plan = plan_of(args)
     sizes = sorted(plan["runs"])
     t_run = time.perf_counter()
@@ -297,6 +302,15 @@ def main():
         help="with --resume: measure the runs of these sizes again (e.g. 1000,10000)",
     )
     p.add_argument("--rebuild", action="store_true")
+    p.add_argument(
+        "--filing-plans",
+        help="measure these filing plans instead (e.g. single,customer,"
+        "journal_period), 1 worker, at --sizes (default 1000,10000); "
+        "results/filing_plans.md",
+    )
+    p.add_argument(
+        "--targets", help="with --filing-plans: dms, documents (default documents)"
+    )
     p.set_defaults(func=cmd_run)
     p = sub.add_parser("scheduler")
     p.add_argument("--size", type=int, required=True)

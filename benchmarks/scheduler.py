@@ -21,7 +21,13 @@ from harness_tools.procs import (
     proc_status_kb,
 )
 
-from .backlog import clone_backlog, drop_db, ensure_stock_addons, set_target
+from .backlog import (
+    clone_backlog,
+    drop_db,
+    ensure_stock_addons,
+    set_filing_plan,
+    set_target,
+)
 from .settings import DATA_DIR, PORTS, TASK_MODULE, db_name, log
 
 READY_TIMEOUT = 600  # servers loading their registry on a busy machine
@@ -228,6 +234,22 @@ def checks(db, target):
     return dict(zip(keys, (int(v) for v in row), strict=True))
 
 
+def plan_folders(db, target):
+    """How many folders the transfer made (those holding no file of an
+    invoice's attachment are the plan's)."""
+    if target == "dms":
+        return q1(
+            db,
+            "SELECT count(*) FROM dms_directory WHERE res_model != 'account.move' "
+            "AND NOT is_root_directory",
+        )
+    return q1(
+        db,
+        "SELECT count(*) FROM documents_document WHERE type = 'folder' "
+        "AND folder_id IS NOT NULL",
+    )
+
+
 def jobs_per_server(servers):
     """How many scheduler jobs of the transfer each server ran (its log)."""
     counts = []
@@ -240,11 +262,20 @@ def jobs_per_server(servers):
 
 
 def _measure(
-    src_db, target, workers, workdir, label, servers=None, keep=False, size=None
+    src_db,
+    target,
+    workers,
+    workdir,
+    label,
+    servers=None,
+    keep=False,
+    size=None,
+    filing_plan=None,
 ):
     db = db_name("s_", label)
     clone_backlog(src_db, db)
     set_target(db, target)
+    customers = set_filing_plan(db, filing_plan, size or 0) if filing_plan else None
     procs = ProcessGroup()
     addons = ensure_stock_addons()
     crons = run_task(
@@ -314,6 +345,7 @@ def _measure(
             server.stop()
         procs.kill_all(wait=10)
     result = checks(db, target)
+    folders = plan_folders(db, target) if filing_plan else None
     if not keep:
         drop_db(db)
     wall = t_end - t0
@@ -322,6 +354,9 @@ def _measure(
     agg = {
         "label": label,
         "target": target,
+        "filing_plan": filing_plan,
+        "customers": customers,
+        "folders": folders,
         "size": size,
         "workers": workers,
         "servers": n_servers,

@@ -244,9 +244,10 @@ class Harness:
         self.createdb(name, template=template or self.full)
         return name
 
-    def configure(self, db, target, folders=None):
-        """Target parameter and each company's folder, set with SQL before any
-        server starts (no cache to invalidate)."""
+    def configure(self, db, target, folders=None, plan=None):
+        """Target parameter, each company's folder and filing plan (None: the
+        tree each target made before plans), set with SQL before any server
+        starts (no cache to invalidate)."""
         q(
             db,
             "DELETE FROM ir_config_parameter WHERE key = 'tal_invoice_transfer.target'",
@@ -266,8 +267,9 @@ class Harness:
                 ref = f"{model},{folder_id}" if folder_id else None
             q(
                 db,
-                "UPDATE res_company SET tal_transfer_folder_ref = %s WHERE id = %s",
-                [ref, company_id],
+                "UPDATE res_company SET tal_transfer_folder_ref = %s, "
+                "tal_transfer_filing_plan = %s WHERE id = %s",
+                [ref, plan, company_id],
             )
 
     def limit_backlog(self, db, count):

@@ -26,6 +26,7 @@ SCENARIOS = [
     "delete_documents",
     "uploads_during_run",
     "documents_account",
+    "accounting_plan",
     "bad_input",
     "target_missing",
     "pg_restart",

@@ -14,6 +14,14 @@ TRANSFER_SCOPES = {
     "vendor": ("in_invoice", "in_refund"),
     "off": (),
 }
+# The filing plans: where in the company's folder an invoice's files go. The
+# keys are stored (scripts set them); tal.transfer.target documents each.
+FILING_PLANS = [
+    ("customer", "By customer"),
+    ("accounting", "Like Accounting"),
+    ("journal_period", "By journal / year / month"),
+    ("single", "One folder"),
+]
 
 
 class ResCompany(models.Model):
@@ -33,6 +41,15 @@ class ResCompany(models.Model):
         inverse="_inverse_tal_transfer_folder",
         help="Documents folder or DMS root directory that receives this "
         "company's invoice files.",
+    )
+    tal_transfer_filing_plan = fields.Selection(
+        selection=FILING_PLANS,
+        string="Filing Plan",
+        help="Where in the folder each invoice's files go. Chosen when the "
+        "folder is first saved (By customer where the folder already holds "
+        "customer folders, else Like Accounting where Documents' Accounting "
+        "settings exist, else One folder); change it at will. Files already "
+        "transferred stay where they are.",
     )
     tal_transfer_tag_names = fields.Char(
         string="Invoice Files Tags",
@@ -138,6 +155,12 @@ class ResCompany(models.Model):
                     )
                 )
 
+    @api.model_create_multi
+    def create(self, vals_list):
+        companies = super().create(vals_list)
+        companies.filtered("tal_transfer_folder_ref")._tal_transfer_default_plan()
+        return companies
+
     def write(self, vals):
         switched_on = (
             self.filtered(lambda company: not company.tal_transfer_make_pdf)
@@ -145,6 +168,8 @@ class ResCompany(models.Model):
             else self.browse()
         )
         result = super().write(vals)
+        if vals.get("tal_transfer_folder_ref") or vals.get("tal_transfer_folder"):
+            self._tal_transfer_default_plan()
         if switched_on:
             # PDFs switched on: finished invoices without one are taken again.
             self.env["tal.invoice.transfer.scope"]._tal_reopen_for_pdf(
@@ -199,6 +224,21 @@ class ResCompany(models.Model):
         return self.env["tal.transfer.target"]._tal_record_from_ref(
             self.tal_transfer_folder_ref
         )
+
+    def _tal_transfer_default_plan(self):
+        """Choose the filing plan of companies whose folder is saved for the
+        first time (no plan yet): see the field's help."""
+        for company in self.filtered(lambda c: not c.tal_transfer_filing_plan):
+            folder = company._tal_transfer_folder_record()
+            if folder is None or not folder.exists():
+                continue
+            plan = (
+                self.env["tal.transfer.target"]
+                ._tal_target_of_folder(folder)
+                ._tal_default_plan(company, folder)
+            )
+            if plan:
+                company.tal_transfer_filing_plan = plan
 
     def _tal_transfer_move_types(self):
         self.ensure_one()

@@ -49,6 +49,14 @@ class ResConfigSettings(models.TransientModel):
         related="company_id.tal_transfer_tag_names",
         readonly=False,
     )
+    tal_transfer_filing_plan = fields.Selection(
+        related="company_id.tal_transfer_filing_plan",
+        readonly=False,
+    )
+    tal_transfer_plan_preview = fields.Text(
+        string="Where the Files Will Go",
+        compute="_compute_tal_transfer_plan_preview",
+    )
     tal_transfer_scope = fields.Selection(
         related="company_id.tal_transfer_scope",
         readonly=False,
@@ -230,6 +238,41 @@ class ResConfigSettings(models.TransientModel):
             domain.append(("shortcut_document_id", "=", False))
         return domain
 
+    @api.onchange("tal_transfer_folder")
+    def _onchange_tal_transfer_folder_plan(self):
+        """A company's first folder gets the plan it calls for, shown before
+        saving so that a person can change it (the company does the same when
+        its folder is saved otherwise)."""
+        for settings in self:
+            folder = settings.tal_transfer_folder
+            if not folder or settings.company_id.tal_transfer_filing_plan:
+                continue
+            target = self.env["tal.transfer.target"]._tal_target_of_folder(folder)
+            plan = target.sudo()._tal_default_plan(settings.company_id, folder)
+            if plan:
+                settings.tal_transfer_filing_plan = plan
+
+    @api.depends(
+        "tal_transfer_filing_plan",
+        "tal_transfer_folder",
+        "tal_transfer_target",
+        "company_id",
+    )
+    def _compute_tal_transfer_plan_preview(self):
+        for settings in self:
+            target = settings._tal_transfer_chosen_target()
+            folder = settings.tal_transfer_folder
+            if target is None or not folder or folder._name != target._tal_folder_model:
+                settings.tal_transfer_plan_preview = False
+                continue
+            settings.tal_transfer_plan_preview = "\n".join(
+                target.sudo()._tal_plan_preview(
+                    settings.company_id,
+                    settings.tal_transfer_filing_plan or target._tal_legacy_plan,
+                    folder,
+                )
+            )
+
     @api.model_create_multi
     def create(self, vals_list):
         settings = super().create(vals_list)
@@ -239,6 +282,7 @@ class ResConfigSettings(models.TransientModel):
             "tal_transfer_folder",
             "tal_transfer_tag_names",
             "tal_transfer_target",
+            "tal_transfer_filing_plan",
         }
         if any(checked.intersection(vals) for vals in vals_list):
             settings._check_tal_transfer_folder_and_tags()
@@ -257,6 +301,9 @@ class ResConfigSettings(models.TransientModel):
                 if company.tal_transfer_folder_ref:
                     folder = target.sudo()._tal_folder(company)
                     settings._tal_transfer_check_folder_offered(target, folder)
+                    # Every folder the plan can file into, by its journal or
+                    # customer.
+                    target.sudo()._tal_check_plan(company, folder)
                 target.sudo()._tal_tags(company, TAG_MODELS[target._tal_target_key])
             except UserError as error:
                 lazy = getattr(error, "lazy_message", None)

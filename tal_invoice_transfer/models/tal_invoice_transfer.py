@@ -67,6 +67,7 @@ COMPANY_FIELDS_READ = [
     "tal_transfer_folder_ref",
     "tal_transfer_tag_names",
     "tal_transfer_attachment_mode",
+    "tal_transfer_filing_plan",
 ]
 # A job that could only skip invoices looks again after this (same run).
 SKIPPED_RETRY_AFTER = timedelta(minutes=1)

@@ -45,9 +45,105 @@ class TalTransferTargetDms(models.AbstractModel):
     def _tal_folder_label(self):
         return self.env._("DMS directory")
 
+    # Before filing plans, DMS filed by journal / year / month.
+    _tal_legacy_plan = "journal_period"
+
     @api.model
     def _tal_folder_fields(self):
         return [*super()._tal_folder_fields(), "storage_id"]
+
+    # ------------------------------------------------------------------
+    # Filing plans. In attachment storage every DMS directory names a
+    # record, and a file is its directory's record's: each invoice keeps
+    # its own directory, naming it, inside the plan's folder. One folder:
+    # the invoices' directories in the root; By journal / year / month:
+    # root / journal / year / month (naming the journal); By customer: root /
+    # customer (naming the commercial partner). Like Accounting files as
+    # Documents' Accounting app does, which DMS has not: refused.
+    # ------------------------------------------------------------------
+
+    @api.model
+    def _tal_plans(self):
+        return ("customer", "journal_period", "single")
+
+    @api.model
+    def _tal_plan_refusal(self, plan):
+        return self.env._(
+            "it files where Documents' Accounting app would, and DMS has no "
+            "such settings: choose By customer, By journal / year / month or "
+            "One folder."
+        )
+
+    @api.model
+    def _tal_folders(self):
+        return self._tal_directories()
+
+    @api.model
+    def _tal_folder_path(self, folder):
+        return folder.sudo().complete_name
+
+    @api.model
+    def _tal_invoice_level(self):
+        return " / " + self.env._("<invoice>")
+
+    @api.model
+    def _tal_child_folder_domain(self, parent):
+        return [("parent_id", "=", parent.id)]
+
+    @api.model
+    def _tal_folder_name(self, name):
+        return self._tal_safe_name(name)
+
+    @api.model
+    def _tal_new_folder_vals(self, parent, name, record):
+        return {
+            "name": name,
+            "parent_id": parent.id,
+            "storage_id": parent.storage_id.id,
+            "model_id": self.env["ir.model"]._get_id(record._name),
+            "res_model": record._name,
+            "res_id": record.id,
+        }
+
+    @api.model
+    def _tal_plan_key(self, move, root):
+        """Invoices of one key share their plan's folder."""
+        plan = self._tal_plan(move.company_id)
+        if plan == "journal_period":
+            return self._tal_month_key(move, root)
+        customer = move.partner_id.commercial_partner_id
+        if plan == "customer" and customer:
+            return (root.id, "customer", customer.id)
+        return (root.id,)
+
+    @api.model
+    def _tal_plan_parent(self, move, root):
+        """The directory the invoice's own directory goes in."""
+        plan = self._tal_plan(move.company_id)
+        if plan == "journal_period":
+            return self._tal_month_directory(move, root)
+        if plan == "customer":
+            return self._tal_customer_directory(move, root)
+        return root
+
+    @api.model
+    def _tal_customer_directory(self, move, root):
+        """The invoice's customer's directory in the root (By customer),
+        found, claimed or made."""
+        customer = move.partner_id.commercial_partner_id
+        if not customer:
+            return root
+        cache = self._tal_run_cache("dms_customer_directories")
+        key = (root.id, customer.id)
+        if key in cache:
+            held = self._tal_hold_directories([cache[key]])
+            if held:
+                return held
+            cache.pop(key)
+        directory = self._tal_customer_folders(root, move)[customer]
+        directory = self._tal_hold_directories(directory.ids) or directory
+        self.env.cr.postcommit.add(lambda: cache.__setitem__(key, directory.id))
+        return directory
 
     @api.model
     def _tal_check_folder(self, folder, company):
@@ -244,7 +340,7 @@ class TalTransferTargetDms(models.AbstractModel):
         existing = self._tal_hold_directories(existing.ids, claim=True)
         if existing:
             return existing, False
-        parent = self._tal_month_directory(move, root)
+        parent = self._tal_plan_parent(move, root)
         taken = self._tal_taken_names(parent, [self._tal_safe_name(move.name)])
         directory = directories.create(
             self._tal_invoice_directory_vals(
@@ -283,6 +379,7 @@ class TalTransferTargetDms(models.AbstractModel):
     def _tal_transfer(self, move, attachments):
         company = move.company_id
         root = self._tal_folder(company)
+        self._tal_plan(company)
         tags = self._tal_tags(company, "dms.tag")
         self._tal_check_files(attachments)
         files = (

@@ -3,7 +3,7 @@
 import logging
 from collections import defaultdict
 
-from odoo import api, models, sql_db
+from odoo import api, models
 from odoo.exceptions import UserError
 from odoo.tools import SQL, sql
 
@@ -11,8 +11,6 @@ from .account_move import STATE_PENDING
 
 _logger = logging.getLogger(__name__)
 
-# How long the batch preparation waits for a lock before it gives up.
-PREPARE_LOCK_TIMEOUT = "5s"
 # Named as the ORM names a field's index: a DMS version that indexes the field
 # itself finds it there.
 ALIAS_INDEX = sql.make_index_name("dms_directory", "alias_id")
@@ -35,21 +33,8 @@ class TalTransferTargetDmsBatch(models.AbstractModel):
 
     @api.model
     def _tal_begin_prepare_transaction(self):
-        """First statement of each transaction of the batch preparation.
-
-        READ COMMITTED: each next statement sees what other transactions
-        committed before it, so a worker that waited for another one's folder
-        then finds it. A bound on waiting for a lock: rather than wait long
-        (e.g. for a request that holds a folder), the preparation gives up and
-        leaves its invoices to their own path. Only on a connection of its
-        own: a test cursor shares the test's transaction.
-        """
-        if isinstance(self.env.cr, sql_db.Cursor):
-            self.env.cr.execute(
-                "SET TRANSACTION ISOLATION LEVEL READ COMMITTED;"
-                "SET LOCAL lock_timeout = %s",
-                [PREPARE_LOCK_TIMEOUT],
-            )
+        """See tal.transfer.target._tal_begin_prepare_transaction."""
+        self.env["tal.transfer.target"]._tal_begin_prepare_transaction()
 
     @api.model
     def _tal_prepare_directories(self, move_ids):
@@ -71,13 +56,21 @@ class TalTransferTargetDmsBatch(models.AbstractModel):
             .sudo()
             .search_fetch(
                 [("id", "in", move_ids), ("tal_transfer_state", "=", STATE_PENDING)],
-                ["name", "company_id", "journal_id", "invoice_date", "date"],
+                [
+                    "name",
+                    "company_id",
+                    "partner_id",
+                    "journal_id",
+                    "invoice_date",
+                    "date",
+                ],
             )
         )
         roots = {}
         for company in moves.company_id:
             try:
                 roots[company] = dms._tal_folder(company)
+                dms._tal_plan(company)
             except UserError:
                 continue  # each invoice reports it
         moves = self._tal_moves_wanting_directory(
@@ -85,21 +78,36 @@ class TalTransferTargetDmsBatch(models.AbstractModel):
         )
         if not moves:
             return False, {}
-        month_key = {
-            move: dms._tal_month_key(move, roots[move.company_id]) for move in moves
+        plan_key = {
+            move: dms._tal_plan_key(move, roots[move.company_id]) for move in moves
         }
-        months = {}
-        for move in moves:
-            root = roots[move.company_id]
-            key = month_key[move]
-            if key not in months:
-                months[key] = dms._tal_month_directory(move, root)
-                # The shared journal, year and month folders first, each path
-                # in a transaction of its own (this cursor's, not a caller's):
-                # a worker holds one parent's row at a time, so two never
-                # wait for each other.
+        parents = {}
+        for company in moves.company_id:
+            root = roots[company]
+            company_moves = moves.filtered(lambda m, c=company: m.company_id == c)
+            if company.tal_transfer_filing_plan == "customer":
+                # The customers' directories of the batch with one create.
+                customers = dms._tal_customer_folders(
+                    root, company_moves.filtered("partner_id")
+                )
+                # In a transaction of its own (this cursor's), before the
+                # invoices' directories.
                 cr.commit()  # pylint: disable=invalid-commit
                 self._tal_begin_prepare_transaction()
+                for move in company_moves:
+                    customer = move.partner_id.commercial_partner_id
+                    parents[plan_key[move]] = customers.get(customer, root)
+                continue
+            for move in company_moves:
+                key = plan_key[move]
+                if key not in parents:
+                    parents[key] = dms._tal_plan_parent(move, root)
+                    # The shared journal, year and month folders first, each
+                    # path in a transaction of its own (this cursor's, not a
+                    # caller's): a worker holds one parent's row at a time,
+                    # so two never wait for each other.
+                    cr.commit()  # pylint: disable=invalid-commit
+                    self._tal_begin_prepare_transaction()
         # Then the invoices: locked (one a worker holds is left to it) and
         # checked again, since another worker may have done them meanwhile.
         cr.execute(
@@ -113,13 +121,13 @@ class TalTransferTargetDmsBatch(models.AbstractModel):
         moves = self._tal_moves_wanting_directory(
             moves.browse(row[0] for row in cr.fetchall()), roots
         )
-        # A user may have deleted a month folder since it was committed.
-        # Claimed: a request that began before this commit and deletes the
-        # month is then retried by Odoo and sees the new folders.
+        # A user may have deleted a plan's folder since it was committed.
+        # Claimed: a request that began before this commit and deletes it is
+        # then retried by Odoo and sees the new folders.
         held = dms._tal_hold_directories(
-            sorted({months[month_key[move]].id for move in moves}), claim=True
+            sorted({parents[plan_key[move]].id for move in moves}), claim=True
         )
-        moves = moves.filtered(lambda move: months[month_key[move]] in held)
+        moves = moves.filtered(lambda move: parents[plan_key[move]] in held)
         if not moves:
             return True, {}
         # A worker that took its snapshot before this commit would not see
@@ -129,18 +137,17 @@ class TalTransferTargetDmsBatch(models.AbstractModel):
             "UPDATE account_move SET write_date = write_date WHERE id = ANY(%s)",
             [moves.ids],
         )
-        moves_of_month = defaultdict(list)
+        moves_of_parent = defaultdict(list)
         for move in moves:
-            moves_of_month[month_key[move]].append(move)
+            moves_of_parent[parents[plan_key[move]]].append(move)
         vals_list = []
-        for key, month_moves in moves_of_month.items():
-            month = months[key]
-            names = [dms._tal_safe_name(move.name) for move in month_moves]
-            taken = dms._tal_taken_names(month, names)
-            for move in month_moves:
+        for parent, parent_moves in moves_of_parent.items():
+            names = [dms._tal_safe_name(move.name) for move in parent_moves]
+            taken = dms._tal_taken_names(parent, names)
+            for move in parent_moves:
                 name = dms._tal_safe_name(move.name, taken)
                 taken.add(name)
-                vals_list.append(dms._tal_invoice_directory_vals(move, month, name))
+                vals_list.append(dms._tal_invoice_directory_vals(move, parent, name))
         directories = dms._tal_directories().create(vals_list)
         return True, {
             (directory.storage_id.id, directory.res_id): directory.id

@@ -30,3 +30,8 @@ from . import test_transfer_pause
 from . import test_transfer_window
 from . import test_transfer_pace
 from . import test_transfer_notices
+from . import test_filing_plans_documents
+from . import test_filing_plans_dms
+from . import test_filing_plans_settings
+from . import test_filing_plans_workers
+from . import test_filing_plans_accounting

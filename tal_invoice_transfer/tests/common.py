@@ -50,6 +50,9 @@ class TalTransferCommon(AccountTestInvoicingCommon):
 
     target = "documents"
     make_pdf = False
+    # The company's filing plan (None: the tree each target made before
+    # plans, One folder on Documents, By journal / year / month on DMS).
+    plan = None
 
     @classmethod
     def setUpClass(cls):
@@ -109,6 +112,9 @@ class TalTransferCommon(AccountTestInvoicingCommon):
                 )
             )
         company.tal_transfer_folder_ref = f"{folder._name},{folder.id}"
+        company.tal_transfer_filing_plan = cls.plan or (
+            "single" if cls.target == "documents" else "journal_period"
+        )
         return folder
 
     @classmethod
@@ -322,6 +328,7 @@ class TalCommittedDmsInvoiceCase(TalUserRequestMixin, TransactionCase):
                 "target": icp.get_param(TARGET_PARAM),
                 "folder_ref": company.tal_transfer_folder_ref,
                 "make_pdf": company.tal_transfer_make_pdf,
+                "plan": company.tal_transfer_filing_plan,
             }
             company.tal_transfer_make_pdf = self.make_pdf
             cr.execute("SELECT coalesce(max(id), 0) FROM tal_invoice_transfer_run")
@@ -341,6 +348,7 @@ class TalCommittedDmsInvoiceCase(TalUserRequestMixin, TransactionCase):
             )
             icp.set_param(TARGET_PARAM, "dms")
             company.tal_transfer_folder_ref = f"dms.directory,{root.id}"
+            company.tal_transfer_filing_plan = "journal_period"
             invoice, attachments = self._invoice_with_files(env, self.committed_files)
             self.attachment_ids = attachments.ids
             invoice.action_post()
@@ -368,6 +376,7 @@ class TalCommittedDmsInvoiceCase(TalUserRequestMixin, TransactionCase):
             env["ir.config_parameter"].set_param(TARGET_PARAM, self.saved["target"])
             env.company.tal_transfer_folder_ref = self.saved["folder_ref"]
             env.company.tal_transfer_make_pdf = self.saved["make_pdf"]
+            env.company.tal_transfer_filing_plan = self.saved["plan"]
 
     @staticmethod
     def _attach(env, move_id, name):

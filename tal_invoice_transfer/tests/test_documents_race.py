@@ -61,6 +61,7 @@ class TestDocumentsMainFileRace(BaseCase):
                 company.tal_transfer_folder_ref,
                 icp.get_param(TARGET_PARAM),
                 company.tal_transfer_make_pdf,
+                company.tal_transfer_filing_plan,
             )
             # Files only: the PDF maker's tests are test_invoice_pdf*.py.
             company.tal_transfer_make_pdf = False
@@ -73,6 +74,7 @@ class TestDocumentsMainFileRace(BaseCase):
                 }
             )
             company.tal_transfer_folder_ref = f"documents.document,{folder.id}"
+            company.tal_transfer_filing_plan = "single"
             icp.set_param(TARGET_PARAM, "documents")
             partner = env["res.partner"].create({"name": "Race customer"})
             move = env["account.move"].create(
@@ -103,6 +105,7 @@ class TestDocumentsMainFileRace(BaseCase):
             env["res.partner"].browse(partner_id).unlink()
             env["res.company"].browse(company_id).tal_transfer_folder_ref = saved[0]
             env["res.company"].browse(company_id).tal_transfer_make_pdf = saved[2]
+            env["res.company"].browse(company_id).tal_transfer_filing_plan = saved[3]
             env["ir.config_parameter"].set_param(TARGET_PARAM, saved[1] or False)
 
     def _attach(self, env, name):
@@ -251,6 +254,7 @@ class TestDocumentsDeletedDuringTransfer(TalUserRequestMixin, TransactionCase):
                 company.tal_transfer_folder_ref,
                 icp.get_param(TARGET_PARAM),
                 company.tal_transfer_make_pdf,
+                company.tal_transfer_filing_plan,
             )
             # Files only: the PDF maker's tests are test_invoice_pdf*.py.
             company.tal_transfer_make_pdf = False
@@ -263,6 +267,7 @@ class TestDocumentsDeletedDuringTransfer(TalUserRequestMixin, TransactionCase):
                 }
             )
             company.tal_transfer_folder_ref = f"documents.document,{folder.id}"
+            company.tal_transfer_filing_plan = "single"
             icp.set_param(TARGET_PARAM, "documents")
             invoice, (filed, _late) = self._invoice_with_files(
                 env, ("invoice.pdf", "late.pdf")
@@ -294,6 +299,7 @@ class TestDocumentsDeletedDuringTransfer(TalUserRequestMixin, TransactionCase):
             invoice.with_context(force_delete=True).unlink()
             env.company.tal_transfer_folder_ref = saved[0]
             env.company.tal_transfer_make_pdf = saved[2]
+            env.company.tal_transfer_filing_plan = saved[3]
             env["ir.config_parameter"].set_param(TARGET_PARAM, saved[1] or False)
 
     def test_a_document_deleted_while_a_worker_completes_it_is_no_deadlock(self):

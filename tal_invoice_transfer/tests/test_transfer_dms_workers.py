@@ -74,11 +74,13 @@ class TestTransferDmsWorkers(TransactionCase):
                 company.tal_transfer_folder_ref,
                 params.get_param(TARGET_PARAM),
                 company.tal_transfer_make_pdf,
+                company.tal_transfer_filing_plan,
             )
             self.addCleanup(self._restore_settings, company.id, *saved)
             # Files only: the PDF maker's tests are test_invoice_pdf*.py.
             company.tal_transfer_make_pdf = False
             company.tal_transfer_folder_ref = f"dms.directory,{self.root_id}"
+            company.tal_transfer_filing_plan = "journal_period"
             params.set_param(TARGET_PARAM, "dms")
             moves = env["account.move"].create(
                 [
@@ -110,12 +112,13 @@ class TestTransferDmsWorkers(TransactionCase):
             self.move_ids = moves.ids
         return self.move_ids
 
-    def _restore_settings(self, company_id, folder_ref, target, make_pdf):
+    def _restore_settings(self, company_id, folder_ref, target, make_pdf, plan):
         with self.registry.cursor() as cr:
             env = api.Environment(cr, SUPERUSER_ID, {})
             company = env["res.company"].browse(company_id)
             company.tal_transfer_folder_ref = folder_ref
             company.tal_transfer_make_pdf = make_pdf
+            company.tal_transfer_filing_plan = plan
             env["ir.config_parameter"].set_param(TARGET_PARAM, target)
 
     def _delete_committed_data(self):

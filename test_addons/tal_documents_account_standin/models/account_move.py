@@ -54,6 +54,8 @@ class AccountMove(models.Model):
         document (created if missing, restored if in the trash) gets the
         setting's folder and tags, the invoice's partner, and the invoice's
         creator as owner."""
+        if not self.company_id.documents_account_settings:
+            return
         setting = (
             self.env["documents.account.folder.setting"]
             .sudo()

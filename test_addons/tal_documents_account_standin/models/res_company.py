@@ -6,6 +6,10 @@ from odoo import fields, models
 class ResCompany(models.Model):
     _inherit = "res.company"
 
+    # Documents' "Accounting" setting: nothing is filed while it is off. On
+    # here by default, so that every company of the tests files as before
+    # (Enterprise's own default is decided by its settings screen).
+    documents_account_settings = fields.Boolean(default=True)
     account_folder_id = fields.Many2one(
         "documents.document",
         string="Accounting Folder",
