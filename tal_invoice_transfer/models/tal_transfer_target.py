@@ -305,6 +305,25 @@ class TalTransferTarget(models.AbstractModel):
         raise NotImplementedError
 
     @api.model
+    def _tal_restore(self, trashed, move):
+        """Take documents of the invoice out of the app's trash."""
+        if trashed:
+            trashed.action_unarchive()
+
+    @api.model
+    def _tal_live(self, move, documents):
+        """The live ones among `documents` holding the invoice's PDF; when
+        none is, the first is taken out of the trash."""
+        live = (
+            documents.filtered("active") if "active" in documents._fields else documents
+        )
+        if live or not documents:
+            return live
+        first = documents.sorted("id")[:1]
+        self._tal_restore(first, move)
+        return first
+
+    @api.model
     def _tal_pdf_documents(self, moves):
         """{move id: [(document, file name, made on)]}: the target's documents,
         live or trashed, of the moves' company or of none, that hold a PDF and

@@ -1,6 +1,7 @@
 # Copyright 2026 TAL
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 import logging
+from collections import namedtuple
 
 from odoo import Command, api, fields, models
 from odoo.exceptions import AccessError, UserError
@@ -15,6 +16,12 @@ _logger = logging.getLogger(__name__)
 # each reader's language (messages.py): lazy translations on purpose.
 # pylint: disable=prefer-env-translation
 _lt = LazyTranslate(__name__)
+
+# A document around an invoice, as the transfer reads it (_tal_holders).
+Holder = namedtuple(
+    "Holder",
+    "document_id active company_id name attachment_id checksum mimetype linked made",
+)
 
 # Users who work on invoices: those who must be able to read their files.
 ACCOUNTANT_GROUPS = ("account.group_account_invoice", "account.group_account_readonly")
@@ -143,6 +150,17 @@ class TalTransferTargetDocuments(models.AbstractModel):
 
     @api.model
     def _tal_transfer(self, move, attachments):
+        """File the invoice's `attachments`, taking over what is there.
+
+        One document per attachment (a database constraint): any document of
+        a file is reused, trashed ones included (e.g. one documents_account
+        filed). What an upload script left counts too: the invoice's PDF it
+        filed (tal.invoice.transfer.pdf._tal_held_pdfs) is the invoice's PDF
+        here, and a document holding the same content as a file (a copy of
+        the invoice's own bytes, linked to the invoice or in the company's
+        folder) is that file's document. None of them is moved; a trashed
+        one is restored only when nothing live holds the same.
+        """
         company = move.company_id
         folder = self._tal_folder(company)
         tags = self._tal_tags(company, "documents.tag")
@@ -153,23 +171,41 @@ class TalTransferTargetDocuments(models.AbstractModel):
             .with_company(company)
             .with_context(active_test=False, **MAIL_QUIET_CONTEXT)
         )
-        # One document per attachment (a database constraint): reuse any,
-        # archived ones included, e.g. one documents_account filed.
-        existing = documents.search([("attachment_id", "in", attachments.ids)])
+        holders = self._tal_holders(move, attachments, folder)
+        existing = documents.browse(
+            [h.document_id for h in holders if h.attachment_id in attachments.ids]
+        )
+        self._tal_refuse_foreign(existing, move)
         # A file that is an older version of a document (Documents keeps the
         # previous file when a document gets a new one, as documents_account
         # does when the main file changes) is in Documents through it.
         versioned = self._tal_documents_keeping(
             documents, attachments - existing.attachment_id
         )
-        reused = existing | versioned
-        self._tal_restore(reused.filtered(lambda document: not document.active), move)
-        self._tal_complete(reused, move, tags)
+        pdf = self._tal_invoice_pdf(move, holders, documents)
+        content = self._tal_content_holders(move, holders, attachments, documents)
+        self._tal_restore(
+            self._tal_to_restore(move, holders, existing, versioned, pdf, content),
+            move,
+        )
+        live = (existing | versioned | pdf | content).filtered("active")
+        copies_of = self._tal_copies_by_file(
+            [h for h in holders if h.document_id in live.ids], attachments
+        )
         new_attachments = (
             attachments
             - existing.attachment_id
             - (versioned.previous_attachment_ids & attachments)
+        ).filtered(lambda attachment: not copies_of.get(attachment.id))
+        copies = self.env["tal.invoice.transfer.pdf"]._tal_pdf_copies(
+            move, new_attachments
         )
+        if copies:
+            # Copies of the invoice's PDF get no document once the PDF has
+            # one (or the official PDF gets one now); else the first does.
+            official = new_attachments.filtered("res_field")
+            new_attachments -= copies if (pdf & live) or official else copies[1:]
+        self._tal_complete(live, move, tags)
         created = documents.create(
             [
                 {
@@ -185,41 +221,195 @@ class TalTransferTargetDocuments(models.AbstractModel):
                 for attachment in new_attachments
             ]
         )
-        return reused | created
+        return live | created
+
+    @api.model
+    def _tal_holders(self, move, attachments, folder):
+        """The documents around an invoice, in one query: those of every
+        attachment of the invoice (whatever the transfer's files), and those
+        an upload left in the company's folder (or below it) whose file has
+        the content of one of `attachments` and belongs to no record."""
+        self.env["documents.document"].flush_model()
+        self.env["ir.attachment"].flush_model(
+            ["res_model", "res_id", "res_field", "checksum", "mimetype"]
+        )
+        checksums = sorted({a.checksum for a in attachments if a.checksum})
+        self.env.cr.execute(
+            SQL(
+                """
+                SELECT d.id, d.active, d.company_id, %(name)s, a.id, a.checksum,
+                       a.mimetype, a.res_model = 'account.move', a.create_date
+                  FROM documents_document d
+                  JOIN ir_attachment a ON a.id = d.attachment_id
+                 WHERE d.type = 'binary'
+                   AND ((a.res_model = 'account.move' AND a.res_id = %(move)s)
+                        OR (a.checksum = ANY(%(checksums)s)
+                            AND (a.res_model IS NULL
+                                 OR a.res_model = 'documents.document')
+                            AND d.parent_path LIKE %(tree)s))
+                 ORDER BY d.id
+                """,
+                name=self.env["documents.document"]._field_to_sql("d", "name"),
+                move=move.id,
+                checksums=checksums,
+                tree=f"{folder.parent_path}%",
+            )
+        )
+        return [Holder(*row) for row in self.env.cr.fetchall()]
+
+    @api.model
+    def _tal_refuse_foreign(self, existing, move):
+        """A file whose document belongs to another company cannot be filed
+        (one document per file): a person moves or deletes that document."""
+        foreign = existing.filtered(
+            lambda document: document.company_id
+            and document.company_id != move.company_id
+        )
+        if foreign:
+            raise TransferError(
+                _lt(
+                    "The documents %(documents)s of this invoice's files belong to "
+                    "company %(other)s, not to %(company)s, and a file has only "
+                    "one document: move them to a folder of %(company)s (or "
+                    "delete them: the files stay on the invoice), then retry.",
+                    documents=", ".join(f"'{name}'" for name in foreign.mapped("name")),
+                    other=foreign[:1].company_id.name,
+                    company=move.company_id.name,
+                ),
+                kind="settings",
+            )
+
+    @api.model
+    def _tal_invoice_pdf(self, move, holders, documents):
+        """The documents that are the invoice's PDF (the rule of
+        tal.invoice.transfer.pdf._tal_held_pdfs), live or trashed."""
+        candidates = [
+            (documents.browse(h.document_id), h.name, h.made)
+            for h in holders
+            if h.linked
+            and h.mimetype == "application/pdf"
+            and (not h.company_id or h.company_id == move.company_id.id)
+        ]
+        if not candidates:
+            return documents.browse()
+        held = self.env["tal.invoice.transfer.pdf"]._tal_held_pdfs(
+            move, self, candidates={move.id: candidates}
+        )
+        return held.get(move.id, documents.browse())
+
+    @api.model
+    def _tal_copies_by_file(self, holders, attachments):
+        """{attachment id: [holders]}: the documents holding a copy of each
+        of `attachments` (same content, another file): an upload's copy in
+        the company's folder, or a later file of the invoice (an upload
+        script sent the invoice's bytes with the invoice as its record).
+        The invoice's official files (its PDF, its e-invoice) are never
+        taken for copies: they are what was sent, filed as themselves."""
+        copies = {}
+        for attachment in attachments:
+            if attachment.res_field or not attachment.checksum:
+                continue
+            found = [
+                h
+                for h in holders
+                if h.checksum == attachment.checksum
+                and h.attachment_id != attachment.id
+                and (not h.linked or h.attachment_id > attachment.id)
+            ]
+            if found:
+                copies[attachment.id] = found
+        return copies
+
+    @api.model
+    def _tal_content_holders(self, move, holders, attachments, documents):
+        """The documents holding copies of `attachments` (see
+        _tal_copies_by_file), never another company's; one left in the
+        company's folder only when no other invoice of the transfer holds
+        that content (otherwise which invoice it is for is not known)."""
+        mine = [
+            h for h in holders if not h.company_id or h.company_id == move.company_id.id
+        ]
+        found = {
+            h
+            for found in self._tal_copies_by_file(mine, attachments).values()
+            for h in found
+        }
+        unlinked = {h.checksum for h in found if not h.linked}
+        shared = (
+            self.env["tal.invoice.transfer.scope"]._tal_shared_contents(unlinked)
+            if unlinked
+            else set()
+        )
+        return documents.browse(
+            sorted(h.document_id for h in found if h.linked or h.checksum not in shared)
+        )
+
+    @api.model
+    def _tal_to_restore(self, move, holders, existing, versioned, pdf, content):
+        """The trashed documents to take out of the trash: the invoice's PDF
+        when none of its documents is live (its official PDF's, else the
+        oldest); for the other contents, one document when none holding that
+        content is live (the file's own first); a file kept as a version,
+        always."""
+        official = move.sudo().invoice_pdf_report_id
+        to_restore = versioned.filtered(lambda document: not document.active)
+        if pdf and not pdf.filtered("active"):
+            to_restore |= (
+                pdf.filtered(lambda document: document.attachment_id == official)
+                or pdf.sorted("id")
+            )[:1]
+        checksum_of = {h.document_id: h.checksum for h in holders}
+        live_contents = {
+            checksum_of.get(document.id)
+            for document in (existing | pdf | content).filtered("active")
+        }
+        copied = {checksum_of.get(document.id) for document in content}
+        others = (existing | content) - pdf
+        for checksum in {checksum_of.get(document.id) for document in others}:
+            group = others.filtered(
+                lambda document, c=checksum: checksum_of.get(document.id) == c
+            )
+            trashed = group.filtered(lambda document: not document.active)
+            if checksum not in copied:
+                # No copy involved: every file's document comes back.
+                to_restore |= trashed
+            elif checksum not in live_contents and trashed:
+                to_restore |= ((trashed & existing) or trashed).sorted("id")[:1]
+        return to_restore
 
     @api.model
     def _tal_pdf_documents(self, moves):
+        # SQL: an ORM search through attachment_id would leave out the
+        # invoice's official PDF (a field's attachment).
+        if not moves:
+            return {}
+        self.env["documents.document"].flush_model()
+        self.env["ir.attachment"].flush_model(["res_model", "res_id", "mimetype"])
+        self.env.cr.execute(
+            SQL(
+                """
+                SELECT a.res_id, d.id, d.company_id, %(name)s, a.create_date
+                  FROM documents_document d
+                  JOIN ir_attachment a ON a.id = d.attachment_id
+                 WHERE d.type = 'binary' AND a.mimetype = 'application/pdf'
+                   AND a.res_model = 'account.move' AND a.res_id = ANY(%(ids)s)
+                 ORDER BY d.id
+                """,
+                name=self.env["documents.document"]._field_to_sql("d", "name"),
+                ids=moves.ids,
+            )
+        )
+        rows = self.env.cr.fetchall()
         documents = (
             self.env["documents.document"].sudo().with_context(active_test=False)
         )
-        found = documents.search(
-            [
-                ("type", "=", "binary"),
-                ("attachment_id.mimetype", "=", "application/pdf"),
-                "|",
-                "&",
-                ("res_model", "=", "account.move"),
-                ("res_id", "in", moves.ids),
-                "&",
-                ("attachment_id.res_model", "=", "account.move"),
-                ("attachment_id.res_id", "in", moves.ids),
-            ]
-        )
-        companies = {move.id: move.company_id for move in moves}
+        companies = {move.id: move.company_id.id for move in moves}
         held = {}
-        for document in found:
-            attachment = document.attachment_id
-            move_id = (
-                document.res_id
-                if document.res_model == "account.move"
-                else attachment.res_id
-            )
-            if move_id not in companies:
-                continue
-            if document.company_id and document.company_id != companies[move_id]:
+        for move_id, document_id, company_id, name, made in rows:
+            if company_id and company_id != companies[move_id]:
                 continue
             held.setdefault(move_id, []).append(
-                (document, document.name, attachment.create_date)
+                (documents.browse(document_id), name, made)
             )
         return held
 

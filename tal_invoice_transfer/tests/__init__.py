@@ -26,3 +26,4 @@ from . import test_invoice_pdf
 from . import test_invoice_pdf_rules
 from . import test_invoice_pdf_failures
 from . import test_invoice_pdf_concurrency
+from . import test_takeover_adoption

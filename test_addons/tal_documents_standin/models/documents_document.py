@@ -349,7 +349,7 @@ class DocumentsDocument(models.Model):
             # default_res_id would link the new file to the caller's record.
             attachment = (
                 self.env["ir.attachment"]
-                .with_context(clean_context(self.env.context))
+                .with_env(self.env(context=clean_context(self.env.context)))
                 .create(related)
             )
             vals["attachment_id"] = attachment.id
