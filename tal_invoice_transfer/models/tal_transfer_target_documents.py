@@ -597,3 +597,247 @@ class TalTransferTargetDocuments(models.AbstractModel):
         for document in documents:
             if document.name != document.attachment_id.name:
                 document.name = document.attachment_id.name
+
+    # ------------------------------------------------------------------
+    # Taking over from an upload script: duplicates
+    # ------------------------------------------------------------------
+
+    @api.model
+    def _tal_duplicate_groups(self, company_ids=None, move_ids=None):
+        """What upload scripts filed twice, set-based: [(move id, kind,
+        checksum, [document ids])], live documents only.
+
+        * 'pdf': the invoice holds more than one document that is its PDF
+          (the rule of tal.invoice.transfer.pdf._tal_held_pdfs): the old
+          script's restarts;
+        * 'content': more than one document holds the same content of the
+          invoice's files (linked to the invoice, or left in the company's
+          folder when no other invoice of the transfer holds that content);
+        * 'ambiguous': a document in the company's folder, linked to no
+          record, holds a content several invoices hold: whose it is is not
+          known; reported for each of those invoices, never cleaned up.
+        """
+        self.env.flush_all()
+        scope = self.env["tal.invoice.transfer.scope"]
+        where = SQL(
+            "%s %s",
+            SQL("AND m.company_id = ANY(%s)", list(company_ids))
+            if company_ids is not None
+            else SQL(),
+            SQL("AND m.id = ANY(%s)", list(move_ids))
+            if move_ids is not None
+            else SQL(),
+        )
+        self.env.cr.execute(
+            SQL(
+                """
+                WITH files AS (
+                    SELECT DISTINCT m.id AS move_id, m.company_id, a.checksum
+                      FROM account_move m
+                      JOIN ir_attachment a ON a.res_model = 'account.move'
+                                          AND a.res_id = m.id
+                     WHERE m.tal_transfer_state IS NOT NULL %(where)s
+                       AND a.type = 'binary' AND a.checksum IS NOT NULL
+                       AND (a.res_field IS NULL OR a.res_field IN %(fields)s)
+                ),
+                folders AS (
+                    SELECT c.id AS company_id, f.parent_path
+                      FROM res_company c
+                      JOIN documents_document f
+                        ON c.tal_transfer_folder_ref = 'documents.document,' || f.id
+                ),
+                holders AS (
+                    SELECT f.move_id, f.checksum, d.id AS document_id, TRUE AS linked
+                      FROM files f
+                      JOIN ir_attachment a ON a.res_model = 'account.move'
+                                          AND a.res_id = f.move_id
+                                          AND a.checksum = f.checksum
+                      JOIN documents_document d ON d.attachment_id = a.id
+                     WHERE d.active
+                       AND (d.company_id IS NULL OR d.company_id = f.company_id)
+                     UNION
+                    SELECT f.move_id, f.checksum, d.id, FALSE
+                      FROM files f
+                      JOIN folders tree ON tree.company_id = f.company_id
+                      JOIN ir_attachment a ON a.checksum = f.checksum
+                                          AND (a.res_model IS NULL
+                                               OR a.res_model = 'documents.document')
+                      JOIN documents_document d ON d.attachment_id = a.id
+                     WHERE d.active AND d.type = 'binary'
+                       AND d.parent_path LIKE tree.parent_path || '%%'
+                       AND (d.company_id IS NULL OR d.company_id = f.company_id)
+                ),
+                shared AS (%(shared)s)
+                SELECT h.move_id, h.checksum,
+                       array_agg(h.document_id ORDER BY h.document_id)
+                           FILTER (WHERE h.linked),
+                       array_agg(h.document_id ORDER BY h.document_id)
+                           FILTER (WHERE NOT h.linked),
+                       h.checksum IN (SELECT checksum FROM shared)
+                  FROM holders h
+                 GROUP BY h.move_id, h.checksum
+                HAVING count(*) > 1 OR bool_or(NOT h.linked)
+                """,
+                where=where,
+                fields=tuple(scope._file_fields()),
+                shared=scope._tal_shared_contents_sql(
+                    SQL("SELECT checksum FROM holders WHERE NOT linked")
+                ),
+            )
+        )
+        groups = []
+        for move_id, checksum, linked, unlinked, shared in self.env.cr.fetchall():
+            linked, unlinked = linked or [], unlinked or []
+            if shared and unlinked:
+                groups.append((move_id, "ambiguous", checksum, unlinked))
+                unlinked = []
+            holders = sorted(linked + unlinked)
+            if len(holders) > 1:
+                groups.append((move_id, "content", checksum, holders))
+        groups += self._tal_duplicate_pdfs(company_ids, move_ids)
+        return groups
+
+    @api.model
+    def _tal_duplicate_pdfs(self, company_ids=None, move_ids=None):
+        """The invoices holding more than one live document that is their
+        PDF: [(move id, 'pdf', None, [document ids])]. SQL finds the
+        invoices with several live PDF documents linked to them; the rule
+        of _tal_held_pdfs says which of those are the invoice's PDF."""
+        self.env.cr.execute(
+            SQL(
+                """
+                SELECT a.res_id
+                  FROM documents_document d
+                  JOIN ir_attachment a ON a.id = d.attachment_id
+                  JOIN account_move m ON m.id = a.res_id
+                 WHERE a.res_model = 'account.move' AND d.active
+                   AND d.type = 'binary' AND a.mimetype = 'application/pdf'
+                   AND m.tal_transfer_state IS NOT NULL %s %s
+                 GROUP BY a.res_id
+                HAVING count(*) > 1
+                """,
+                SQL("AND m.company_id = ANY(%s)", list(company_ids))
+                if company_ids is not None
+                else SQL(),
+                SQL("AND m.id = ANY(%s)", list(move_ids))
+                if move_ids is not None
+                else SQL(),
+            )
+        )
+        candidates = [row[0] for row in self.env.cr.fetchall()]
+        maker = self.env["tal.invoice.transfer.pdf"]
+        groups = []
+        for start in range(0, len(candidates), 1000):
+            moves = self.env["account.move"].browse(candidates[start : start + 1000])
+            for move_id, documents in maker._tal_held_pdfs(moves, self).items():
+                live = documents.filtered("active")
+                if len(live) > 1:
+                    groups.append((move_id, "pdf", None, live.sorted("id").ids))
+        return groups
+
+    @api.model
+    def _tal_worked_on(self, document_ids):
+        """The documents among `document_ids` a person worked on since they
+        were made: a note or a message on them, a change Documents tracks
+        (moved, renamed, another contact or owner), a tag the transfer does
+        not put, a member the folder does not give, shared by link. What the
+        transfer writes (its tags, the partner, a restore) does not count."""
+        if not document_ids:
+            return set()
+        self.env.flush_all()
+        tag_field = self.env["documents.document"]._fields["tag_ids"]
+        our_tags = (
+            self.env["documents.tag"]
+            .sudo()
+            .search(
+                [
+                    (
+                        "name",
+                        "in",
+                        [
+                            name.strip()
+                            for names in self.env["res.company"]
+                            .sudo()
+                            .search([])
+                            .mapped("tal_transfer_tag_names")
+                            if names
+                            for name in names.split(",")
+                            if name.strip()
+                        ],
+                    )
+                ]
+            )
+        )
+        self.env.cr.execute(
+            SQL(
+                """
+                SELECT d.id
+                  FROM documents_document d
+                  LEFT JOIN documents_document folder ON folder.id = d.folder_id
+                 WHERE d.id = ANY(%(ids)s) AND (
+                    EXISTS (
+                        SELECT 1 FROM mail_message msg
+                         WHERE msg.model = 'documents.document' AND msg.res_id = d.id
+                           AND msg.author_id IS DISTINCT FROM %(bot)s
+                           AND (msg.message_type = 'comment' OR EXISTS (
+                                SELECT 1 FROM mail_tracking_value tv
+                                 WHERE tv.mail_message_id = msg.id)))
+                    OR EXISTS (
+                        SELECT 1 FROM %(tag_table)s rel
+                         WHERE rel.%(tag_doc)s = d.id
+                           AND NOT rel.%(tag_tag)s = ANY(%(our_tags)s))
+                    OR EXISTS (
+                        SELECT 1 FROM documents_access member
+                         WHERE member.document_id = d.id AND member.role IS NOT NULL
+                           AND member.partner_id IS DISTINCT FROM (
+                               SELECT partner_id FROM res_users WHERE id = d.owner_id)
+                           AND NOT EXISTS (
+                               SELECT 1 FROM documents_access given
+                                WHERE given.document_id = d.folder_id
+                                  AND given.partner_id = member.partner_id
+                                  AND given.role IS NOT NULL)
+                           AND member.partner_id IS DISTINCT FROM (
+                               SELECT partner_id FROM res_users
+                                WHERE id = folder.owner_id))
+                    OR (d.access_via_link != 'none'
+                        AND d.access_via_link IS DISTINCT FROM folder.access_via_link))
+                """,
+                ids=list(document_ids),
+                bot=self.env.ref("base.partner_root").id,
+                tag_table=SQL.identifier(tag_field.relation),
+                tag_doc=SQL.identifier(tag_field.column1),
+                tag_tag=SQL.identifier(tag_field.column2),
+                our_tags=our_tags.ids,
+            )
+        )
+        return {row[0] for row in self.env.cr.fetchall()}
+
+    @api.model
+    def _tal_lock_documents(self, document_ids):
+        """Lock the documents for this transaction, or raise at once if a
+        person's transaction holds one, or changed one since this
+        transaction began (psycopg2 errors, expected: not logged)."""
+        self.env["documents.document"].flush_model()
+        self.env.cr.execute(
+            SQL(
+                """SELECT id FROM documents_document WHERE id = ANY(%s)
+                    ORDER BY id FOR NO KEY UPDATE NOWAIT""",
+                list(document_ids),
+            ),
+            log_exceptions=False,
+        )
+
+    @api.model
+    def _tal_trash(self, documents, copies):
+        """Move `documents` to the trash; `copies`, their files that are
+        copies on the invoice, go with them: each becomes its document's
+        own file (off the invoice), and leaves with it when the trash is
+        emptied. Never an invoice's own file: the caller says which."""
+        documents = documents.sudo().with_context(**MAIL_QUIET_CONTEXT)
+        for document in documents:
+            copy = document.attachment_id & copies
+            if copy:
+                copy.sudo().write(
+                    {"res_model": "documents.document", "res_id": document.id}
+                )
+        documents.action_archive()

@@ -27,3 +27,4 @@ from . import test_invoice_pdf_rules
 from . import test_invoice_pdf_failures
 from . import test_invoice_pdf_concurrency
 from . import test_takeover_adoption
+from . import test_takeover_duplicates

@@ -1,1 +1,2 @@
 from . import tal_invoice_transfer_exclude
+from . import tal_invoice_transfer_duplicate_cleanup
