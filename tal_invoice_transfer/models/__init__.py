@@ -16,3 +16,4 @@ from . import tal_invoice_transfer_run_company
 from . import tal_invoice_transfer_scheduler
 from . import tal_invoice_transfer_ui
 from . import tal_invoice_transfer_duplicate
+from . import tal_invoice_transfer_check

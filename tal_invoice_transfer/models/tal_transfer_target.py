@@ -324,6 +324,13 @@ class TalTransferTarget(models.AbstractModel):
         return first
 
     @api.model
+    def _tal_check_missing(self, company_ids=None):
+        """{move id: [names]}: the transferred invoices of which something
+        the transfer filed is no longer held by a live document (a file's
+        name; None for the document the invoice points to). Set-based."""
+        return {}
+
+    @api.model
     def _tal_pdf_documents(self, moves):
         """{move id: [(document, file name, made on)]}: the target's documents,
         live or trashed, of the moves' company or of none, that hold a PDF and

@@ -841,3 +841,139 @@ class TalTransferTargetDocuments(models.AbstractModel):
                     {"res_model": "documents.document", "res_id": document.id}
                 )
         documents.action_archive()
+
+    # ------------------------------------------------------------------
+    # The check that keeps the count true
+    # ------------------------------------------------------------------
+
+    @api.model
+    def _tal_check_missing(self, company_ids=None):
+        """{move id: [names]}: the transferred invoices of which something is
+        no longer held by a live document of their company (or of none), set
+        based: a content of their files (by the file's own document, a copy
+        the transfer took for it, or a document keeping it as a version), or
+        the document the invoice points to (None in the names). Whatever
+        made it go: SQL, a module bypassing the ORM, the trash, a folder
+        moved to another company."""
+        self.env.flush_all()
+        scope = self.env["tal.invoice.transfer.scope"]
+        versions = self.env["documents.document"]._fields.get("previous_attachment_ids")
+        version_held = (
+            SQL(
+                """OR EXISTS (
+                    SELECT 1 FROM %(rel)s rel
+                      JOIN documents_document vd ON vd.id = rel.%(doc)s
+                     WHERE rel.%(att)s = f.att_id AND vd.active
+                       AND (vd.company_id IS NULL OR vd.company_id = f.company_id))""",
+                rel=SQL.identifier(versions.relation),
+                doc=SQL.identifier(versions.column1),
+                att=SQL.identifier(versions.column2),
+            )
+            if versions
+            else SQL()
+        )
+        self.env.cr.execute(
+            SQL(
+                """
+                WITH done AS (
+                    SELECT m.id, m.company_id, m.tal_transfer_document_ref AS ref,
+                           m.message_main_attachment_id AS main,
+                           c.tal_transfer_attachment_mode AS mode
+                      FROM account_move m
+                      JOIN res_company c ON c.id = m.company_id
+                     WHERE m.tal_transfer_state = 'done' %(companies)s
+                ),
+                ranked AS (
+                    SELECT d.id AS move_id, d.company_id, d.mode, a.id AS att_id,
+                           a.checksum, a.name,
+                           row_number() OVER (
+                               PARTITION BY d.id
+                               ORDER BY (a.id = d.main) DESC NULLS LAST,
+                                        (a.res_field = %(pdf_field)s) DESC NULLS LAST,
+                                        a.id) AS rank
+                      FROM done d
+                      JOIN ir_attachment a ON a.res_model = 'account.move'
+                                          AND a.res_id = d.id
+                     WHERE a.type = 'binary'
+                       AND (a.res_field IS NULL OR a.res_field IN %(fields)s)
+                ),
+                files AS (
+                    SELECT * FROM ranked
+                     WHERE mode IS DISTINCT FROM 'main' OR rank = 1
+                ),
+                folders AS (
+                    SELECT c.id AS company_id, f.parent_path
+                      FROM res_company c
+                      JOIN documents_document f
+                        ON c.tal_transfer_folder_ref = 'documents.document,' || f.id
+                ),
+                shared AS (%(shared)s)
+                SELECT f.move_id, f.name
+                  FROM files f
+                 WHERE NOT (
+                    EXISTS (
+                        SELECT 1 FROM ir_attachment own
+                          JOIN documents_document od ON od.attachment_id = own.id
+                         WHERE own.res_model = 'account.move'
+                           AND own.res_id = f.move_id
+                           AND own.checksum = f.checksum
+                           AND od.active
+                           AND (od.company_id IS NULL OR od.company_id = f.company_id))
+                    %(version_held)s
+                    OR (f.checksum NOT IN (SELECT checksum FROM shared) AND EXISTS (
+                        SELECT 1 FROM folders tree
+                          JOIN ir_attachment up
+                            ON up.checksum = f.checksum
+                           AND (up.res_model IS NULL
+                                OR up.res_model = 'documents.document')
+                          JOIN documents_document ud ON ud.attachment_id = up.id
+                         WHERE tree.company_id = f.company_id AND ud.active
+                           AND ud.parent_path LIKE tree.parent_path || '%%'
+                           AND (ud.company_id IS NULL
+                                OR ud.company_id = f.company_id))))
+                 UNION ALL
+                SELECT d.id, NULL
+                  FROM done d
+                 WHERE d.ref LIKE 'documents.document,%%'
+                   AND NOT EXISTS (
+                       SELECT 1 FROM documents_document rd
+                        WHERE rd.id = split_part(d.ref, ',', 2)::int
+                          AND rd.active
+                          AND (rd.company_id IS NULL OR rd.company_id = d.company_id))
+                """,
+                companies=SQL("AND m.company_id = ANY(%s)", list(company_ids))
+                if company_ids is not None
+                else SQL(),
+                pdf_field="invoice_pdf_report_file",
+                fields=tuple(scope._file_fields()),
+                shared=scope._tal_shared_contents_sql(
+                    SQL("SELECT checksum FROM files")
+                ),
+                version_held=version_held,
+            )
+        )
+        missing = {}
+        for move_id, name in self.env.cr.fetchall():
+            missing.setdefault(move_id, []).append(name)
+        return self._tal_check_excuse(missing)
+
+    @api.model
+    def _tal_check_excuse(self, missing):
+        """Copies of an invoice's PDF get no document while its PDF is held
+        by a live one (see _tal_transfer): they are not missing."""
+        moves = self.env["account.move"].sudo().browse(list(missing))
+        maker = self.env["tal.invoice.transfer.pdf"]
+        held = maker._tal_held_pdfs(moves, self)
+        scope = self.env["tal.invoice.transfer.scope"]
+        for move in moves:
+            live = held.get(move.id, self.env["documents.document"]).filtered("active")
+            names = [name for name in missing[move.id] if name is not None]
+            if not live or not names:
+                continue
+            copies = maker._tal_pdf_copies(move, scope._files(move))
+            missing[move.id] = [
+                name
+                for name in missing[move.id]
+                if name is None or name not in copies.mapped("name")
+            ]
+        return {move_id: names for move_id, names in missing.items() if names}
