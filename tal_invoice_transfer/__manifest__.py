@@ -25,6 +25,7 @@
         "views/tal_invoice_transfer_pdf_rule_views.xml",
         "views/tal_invoice_transfer_duplicate_views.xml",
         "views/res_config_settings_views.xml",
+        "wizard/tal_invoice_transfer_preview_views.xml",
         "views/tal_invoice_transfer_menus.xml",
         "wizard/tal_invoice_transfer_exclude_views.xml",
     ],

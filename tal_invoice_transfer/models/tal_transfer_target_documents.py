@@ -3,7 +3,7 @@
 import logging
 from collections import namedtuple
 
-from odoo import Command, api, fields, models
+from odoo import Command, api, models
 from odoo.exceptions import AccessError, UserError
 from odoo.tools import SQL
 from odoo.tools.translate import LazyTranslate
@@ -115,38 +115,90 @@ class TalTransferTargetDocuments(models.AbstractModel):
         included. Documents administrators read everything whatever the
         folder says, so they do not count.
         """
-        if folder.access_internal != "none":
-            return True
-        now = fields.Datetime.now()
-        partners = (
-            folder.owner_id.partner_id
-            | folder.sudo()
-            .access_ids.filtered(
-                lambda access: access.role
-                and (not access.expiration_date or access.expiration_date > now)
-            )
-            .partner_id
-        )
-        if not partners:
-            return False
+        return not self._tal_hidden_folders(company, folder)
+
+    @api.model
+    def _tal_hidden_folders(self, company, folders):
+        """The folders among `folders` no accounting user of `company` may
+        read (see _tal_accountants_can_read), in one query."""
+        if not folders:
+            return folders
         groups = [
             group.id
             for xmlid in ACCOUNTANT_GROUPS
             if (group := self.env.ref(xmlid, raise_if_not_found=False))
         ]
-        return bool(
+        accountants = (
             self.env["res.users"]
             .sudo()
-            .search_count(
+            .search(
                 [
-                    ("partner_id", "in", partners.ids),
                     ("share", "=", False),
                     ("all_group_ids", "in", groups),
                     ("company_ids", "in", company.ids),
-                ],
-                limit=1,
+                ]
+            )
+            .partner_id
+        )
+        self.env["documents.document"].flush_model()
+        self.env["documents.access"].flush_model()
+        self.env.cr.execute(
+            SQL(
+                """
+                SELECT f.id FROM documents_document f
+                 WHERE f.id = ANY(%(ids)s) AND f.access_internal = 'none'
+                   AND NOT EXISTS (
+                       SELECT 1 FROM res_users u
+                        WHERE u.id = f.owner_id AND u.partner_id = ANY(%(partners)s))
+                   AND NOT EXISTS (
+                       SELECT 1 FROM documents_access member
+                        WHERE member.document_id = f.id AND member.role IS NOT NULL
+                          AND (member.expiration_date IS NULL
+                               OR member.expiration_date > now() at time zone 'UTC')
+                          AND member.partner_id = ANY(%(partners)s))
+                """,
+                ids=folders.ids,
+                partners=accountants.ids,
             )
         )
+        return folders.browse([row[0] for row in self.env.cr.fetchall()])
+
+    @api.model
+    def _tal_plan_folders(self, company):
+        """The folders the company's invoices are filed in: its folder and
+        the folders below it (an upload script's customer folders, which a
+        filing plan reuses). Hook: a filing plan adds the folders it files
+        into elsewhere."""
+        folder = self._tal_folder_record(company)
+        if not folder:
+            return self.env["documents.document"].sudo()
+        return (
+            self.env["documents.document"]
+            .sudo()
+            .search([("id", "child_of", folder.id), ("type", "=", "folder")])
+        )
+
+    @api.model
+    def _tal_folder_record(self, company):
+        """The company's folder when it is a live Documents folder, else an
+        empty recordset (no error: the preview says what is set)."""
+        folder = company._tal_transfer_folder_record()
+        if folder is None or folder._name != self._tal_folder_model:
+            return self.env["documents.document"].sudo()
+        folder = folder.sudo().exists()
+        return folder if folder.type == "folder" else folder.browse()
+
+    @api.model
+    def _tal_grant_access(self, company):
+        """Give internal users read access to the folders of the plan no
+        accounting user may read, and to what they hold (Documents passes
+        it down until a document has it already). Returns those folders."""
+        hidden = self._tal_hidden_folders(company, self._tal_plan_folders(company))
+        # The topmost ones: Documents passes the access down from them.
+        tops = hidden.filtered(lambda folder: folder.folder_id not in hidden)
+        if tops:
+            tops.action_update_access_rights(access_internal="view")
+        return hidden
 
     @api.model
     def _tal_transfer(self, move, attachments):
@@ -977,3 +1029,133 @@ class TalTransferTargetDocuments(models.AbstractModel):
                 if name is None or name not in copies.mapped("name")
             ]
         return {move_id: names for move_id, names in missing.items() if names}
+
+    # ------------------------------------------------------------------
+    # Taking over from an upload script: the preview
+    # ------------------------------------------------------------------
+
+    @api.model
+    def _tal_preview(self, company):
+        """What the first run will find in Documents for `company`,
+        set-based: invoices whose files all have their document already,
+        whose PDF an upload script filed (the rule of _tal_held_pdfs), whose
+        files are held by copies; files left to file; duplicates and
+        ambiguous contents (see _tal_duplicate_groups); the folders of the
+        plan no accounting user may read."""
+        self.env.flush_all()
+        scope = self.env["tal.invoice.transfer.scope"]
+        folder = self._tal_folder_record(company)
+        self.env.cr.execute(
+            SQL(
+                """
+                WITH files AS (
+                    SELECT m.id AS move_id, a.id AS att_id, a.checksum, a.res_field
+                      FROM account_move m
+                      JOIN ir_attachment a ON a.res_model = 'account.move'
+                                          AND a.res_id = m.id
+                     WHERE m.company_id = %(company)s
+                       AND m.tal_transfer_state IS NOT NULL
+                       AND m.tal_transfer_state != 'excluded'
+                       AND a.type = 'binary'
+                       AND (a.res_field IS NULL OR a.res_field IN %(fields)s)
+                ),
+                own AS (
+                    SELECT f.att_id FROM files f
+                      JOIN documents_document d ON d.attachment_id = f.att_id
+                ),
+                shared AS (%(shared)s),
+                copied AS (
+                    SELECT f.att_id FROM files f
+                     WHERE f.res_field IS NULL
+                       AND f.att_id NOT IN (SELECT att_id FROM own)
+                       AND (EXISTS (
+                                SELECT 1 FROM ir_attachment later
+                                  JOIN documents_document ld
+                                    ON ld.attachment_id = later.id
+                                 WHERE later.res_model = 'account.move'
+                                   AND later.res_id = f.move_id
+                                   AND later.checksum = f.checksum
+                                   AND later.id > f.att_id
+                                   AND (ld.company_id IS NULL
+                                        OR ld.company_id = %(company)s))
+                            OR (f.checksum NOT IN (SELECT checksum FROM shared)
+                                AND EXISTS (
+                                SELECT 1 FROM ir_attachment up
+                                  JOIN documents_document ud
+                                    ON ud.attachment_id = up.id
+                                 WHERE up.checksum = f.checksum
+                                   AND (up.res_model IS NULL
+                                        OR up.res_model = 'documents.document')
+                                   AND ud.parent_path LIKE %(tree)s
+                                   AND (ud.company_id IS NULL
+                                        OR ud.company_id = %(company)s))))
+                )
+                SELECT
+                    (SELECT count(*) FROM (
+                        SELECT move_id FROM files GROUP BY move_id
+                        HAVING bool_and(att_id IN (SELECT att_id FROM own))) filed),
+                    (SELECT count(DISTINCT move_id) FROM files
+                      WHERE att_id IN (SELECT att_id FROM copied)),
+                    (SELECT count(*) FROM files
+                      WHERE att_id NOT IN (SELECT att_id FROM own)
+                        AND att_id NOT IN (SELECT att_id FROM copied))
+                """,
+                company=company.id,
+                fields=tuple(scope._file_fields()),
+                shared=scope._tal_shared_contents_sql(
+                    SQL("SELECT checksum FROM files")
+                ),
+                # No folder set: no copy in it.
+                tree=f"{folder.parent_path}%" if folder else "-",
+            )
+        )
+        filed, by_content, to_file = self.env.cr.fetchone()
+        held = self._tal_preview_held_pdfs(company)
+        groups = self._tal_duplicate_groups(company_ids=company.ids)
+        hidden = self._tal_hidden_folders(company, self._tal_plan_folders(company))
+        return {
+            "filed": filed,
+            "pdf_held": len(held),
+            "by_content": by_content,
+            "to_file": to_file,
+            "duplicates": len({g[0] for g in groups if g[1] != "ambiguous"}),
+            "ambiguous": len({g[2] for g in groups if g[1] == "ambiguous"}),
+            "held_pdf_ids": held,
+            "hidden_folders": hidden,
+        }
+
+    @api.model
+    def _tal_preview_plan(self, company):
+        """What the company's filing plan will reuse or make, for the
+        preview (e.g. the customer folders of a plan *By customer*): a text,
+        or "". Hook for the filing plans; this addon files into the
+        company's folder only."""
+        return ""
+
+    @api.model
+    def _tal_preview_held_pdfs(self, company):
+        """The invoices of the company's scope whose PDF an upload filed:
+        those with a PDF document linked to them other than their official
+        PDF's, then the rule of _tal_held_pdfs."""
+        self.env.cr.execute(
+            SQL(
+                """
+                SELECT DISTINCT a.res_id
+                  FROM documents_document d
+                  JOIN ir_attachment a ON a.id = d.attachment_id
+                  JOIN account_move m ON m.id = a.res_id
+                 WHERE a.res_model = 'account.move' AND a.res_field IS NULL
+                   AND a.mimetype = 'application/pdf' AND d.type = 'binary'
+                   AND m.company_id = %s AND m.tal_transfer_state IS NOT NULL
+                   AND m.tal_transfer_state != 'excluded'
+                """,
+                company.id,
+            )
+        )
+        candidates = [row[0] for row in self.env.cr.fetchall()]
+        maker = self.env["tal.invoice.transfer.pdf"]
+        held = set()
+        for start in range(0, len(candidates), 1000):
+            moves = self.env["account.move"].browse(candidates[start : start + 1000])
+            held.update(maker._tal_held_pdfs(moves, self))
+        return held

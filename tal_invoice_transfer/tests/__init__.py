@@ -29,3 +29,4 @@ from . import test_invoice_pdf_concurrency
 from . import test_takeover_adoption
 from . import test_takeover_duplicates
 from . import test_takeover_check
+from . import test_takeover_preview
