@@ -299,6 +299,11 @@ class TalInvoiceTransferDuplicate(models.Model):
                 _logger.info("Invoice %s: duplicates busy, left for later", move.name)
                 counts["busy"] += 1
                 continue
+            except Exception:  # noqa: BLE001 - one bad invoice must not stop the others
+                # Its savepoint is rolled back: nothing of it is half done.
+                _logger.exception("Invoice %s: duplicates not cleaned up", move.name)
+                counts["failed"] += 1
+                continue
             counts["invoices"] += 1
             counts["trashed"] += len(plan["trash"])
             counts["copies"] += len(plan["copies"])

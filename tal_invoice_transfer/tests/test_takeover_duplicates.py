@@ -2,6 +2,7 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 import base64
 from contextlib import closing
+from unittest.mock import patch
 
 from odoo import SUPERUSER_ID, Command, api
 from odoo.exceptions import AccessError
@@ -195,6 +196,32 @@ class TestTakeoverDuplicates(DuplicatesCase):
         self.assertEqual(self._wizard().ambiguous_count, 1)
         self._wizard().action_clean_up()
         self.assertTrue(loose.active)
+
+    def test_an_invoice_that_fails_is_left_whole_and_the_others_go_on(self):
+        broken, (b_first, b_second, _b_third) = self._restarted()
+        fine, (f_first, f_second, _f_third) = self._restarted()
+        self.Transfer._run()
+        target_class = type(self.env["tal.transfer.target.documents"])
+        real_trash = target_class._tal_trash
+
+        def trash(this, documents, copies):
+            if documents & (b_first | b_second):
+                # Half done, then it breaks: a copy already moved.
+                real_trash(this, documents[:1], copies)
+                raise ValueError("broken on purpose")
+            return real_trash(this, documents, copies)
+
+        with (
+            patch.object(target_class, "_tal_trash", trash),
+            mute_logger("odoo.addons.tal_invoice_transfer.models"),
+        ):
+            counts = self.Duplicate._tal_clean_up(broken | fine)
+
+        self.assertEqual((counts["failed"], counts["invoices"]), (1, 1))
+        self.assertFalse(f_second.active)
+        self.assertTrue(b_second.active, "nothing of the broken invoice changed")
+        self.assertEqual(b_second.attachment_id.res_id, broken.id)
+        self.assertEqual(b_second.attachment_id.res_model, "account.move")
 
     def test_only_accounting_administrators_clean_up(self):
         self._restarted()

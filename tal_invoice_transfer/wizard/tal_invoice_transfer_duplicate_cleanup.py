@@ -50,6 +50,12 @@ class TalInvoiceTransferDuplicateCleanup(models.TransientModel):
                 "%s invoices keep their copies (restricted audit trail).",
                 counts["audit"],
             )
+        if counts["failed"]:
+            message += " " + self.env._(
+                "%s invoices could not be cleaned up (see the server log): "
+                "nothing of them was changed.",
+                counts["failed"],
+            )
         if counts["busy"]:
             message += " " + self.env._(
                 "%s invoices were being edited by someone: run the clean-up "
@@ -62,7 +68,7 @@ class TalInvoiceTransferDuplicateCleanup(models.TransientModel):
             "params": {
                 "title": self.env._("Duplicate Documents"),
                 "message": message,
-                "sticky": bool(counts["busy"]),
+                "sticky": bool(counts["busy"] or counts["failed"]),
                 "next": Duplicate.action_tal_open_duplicates(rescan=False),
             },
         }
