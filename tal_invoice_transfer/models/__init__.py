@@ -21,3 +21,5 @@ from . import tal_invoice_transfer_gate
 from . import tal_invoice_transfer_backlog
 from . import tal_invoice_transfer_notice
 from . import tal_invoice_transfer_ui
+from . import tal_invoice_transfer_duplicate
+from . import tal_invoice_transfer_check

@@ -397,6 +397,14 @@ class AccountMove(models.Model):
         )
         return self.env["tal.invoice.transfer.ui"]._exclude(moves, reason)
 
+    @api.model
+    def action_tal_transfer_check(self):
+        """The dashboard's Check: every transferred invoice of the user's
+        companies still has its files in the target; those short of one go
+        back to pending."""
+        self._tal_transfer_check_manager()
+        return self.env["tal.invoice.transfer.ui"]._check_now()
+
     def action_tal_transfer_open_documents(self):
         """The invoice's documents in the target app, or else its own files."""
         self.ensure_one()

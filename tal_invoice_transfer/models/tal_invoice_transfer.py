@@ -740,6 +740,7 @@ class TalInvoiceTransfer(models.AbstractModel):
             documents = maker._tal_held_pdfs(move, target).get(move.id)
             if not documents:
                 raise StaleRender()
+            documents = target._tal_live(move, documents)
         else:
             target = self.env["tal.transfer.target"]._tal_get_target()
             documents = target._tal_transfer(move, files)

@@ -185,7 +185,7 @@ class TalInvoiceTransferPdf(models.AbstractModel):
         return moves.filtered(lambda move: move.id not in held)
 
     @api.model
-    def _tal_held_pdfs(self, moves, target):
+    def _tal_held_pdfs(self, moves, target, candidates=None):
         """{move id: documents}: the invoice's PDF the target already holds.
 
         The one rule, for the PDF maker and for taking over from an upload
@@ -194,8 +194,13 @@ class TalInvoiceTransferPdf(models.AbstractModel):
         its file), is named as the old script named it (`<number>.pdf`) or as
         Odoo names the invoice's file, and was made after the invoice was last
         reset to draft (before that it shows a superseded invoice).
+
+        :param candidates: what target._tal_pdf_documents(moves) returns, when
+            the caller has it already (the engine reads it with the other
+            documents of the invoice)
         """
-        candidates = target._tal_pdf_documents(moves)
+        if candidates is None:
+            candidates = target._tal_pdf_documents(moves)
         if not candidates:
             return {}
         resets = self._tal_last_reset(
@@ -205,7 +210,7 @@ class TalInvoiceTransferPdf(models.AbstractModel):
         for move in moves:
             if move.id not in candidates:
                 continue
-            names = {f"{move.name}.pdf", move._get_invoice_report_filename()}
+            names = self._tal_pdf_names(move)
             reset = resets.get(move.id)
             documents = [
                 document
@@ -215,6 +220,34 @@ class TalInvoiceTransferPdf(models.AbstractModel):
             if documents:
                 held[move.id] = documents[0].browse([doc.id for doc in documents])
         return held
+
+    @api.model
+    def _tal_pdf_names(self, move):
+        """The names the invoice's PDF goes by: the old script's
+        (`<number>.pdf`) and Odoo's."""
+        return {f"{move.name}.pdf", move._get_invoice_report_filename()}
+
+    @api.model
+    def _tal_pdf_copies(self, move, attachments):
+        """The copies of the invoice's PDF among its files `attachments`.
+
+        The rule of _tal_held_pdfs, said of files: a PDF named as the
+        invoice's PDF, made after its last reset to draft. An upload script
+        leaves one on the invoice per document it made (a copy of its render,
+        moved onto the invoice by the document). The official PDF is never
+        one: it is the invoice's own file.
+        """
+        pdfs = attachments.filtered(
+            lambda a: a.mimetype == "application/pdf" and not a.res_field
+        )
+        if not pdfs:
+            return pdfs
+        names = self._tal_pdf_names(move)
+        pdfs = pdfs.filtered(lambda a: a.name in names)
+        if not pdfs:
+            return pdfs
+        reset = self._tal_last_reset(move).get(move.id)
+        return pdfs.filtered(lambda a: reset is None or a.create_date > reset)
 
     @api.model
     def _tal_last_reset(self, moves):

@@ -215,6 +215,44 @@ class TalInvoiceTransferScope(models.AbstractModel):
             )
 
     @api.model
+    def _tal_shared_contents(self, checksums):
+        """The contents among `checksums` that files of several invoices of
+        the transfer hold: a copy of such a content found apart from any
+        invoice cannot be told to be one invoice's."""
+        if not checksums:
+            return set()
+        self.env["ir.attachment"].flush_model(
+            ["res_model", "res_id", "res_field", "checksum", "type"]
+        )
+        self.env.cr.execute(
+            self._tal_shared_contents_sql(
+                SQL("SELECT unnest(%s::varchar[])", sorted(checksums))
+            )
+        )
+        return {row[0] for row in self.env.cr.fetchall()}
+
+    @api.model
+    def _tal_shared_contents_sql(self, checksums):
+        """SQL: the contents among those `checksums` (a query) selects that
+        files of several invoices of the transfer hold."""
+        return SQL(
+            """
+            SELECT a.checksum
+              FROM ir_attachment a
+              JOIN account_move m ON m.id = a.res_id
+             WHERE a.res_model = 'account.move'
+               AND a.checksum IN (%s)
+               AND a.type = 'binary'
+               AND (a.res_field IS NULL OR a.res_field IN %s)
+               AND m.tal_transfer_state IS NOT NULL
+             GROUP BY a.checksum
+            HAVING count(DISTINCT a.res_id) > 1
+            """,
+            checksums,
+            tuple(self._file_fields()),
+        )
+
+    @api.model
     def _files(self, move):
         """The attachments an invoice transfers, per its company's settings."""
         move.ensure_one()

@@ -176,6 +176,7 @@ class TalInvoiceTransferUi(models.AbstractModel):
             "pace_per_minute": gate._tal_pace(),
             "windows": windows["shown"],
             "pdf": self._pdf_summary(),
+            "check": self._check_summary(),
         }
 
     @api.model
@@ -218,6 +219,44 @@ class TalInvoiceTransferUi(models.AbstractModel):
                 }
             )
         return {"shown": shown, "split": split}
+
+    @api.model
+    def _check_summary(self):
+        """The last check's date and figures, and a line saying them."""
+        last = self.env["tal.invoice.transfer.check"]._tal_last_check()
+        if not last:
+            return {"summary": self.env._("Never checked")}
+        return {
+            **last,
+            "summary": self.env._(
+                "Last check %(date)s: %(checked)s transferred invoices checked, "
+                "%(reopened)s back to pending (%(missing)s missing)",
+                date=fields.Datetime.context_timestamp(
+                    self, fields.Datetime.from_string(last["date"])
+                ).strftime("%Y-%m-%d %H:%M"),
+                checked=last.get("checked", 0),
+                reopened=last.get("reopened", 0),
+                missing=last.get("missing", 0),
+            ),
+        }
+
+    @api.model
+    def _check_now(self):
+        """Check the user's companies now (their caller checks the rights)."""
+        figures = (
+            self.env["tal.invoice.transfer.check"]
+            .sudo()
+            ._tal_check(company_ids=self.env.companies.ids)
+        )
+        return self._notify(
+            self.env._(
+                "%(checked)s transferred invoices checked: %(reopened)s back to "
+                "pending, their missing files are transferred again.",
+                checked=figures["checked"],
+                reopened=figures["reopened"],
+            ),
+            show_states=[],
+        )
 
     @api.model
     def _pdf_summary(self):

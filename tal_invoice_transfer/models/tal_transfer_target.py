@@ -813,6 +813,32 @@ class TalTransferTarget(models.AbstractModel):
         raise NotImplementedError
 
     @api.model
+    def _tal_restore(self, trashed, move):
+        """Take documents of the invoice out of the app's trash."""
+        if trashed:
+            trashed.action_unarchive()
+
+    @api.model
+    def _tal_live(self, move, documents):
+        """The live ones among `documents` holding the invoice's PDF; when
+        none is, the first is taken out of the trash."""
+        live = (
+            documents.filtered("active") if "active" in documents._fields else documents
+        )
+        if live or not documents:
+            return live
+        first = documents.sorted("id")[:1]
+        self._tal_restore(first, move)
+        return first
+
+    @api.model
+    def _tal_check_missing(self, company_ids=None):
+        """{move id: [names]}: the transferred invoices of which something
+        the transfer filed is no longer held by a live document (a file's
+        name; None for the document the invoice points to). Set-based."""
+        return {}
+
+    @api.model
     def _tal_pdf_documents(self, moves):
         """{move id: [(document, file name, made on)]}: the target's documents,
         live or trashed, of the moves' company or of none, that hold a PDF and

@@ -6,6 +6,7 @@ import re
 
 from odoo import Command, api, models
 from odoo.exceptions import ValidationError
+from odoo.tools import SQL
 from odoo.tools.translate import LazyTranslate
 
 from ..exceptions import TransferError
@@ -494,3 +495,60 @@ class TalTransferTargetDms(models.AbstractModel):
             return True  # month folders may have been committed
         self._tal_run_cache("dms_prepared_directories").update(prepared)
         return committed
+
+    @api.model
+    def _tal_check_missing(self, company_ids=None):
+        """{move id: [names]}: the transferred invoices of which a file has
+        no live DMS file any more, or whose DMS file the invoice points to
+        is gone (None in the names); set-based."""
+        self.env.flush_all()
+        scope = self.env["tal.invoice.transfer.scope"]
+        self.env.cr.execute(
+            SQL(
+                """
+                WITH done AS (
+                    SELECT m.id, m.tal_transfer_document_ref AS ref,
+                           m.message_main_attachment_id AS main,
+                           c.tal_transfer_attachment_mode AS mode
+                      FROM account_move m
+                      JOIN res_company c ON c.id = m.company_id
+                     WHERE m.tal_transfer_state = 'done' %(companies)s
+                ),
+                ranked AS (
+                    SELECT d.id AS move_id, d.mode, a.id AS att_id, a.name,
+                           row_number() OVER (
+                               PARTITION BY d.id
+                               ORDER BY (a.id = d.main) DESC NULLS LAST,
+                                        (a.res_field = %(pdf_field)s) DESC NULLS LAST,
+                                        a.id) AS rank
+                      FROM done d
+                      JOIN ir_attachment a ON a.res_model = 'account.move'
+                                          AND a.res_id = d.id
+                     WHERE a.type = 'binary'
+                       AND (a.res_field IS NULL OR a.res_field IN %(fields)s)
+                )
+                SELECT f.move_id, f.name
+                  FROM ranked f
+                 WHERE (f.mode IS DISTINCT FROM 'main' OR f.rank = 1)
+                   AND NOT EXISTS (
+                       SELECT 1 FROM dms_file df
+                        WHERE df.attachment_id = f.att_id AND df.active)
+                 UNION ALL
+                SELECT d.id, NULL
+                  FROM done d
+                 WHERE d.ref LIKE 'dms.file,%%'
+                   AND NOT EXISTS (
+                       SELECT 1 FROM dms_file rf
+                        WHERE rf.id = split_part(d.ref, ',', 2)::int AND rf.active)
+                """,
+                companies=SQL("AND m.company_id = ANY(%s)", list(company_ids))
+                if company_ids is not None
+                else SQL(),
+                pdf_field="invoice_pdf_report_file",
+                fields=tuple(scope._file_fields()),
+            )
+        )
+        missing = {}
+        for move_id, name in self.env.cr.fetchall():
+            missing.setdefault(move_id, []).append(name)
+        return missing

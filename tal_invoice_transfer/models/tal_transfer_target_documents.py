@@ -1,8 +1,9 @@
 # Copyright 2026 TAL
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 import logging
+from collections import namedtuple
 
-from odoo import Command, api, fields, models
+from odoo import Command, api, models
 from odoo.exceptions import AccessError, UserError
 from odoo.tools import SQL
 from odoo.tools.translate import LazyTranslate
@@ -15,6 +16,12 @@ _logger = logging.getLogger(__name__)
 # each reader's language (messages.py): lazy translations on purpose.
 # pylint: disable=prefer-env-translation
 _lt = LazyTranslate(__name__)
+
+# A document around an invoice, as the transfer reads it (_tal_holders).
+Holder = namedtuple(
+    "Holder",
+    "document_id active company_id name attachment_id checksum mimetype linked made",
+)
 
 # Users who work on invoices: those who must be able to read their files.
 ACCOUNTANT_GROUPS = ("account.group_account_invoice", "account.group_account_readonly")
@@ -108,41 +115,104 @@ class TalTransferTargetDocuments(models.AbstractModel):
         included. Documents administrators read everything whatever the
         folder says, so they do not count.
         """
-        if folder.access_internal != "none":
-            return True
-        now = fields.Datetime.now()
-        partners = (
-            folder.owner_id.partner_id
-            | folder.sudo()
-            .access_ids.filtered(
-                lambda access: access.role
-                and (not access.expiration_date or access.expiration_date > now)
-            )
-            .partner_id
-        )
-        if not partners:
-            return False
+        return not self._tal_hidden_folders(company, folder)
+
+    @api.model
+    def _tal_hidden_folders(self, company, folders):
+        """The folders among `folders` no accounting user of `company` may
+        read (see _tal_accountants_can_read), in one query."""
+        if not folders:
+            return folders
         groups = [
             group.id
             for xmlid in ACCOUNTANT_GROUPS
             if (group := self.env.ref(xmlid, raise_if_not_found=False))
         ]
-        return bool(
+        accountants = (
             self.env["res.users"]
             .sudo()
-            .search_count(
+            .search(
                 [
-                    ("partner_id", "in", partners.ids),
                     ("share", "=", False),
                     ("all_group_ids", "in", groups),
                     ("company_ids", "in", company.ids),
-                ],
-                limit=1,
+                ]
             )
+            .partner_id
+        )
+        self.env["documents.document"].flush_model()
+        self.env["documents.access"].flush_model()
+        self.env.cr.execute(
+            SQL(
+                """
+                SELECT f.id FROM documents_document f
+                 WHERE f.id = ANY(%(ids)s) AND f.access_internal = 'none'
+                   AND NOT EXISTS (
+                       SELECT 1 FROM res_users u
+                        WHERE u.id = f.owner_id AND u.partner_id = ANY(%(partners)s))
+                   AND NOT EXISTS (
+                       SELECT 1 FROM documents_access member
+                        WHERE member.document_id = f.id AND member.role IS NOT NULL
+                          AND (member.expiration_date IS NULL
+                               OR member.expiration_date > now() at time zone 'UTC')
+                          AND member.partner_id = ANY(%(partners)s))
+                """,
+                ids=folders.ids,
+                partners=accountants.ids,
+            )
+        )
+        return folders.browse([row[0] for row in self.env.cr.fetchall()])
+
+    @api.model
+    def _tal_plan_folders(self, company):
+        """The folders the company's invoices are filed in: its folder and
+        the folders below it (an upload script's customer folders, which a
+        filing plan reuses). Hook: a filing plan adds the folders it files
+        into elsewhere."""
+        folder = self._tal_folder_record(company)
+        if not folder:
+            return self.env["documents.document"].sudo()
+        return (
+            self.env["documents.document"]
+            .sudo()
+            .search([("id", "child_of", folder.id), ("type", "=", "folder")])
         )
 
     @api.model
+    def _tal_folder_record(self, company):
+        """The company's folder when it is a live Documents folder, else an
+        empty recordset (no error: the preview says what is set)."""
+        folder = company._tal_transfer_folder_record()
+        if folder is None or folder._name != self._tal_folder_model:
+            return self.env["documents.document"].sudo()
+        folder = folder.sudo().exists()
+        return folder if folder.type == "folder" else folder.browse()
+
+    @api.model
+    def _tal_grant_access(self, company):
+        """Give internal users read access to the folders of the plan no
+        accounting user may read, and to what they hold (Documents passes
+        it down until a document has it already). Returns those folders."""
+        hidden = self._tal_hidden_folders(company, self._tal_plan_folders(company))
+        # The topmost ones: Documents passes the access down from them.
+        tops = hidden.filtered(lambda folder: folder.folder_id not in hidden)
+        if tops:
+            tops.action_update_access_rights(access_internal="view")
+        return hidden
+
+    @api.model
     def _tal_transfer(self, move, attachments):
+        """File the invoice's `attachments`, taking over what is there.
+
+        One document per attachment (a database constraint): any document of
+        a file is reused, trashed ones included (e.g. one documents_account
+        filed). What an upload script left counts too: the invoice's PDF it
+        filed (tal.invoice.transfer.pdf._tal_held_pdfs) is the invoice's PDF
+        here, and a document holding the same content as a file (a copy of
+        the invoice's own bytes, linked to the invoice or in the company's
+        folder) is that file's document. None of them is moved; a trashed
+        one is restored only when nothing live holds the same.
+        """
         company = move.company_id
         folder = self._tal_folder(company)
         tags = self._tal_tags(company, "documents.tag")
@@ -153,25 +223,43 @@ class TalTransferTargetDocuments(models.AbstractModel):
             .with_company(company)
             .with_context(active_test=False, **MAIL_QUIET_CONTEXT)
         )
-        # One document per attachment (a database constraint): reuse any,
-        # archived ones included, e.g. one documents_account filed.
-        existing = documents.search([("attachment_id", "in", attachments.ids)])
+        holders = self._tal_holders(move, attachments, folder)
+        existing = documents.browse(
+            [h.document_id for h in holders if h.attachment_id in attachments.ids]
+        )
+        self._tal_refuse_foreign(existing, move)
         # A file that is an older version of a document (Documents keeps the
         # previous file when a document gets a new one, as documents_account
         # does when the main file changes) is in Documents through it.
         versioned = self._tal_documents_keeping(
             documents, attachments - existing.attachment_id
         )
-        reused = existing | versioned
-        self._tal_restore(reused.filtered(lambda document: not document.active), move)
-        self._tal_complete(reused, move, tags)
+        pdf = self._tal_invoice_pdf(move, holders, documents)
+        content = self._tal_content_holders(move, holders, attachments, documents)
+        self._tal_restore(
+            self._tal_to_restore(move, holders, existing, versioned, pdf, content),
+            move,
+        )
+        live = (existing | versioned | pdf | content).filtered("active")
+        copies_of = self._tal_copies_by_file(
+            [h for h in holders if h.document_id in live.ids], attachments
+        )
         new_attachments = (
             attachments
             - existing.attachment_id
             - (versioned.previous_attachment_ids & attachments)
+        ).filtered(lambda attachment: not copies_of.get(attachment.id))
+        copies = self.env["tal.invoice.transfer.pdf"]._tal_pdf_copies(
+            move, new_attachments
         )
+        if copies:
+            # Copies of the invoice's PDF get no document once the PDF has
+            # one (or the official PDF gets one now); else the first does.
+            official = new_attachments.filtered("res_field")
+            new_attachments -= copies if (pdf & live) or official else copies[1:]
+        self._tal_complete(live, move, tags)
         if not new_attachments:
-            return reused
+            return live
         # Where the company's filing plan puts them (folders made on the way).
         folder, tags, owner = self._tal_placement(move, folder, tags)
         created = documents.create(
@@ -188,7 +276,161 @@ class TalTransferTargetDocuments(models.AbstractModel):
                 for attachment in new_attachments
             ]
         )
-        return reused | created
+        return live | created
+
+    @api.model
+    def _tal_holders(self, move, attachments, folder):
+        """The documents around an invoice, in one query: those of every
+        attachment of the invoice (whatever the transfer's files), and those
+        an upload left in the company's folder (or below it) whose file has
+        the content of one of `attachments` and belongs to no record."""
+        self.env["documents.document"].flush_model()
+        self.env["ir.attachment"].flush_model(
+            ["res_model", "res_id", "res_field", "checksum", "mimetype"]
+        )
+        checksums = sorted({a.checksum for a in attachments if a.checksum})
+        self.env.cr.execute(
+            SQL(
+                """
+                SELECT d.id, d.active, d.company_id, %(name)s, a.id, a.checksum,
+                       a.mimetype, a.res_model = 'account.move', a.create_date
+                  FROM documents_document d
+                  JOIN ir_attachment a ON a.id = d.attachment_id
+                 WHERE d.type = 'binary'
+                   AND ((a.res_model = 'account.move' AND a.res_id = %(move)s)
+                        OR (a.checksum = ANY(%(checksums)s)
+                            AND (a.res_model IS NULL
+                                 OR a.res_model = 'documents.document')
+                            AND d.parent_path LIKE %(tree)s))
+                 ORDER BY d.id
+                """,
+                name=self.env["documents.document"]._field_to_sql("d", "name"),
+                move=move.id,
+                checksums=checksums,
+                tree=f"{folder.parent_path}%",
+            )
+        )
+        return [Holder(*row) for row in self.env.cr.fetchall()]
+
+    @api.model
+    def _tal_refuse_foreign(self, existing, move):
+        """A file whose document belongs to another company cannot be filed
+        (one document per file): a person moves or deletes that document."""
+        foreign = existing.filtered(
+            lambda document: document.company_id
+            and document.company_id != move.company_id
+        )
+        if foreign:
+            raise TransferError(
+                _lt(
+                    "The documents %(documents)s of this invoice's files belong to "
+                    "company %(other)s, not to %(company)s, and a file has only "
+                    "one document: move them to a folder of %(company)s (or "
+                    "delete them: the files stay on the invoice), then retry.",
+                    documents=", ".join(f"'{name}'" for name in foreign.mapped("name")),
+                    other=foreign[:1].company_id.name,
+                    company=move.company_id.name,
+                ),
+                kind="settings",
+            )
+
+    @api.model
+    def _tal_invoice_pdf(self, move, holders, documents):
+        """The documents that are the invoice's PDF (the rule of
+        tal.invoice.transfer.pdf._tal_held_pdfs), live or trashed."""
+        candidates = [
+            (documents.browse(h.document_id), h.name, h.made)
+            for h in holders
+            if h.linked
+            and h.mimetype == "application/pdf"
+            and (not h.company_id or h.company_id == move.company_id.id)
+        ]
+        if not candidates:
+            return documents.browse()
+        held = self.env["tal.invoice.transfer.pdf"]._tal_held_pdfs(
+            move, self, candidates={move.id: candidates}
+        )
+        return held.get(move.id, documents.browse())
+
+    @api.model
+    def _tal_copies_by_file(self, holders, attachments):
+        """{attachment id: [holders]}: the documents holding a copy of each
+        of `attachments` (same content, another file): an upload's copy in
+        the company's folder, or a later file of the invoice (an upload
+        script sent the invoice's bytes with the invoice as its record).
+        The invoice's official files (its PDF, its e-invoice) are never
+        taken for copies: they are what was sent, filed as themselves."""
+        copies = {}
+        for attachment in attachments:
+            if attachment.res_field or not attachment.checksum:
+                continue
+            found = [
+                h
+                for h in holders
+                if h.checksum == attachment.checksum
+                and h.attachment_id != attachment.id
+                and (not h.linked or h.attachment_id > attachment.id)
+            ]
+            if found:
+                copies[attachment.id] = found
+        return copies
+
+    @api.model
+    def _tal_content_holders(self, move, holders, attachments, documents):
+        """The documents holding copies of `attachments` (see
+        _tal_copies_by_file), never another company's; one left in the
+        company's folder only when no other invoice of the transfer holds
+        that content (otherwise which invoice it is for is not known)."""
+        mine = [
+            h for h in holders if not h.company_id or h.company_id == move.company_id.id
+        ]
+        found = {
+            h
+            for found in self._tal_copies_by_file(mine, attachments).values()
+            for h in found
+        }
+        unlinked = {h.checksum for h in found if not h.linked}
+        shared = (
+            self.env["tal.invoice.transfer.scope"]._tal_shared_contents(unlinked)
+            if unlinked
+            else set()
+        )
+        return documents.browse(
+            sorted(h.document_id for h in found if h.linked or h.checksum not in shared)
+        )
+
+    @api.model
+    def _tal_to_restore(self, move, holders, existing, versioned, pdf, content):
+        """The trashed documents to take out of the trash: the invoice's PDF
+        when none of its documents is live (its official PDF's, else the
+        oldest); for the other contents, one document when none holding that
+        content is live (the file's own first); a file kept as a version,
+        always."""
+        official = move.sudo().invoice_pdf_report_id
+        to_restore = versioned.filtered(lambda document: not document.active)
+        if pdf and not pdf.filtered("active"):
+            to_restore |= (
+                pdf.filtered(lambda document: document.attachment_id == official)
+                or pdf.sorted("id")
+            )[:1]
+        checksum_of = {h.document_id: h.checksum for h in holders}
+        live_contents = {
+            checksum_of.get(document.id)
+            for document in (existing | pdf | content).filtered("active")
+        }
+        copied = {checksum_of.get(document.id) for document in content}
+        others = (existing | content) - pdf
+        for checksum in {checksum_of.get(document.id) for document in others}:
+            group = others.filtered(
+                lambda document, c=checksum: checksum_of.get(document.id) == c
+            )
+            trashed = group.filtered(lambda document: not document.active)
+            if checksum not in copied:
+                # No copy involved: every file's document comes back.
+                to_restore |= trashed
+            elif checksum not in live_contents and trashed:
+                to_restore |= ((trashed & existing) or trashed).sorted("id")[:1]
+        return to_restore
 
     # ------------------------------------------------------------------
     # Filing plans
@@ -576,37 +818,37 @@ class TalTransferTargetDocuments(models.AbstractModel):
 
     @api.model
     def _tal_pdf_documents(self, moves):
+        # SQL: an ORM search through attachment_id would leave out the
+        # invoice's official PDF (a field's attachment).
+        if not moves:
+            return {}
+        self.env["documents.document"].flush_model()
+        self.env["ir.attachment"].flush_model(["res_model", "res_id", "mimetype"])
+        self.env.cr.execute(
+            SQL(
+                """
+                SELECT a.res_id, d.id, d.company_id, %(name)s, a.create_date
+                  FROM documents_document d
+                  JOIN ir_attachment a ON a.id = d.attachment_id
+                 WHERE d.type = 'binary' AND a.mimetype = 'application/pdf'
+                   AND a.res_model = 'account.move' AND a.res_id = ANY(%(ids)s)
+                 ORDER BY d.id
+                """,
+                name=self.env["documents.document"]._field_to_sql("d", "name"),
+                ids=moves.ids,
+            )
+        )
+        rows = self.env.cr.fetchall()
         documents = (
             self.env["documents.document"].sudo().with_context(active_test=False)
         )
-        found = documents.search(
-            [
-                ("type", "=", "binary"),
-                ("attachment_id.mimetype", "=", "application/pdf"),
-                "|",
-                "&",
-                ("res_model", "=", "account.move"),
-                ("res_id", "in", moves.ids),
-                "&",
-                ("attachment_id.res_model", "=", "account.move"),
-                ("attachment_id.res_id", "in", moves.ids),
-            ]
-        )
-        companies = {move.id: move.company_id for move in moves}
+        companies = {move.id: move.company_id.id for move in moves}
         held = {}
-        for document in found:
-            attachment = document.attachment_id
-            move_id = (
-                document.res_id
-                if document.res_model == "account.move"
-                else attachment.res_id
-            )
-            if move_id not in companies:
-                continue
-            if document.company_id and document.company_id != companies[move_id]:
+        for move_id, document_id, company_id, name, made in rows:
+            if company_id and company_id != companies[move_id]:
                 continue
             held.setdefault(move_id, []).append(
-                (document, document.name, attachment.create_date)
+                (documents.browse(document_id), name, made)
             )
         return held
 
@@ -794,3 +1036,513 @@ class TalTransferTargetDocuments(models.AbstractModel):
         for document in documents:
             if document.name != document.attachment_id.name:
                 document.name = document.attachment_id.name
+
+    # ------------------------------------------------------------------
+    # Taking over from an upload script: duplicates
+    # ------------------------------------------------------------------
+
+    @api.model
+    def _tal_duplicate_groups(self, company_ids=None, move_ids=None):
+        """What upload scripts filed twice, set-based: [(move id, kind,
+        checksum, [document ids])], live documents only.
+
+        * 'pdf': the invoice holds more than one document that is its PDF
+          (the rule of tal.invoice.transfer.pdf._tal_held_pdfs): the old
+          script's restarts;
+        * 'content': more than one document holds the same content of the
+          invoice's files (linked to the invoice, or left in the company's
+          folder when no other invoice of the transfer holds that content);
+        * 'ambiguous': a document in the company's folder, linked to no
+          record, holds a content several invoices hold: whose it is is not
+          known; reported for each of those invoices, never cleaned up.
+        """
+        self.env.flush_all()
+        scope = self.env["tal.invoice.transfer.scope"]
+        where = SQL(
+            "%s %s",
+            SQL("AND m.company_id = ANY(%s)", list(company_ids))
+            if company_ids is not None
+            else SQL(),
+            SQL("AND m.id = ANY(%s)", list(move_ids))
+            if move_ids is not None
+            else SQL(),
+        )
+        self.env.cr.execute(
+            SQL(
+                """
+                WITH files AS (
+                    SELECT DISTINCT m.id AS move_id, m.company_id, a.checksum
+                      FROM account_move m
+                      JOIN ir_attachment a ON a.res_model = 'account.move'
+                                          AND a.res_id = m.id
+                     WHERE m.tal_transfer_state IS NOT NULL %(where)s
+                       AND a.type = 'binary' AND a.checksum IS NOT NULL
+                       AND (a.res_field IS NULL OR a.res_field IN %(fields)s)
+                ),
+                folders AS (
+                    SELECT c.id AS company_id, f.parent_path
+                      FROM res_company c
+                      JOIN documents_document f
+                        ON c.tal_transfer_folder_ref = 'documents.document,' || f.id
+                ),
+                holders AS (
+                    SELECT f.move_id, f.checksum, d.id AS document_id, TRUE AS linked
+                      FROM files f
+                      JOIN ir_attachment a ON a.res_model = 'account.move'
+                                          AND a.res_id = f.move_id
+                                          AND a.checksum = f.checksum
+                      JOIN documents_document d ON d.attachment_id = a.id
+                     WHERE d.active
+                       AND (d.company_id IS NULL OR d.company_id = f.company_id)
+                     UNION
+                    SELECT f.move_id, f.checksum, d.id, FALSE
+                      FROM files f
+                      JOIN folders tree ON tree.company_id = f.company_id
+                      JOIN ir_attachment a ON a.checksum = f.checksum
+                                          AND (a.res_model IS NULL
+                                               OR a.res_model = 'documents.document')
+                      JOIN documents_document d ON d.attachment_id = a.id
+                     WHERE d.active AND d.type = 'binary'
+                       AND d.parent_path LIKE tree.parent_path || '%%'
+                       AND (d.company_id IS NULL OR d.company_id = f.company_id)
+                ),
+                shared AS (%(shared)s)
+                SELECT h.move_id, h.checksum,
+                       array_agg(h.document_id ORDER BY h.document_id)
+                           FILTER (WHERE h.linked),
+                       array_agg(h.document_id ORDER BY h.document_id)
+                           FILTER (WHERE NOT h.linked),
+                       h.checksum IN (SELECT checksum FROM shared)
+                  FROM holders h
+                 GROUP BY h.move_id, h.checksum
+                HAVING count(*) > 1 OR bool_or(NOT h.linked)
+                """,
+                where=where,
+                fields=tuple(scope._file_fields()),
+                shared=scope._tal_shared_contents_sql(
+                    SQL("SELECT checksum FROM holders WHERE NOT linked")
+                ),
+            )
+        )
+        groups = []
+        for move_id, checksum, linked, unlinked, shared in self.env.cr.fetchall():
+            linked, unlinked = linked or [], unlinked or []
+            if shared and unlinked:
+                groups.append((move_id, "ambiguous", checksum, unlinked))
+                unlinked = []
+            holders = sorted(linked + unlinked)
+            if len(holders) > 1:
+                groups.append((move_id, "content", checksum, holders))
+        groups += self._tal_duplicate_pdfs(company_ids, move_ids)
+        return groups
+
+    @api.model
+    def _tal_duplicate_pdfs(self, company_ids=None, move_ids=None):
+        """The invoices holding more than one live document that is their
+        PDF: [(move id, 'pdf', None, [document ids])]. SQL finds the
+        invoices with several live PDF documents linked to them; the rule
+        of _tal_held_pdfs says which of those are the invoice's PDF."""
+        self.env.cr.execute(
+            SQL(
+                """
+                SELECT a.res_id
+                  FROM documents_document d
+                  JOIN ir_attachment a ON a.id = d.attachment_id
+                  JOIN account_move m ON m.id = a.res_id
+                 WHERE a.res_model = 'account.move' AND d.active
+                   AND d.type = 'binary' AND a.mimetype = 'application/pdf'
+                   AND m.tal_transfer_state IS NOT NULL %s %s
+                 GROUP BY a.res_id
+                HAVING count(*) > 1
+                """,
+                SQL("AND m.company_id = ANY(%s)", list(company_ids))
+                if company_ids is not None
+                else SQL(),
+                SQL("AND m.id = ANY(%s)", list(move_ids))
+                if move_ids is not None
+                else SQL(),
+            )
+        )
+        candidates = [row[0] for row in self.env.cr.fetchall()]
+        maker = self.env["tal.invoice.transfer.pdf"]
+        groups = []
+        for start in range(0, len(candidates), 1000):
+            moves = self.env["account.move"].browse(candidates[start : start + 1000])
+            for move_id, documents in maker._tal_held_pdfs(moves, self).items():
+                live = documents.filtered("active")
+                if len(live) > 1:
+                    groups.append((move_id, "pdf", None, live.sorted("id").ids))
+        return groups
+
+    @api.model
+    def _tal_worked_on(self, document_ids):
+        """The documents among `document_ids` a person worked on since they
+        were made: a note or a message on them, a change Documents tracks
+        (moved, renamed, another contact or owner), a tag the transfer does
+        not put, a member the folder does not give, shared by link. What the
+        transfer writes (its tags, the partner, a restore) does not count."""
+        if not document_ids:
+            return set()
+        self.env.flush_all()
+        tag_field = self.env["documents.document"]._fields["tag_ids"]
+        our_tags = (
+            self.env["documents.tag"]
+            .sudo()
+            .search(
+                [
+                    (
+                        "name",
+                        "in",
+                        [
+                            name.strip()
+                            for names in self.env["res.company"]
+                            .sudo()
+                            .search([])
+                            .mapped("tal_transfer_tag_names")
+                            if names
+                            for name in names.split(",")
+                            if name.strip()
+                        ],
+                    )
+                ]
+            )
+        )
+        self.env.cr.execute(
+            SQL(
+                """
+                SELECT d.id
+                  FROM documents_document d
+                  LEFT JOIN documents_document folder ON folder.id = d.folder_id
+                 WHERE d.id = ANY(%(ids)s) AND (
+                    EXISTS (
+                        SELECT 1 FROM mail_message msg
+                         WHERE msg.model = 'documents.document' AND msg.res_id = d.id
+                           AND msg.author_id IS DISTINCT FROM %(bot)s
+                           AND (msg.message_type = 'comment' OR EXISTS (
+                                SELECT 1 FROM mail_tracking_value tv
+                                 WHERE tv.mail_message_id = msg.id)))
+                    OR EXISTS (
+                        SELECT 1 FROM %(tag_table)s rel
+                         WHERE rel.%(tag_doc)s = d.id
+                           AND NOT rel.%(tag_tag)s = ANY(%(our_tags)s))
+                    OR EXISTS (
+                        SELECT 1 FROM documents_access member
+                         WHERE member.document_id = d.id AND member.role IS NOT NULL
+                           AND member.partner_id IS DISTINCT FROM (
+                               SELECT partner_id FROM res_users WHERE id = d.owner_id)
+                           AND NOT EXISTS (
+                               SELECT 1 FROM documents_access given
+                                WHERE given.document_id = d.folder_id
+                                  AND given.partner_id = member.partner_id
+                                  AND given.role IS NOT NULL)
+                           AND member.partner_id IS DISTINCT FROM (
+                               SELECT partner_id FROM res_users
+                                WHERE id = folder.owner_id))
+                    OR (d.access_via_link != 'none'
+                        AND d.access_via_link IS DISTINCT FROM folder.access_via_link))
+                """,
+                ids=list(document_ids),
+                bot=self.env.ref("base.partner_root").id,
+                tag_table=SQL.identifier(tag_field.relation),
+                tag_doc=SQL.identifier(tag_field.column1),
+                tag_tag=SQL.identifier(tag_field.column2),
+                our_tags=our_tags.ids,
+            )
+        )
+        return {row[0] for row in self.env.cr.fetchall()}
+
+    @api.model
+    def _tal_lock_documents(self, document_ids):
+        """Lock the documents for this transaction, or raise at once if a
+        person's transaction holds one, or changed one since this
+        transaction began (psycopg2 errors, expected: not logged)."""
+        self.env["documents.document"].flush_model()
+        self.env.cr.execute(
+            SQL(
+                """SELECT id FROM documents_document WHERE id = ANY(%s)
+                    ORDER BY id FOR NO KEY UPDATE NOWAIT""",
+                list(document_ids),
+            ),
+            log_exceptions=False,
+        )
+
+    @api.model
+    def _tal_trash(self, documents, copies):
+        """Move `documents` to the trash; `copies`, their files that are
+        copies on the invoice, go with them: each becomes its document's
+        own file (off the invoice), and leaves with it when the trash is
+        emptied. Never an invoice's own file: the caller says which."""
+        documents = documents.sudo().with_context(**MAIL_QUIET_CONTEXT)
+        for document in documents:
+            copy = document.attachment_id & copies
+            if copy:
+                copy.sudo().write(
+                    {"res_model": "documents.document", "res_id": document.id}
+                )
+        documents.action_archive()
+
+    # ------------------------------------------------------------------
+    # The check that keeps the count true
+    # ------------------------------------------------------------------
+
+    @api.model
+    def _tal_check_missing(self, company_ids=None):
+        """{move id: [names]}: the transferred invoices of which something is
+        no longer held by a live document of their company (or of none), set
+        based: a content of their files (by the file's own document, a copy
+        the transfer took for it, or a document keeping it as a version), or
+        the document the invoice points to (None in the names). Whatever
+        made it go: SQL, a module bypassing the ORM, the trash, a folder
+        moved to another company."""
+        self.env.flush_all()
+        scope = self.env["tal.invoice.transfer.scope"]
+        versions = self.env["documents.document"]._fields.get("previous_attachment_ids")
+        version_held = (
+            SQL(
+                """OR EXISTS (
+                    SELECT 1 FROM %(rel)s rel
+                      JOIN documents_document vd ON vd.id = rel.%(doc)s
+                     WHERE rel.%(att)s = f.att_id AND vd.active
+                       AND (vd.company_id IS NULL OR vd.company_id = f.company_id))""",
+                rel=SQL.identifier(versions.relation),
+                doc=SQL.identifier(versions.column1),
+                att=SQL.identifier(versions.column2),
+            )
+            if versions
+            else SQL()
+        )
+        self.env.cr.execute(
+            SQL(
+                """
+                WITH done AS (
+                    SELECT m.id, m.company_id, m.tal_transfer_document_ref AS ref,
+                           m.message_main_attachment_id AS main,
+                           c.tal_transfer_attachment_mode AS mode
+                      FROM account_move m
+                      JOIN res_company c ON c.id = m.company_id
+                     WHERE m.tal_transfer_state = 'done' %(companies)s
+                ),
+                ranked AS (
+                    SELECT d.id AS move_id, d.company_id, d.mode, a.id AS att_id,
+                           a.checksum, a.name,
+                           row_number() OVER (
+                               PARTITION BY d.id
+                               ORDER BY (a.id = d.main) DESC NULLS LAST,
+                                        (a.res_field = %(pdf_field)s) DESC NULLS LAST,
+                                        a.id) AS rank
+                      FROM done d
+                      JOIN ir_attachment a ON a.res_model = 'account.move'
+                                          AND a.res_id = d.id
+                     WHERE a.type = 'binary'
+                       AND (a.res_field IS NULL OR a.res_field IN %(fields)s)
+                ),
+                files AS (
+                    SELECT * FROM ranked
+                     WHERE mode IS DISTINCT FROM 'main' OR rank = 1
+                ),
+                folders AS (
+                    SELECT c.id AS company_id, f.parent_path
+                      FROM res_company c
+                      JOIN documents_document f
+                        ON c.tal_transfer_folder_ref = 'documents.document,' || f.id
+                ),
+                shared AS (%(shared)s)
+                SELECT f.move_id, f.name
+                  FROM files f
+                 WHERE NOT (
+                    EXISTS (
+                        SELECT 1 FROM ir_attachment own
+                          JOIN documents_document od ON od.attachment_id = own.id
+                         WHERE own.res_model = 'account.move'
+                           AND own.res_id = f.move_id
+                           AND own.checksum = f.checksum
+                           AND od.active
+                           AND (od.company_id IS NULL OR od.company_id = f.company_id))
+                    %(version_held)s
+                    OR (f.checksum NOT IN (SELECT checksum FROM shared) AND EXISTS (
+                        SELECT 1 FROM folders tree
+                          JOIN ir_attachment up
+                            ON up.checksum = f.checksum
+                           AND (up.res_model IS NULL
+                                OR up.res_model = 'documents.document')
+                          JOIN documents_document ud ON ud.attachment_id = up.id
+                         WHERE tree.company_id = f.company_id AND ud.active
+                           AND ud.parent_path LIKE tree.parent_path || '%%'
+                           AND (ud.company_id IS NULL
+                                OR ud.company_id = f.company_id))))
+                 UNION ALL
+                SELECT d.id, NULL
+                  FROM done d
+                 WHERE d.ref LIKE 'documents.document,%%'
+                   AND NOT EXISTS (
+                       SELECT 1 FROM documents_document rd
+                        WHERE rd.id = split_part(d.ref, ',', 2)::int
+                          AND rd.active
+                          AND (rd.company_id IS NULL OR rd.company_id = d.company_id))
+                """,
+                companies=SQL("AND m.company_id = ANY(%s)", list(company_ids))
+                if company_ids is not None
+                else SQL(),
+                pdf_field="invoice_pdf_report_file",
+                fields=tuple(scope._file_fields()),
+                shared=scope._tal_shared_contents_sql(
+                    SQL("SELECT checksum FROM files")
+                ),
+                version_held=version_held,
+            )
+        )
+        missing = {}
+        for move_id, name in self.env.cr.fetchall():
+            missing.setdefault(move_id, []).append(name)
+        return self._tal_check_excuse(missing)
+
+    @api.model
+    def _tal_check_excuse(self, missing):
+        """Copies of an invoice's PDF get no document while its PDF is held
+        by a live one (see _tal_transfer): they are not missing."""
+        moves = self.env["account.move"].sudo().browse(list(missing))
+        maker = self.env["tal.invoice.transfer.pdf"]
+        held = maker._tal_held_pdfs(moves, self)
+        scope = self.env["tal.invoice.transfer.scope"]
+        for move in moves:
+            live = held.get(move.id, self.env["documents.document"]).filtered("active")
+            names = [name for name in missing[move.id] if name is not None]
+            if not live or not names:
+                continue
+            copies = maker._tal_pdf_copies(move, scope._files(move))
+            missing[move.id] = [
+                name
+                for name in missing[move.id]
+                if name is None or name not in copies.mapped("name")
+            ]
+        return {move_id: names for move_id, names in missing.items() if names}
+
+    # ------------------------------------------------------------------
+    # Taking over from an upload script: the preview
+    # ------------------------------------------------------------------
+
+    @api.model
+    def _tal_preview(self, company):
+        """What the first run will find in Documents for `company`,
+        set-based: invoices whose files all have their document already,
+        whose PDF an upload script filed (the rule of _tal_held_pdfs), whose
+        files are held by copies; files left to file; duplicates and
+        ambiguous contents (see _tal_duplicate_groups); the folders of the
+        plan no accounting user may read."""
+        self.env.flush_all()
+        scope = self.env["tal.invoice.transfer.scope"]
+        folder = self._tal_folder_record(company)
+        self.env.cr.execute(
+            SQL(
+                """
+                WITH files AS (
+                    SELECT m.id AS move_id, a.id AS att_id, a.checksum, a.res_field
+                      FROM account_move m
+                      JOIN ir_attachment a ON a.res_model = 'account.move'
+                                          AND a.res_id = m.id
+                     WHERE m.company_id = %(company)s
+                       AND m.tal_transfer_state IS NOT NULL
+                       AND m.tal_transfer_state != 'excluded'
+                       AND a.type = 'binary'
+                       AND (a.res_field IS NULL OR a.res_field IN %(fields)s)
+                ),
+                own AS (
+                    SELECT f.att_id FROM files f
+                      JOIN documents_document d ON d.attachment_id = f.att_id
+                ),
+                shared AS (%(shared)s),
+                copied AS (
+                    SELECT f.att_id FROM files f
+                     WHERE f.res_field IS NULL
+                       AND f.att_id NOT IN (SELECT att_id FROM own)
+                       AND (EXISTS (
+                                SELECT 1 FROM ir_attachment later
+                                  JOIN documents_document ld
+                                    ON ld.attachment_id = later.id
+                                 WHERE later.res_model = 'account.move'
+                                   AND later.res_id = f.move_id
+                                   AND later.checksum = f.checksum
+                                   AND later.id > f.att_id
+                                   AND (ld.company_id IS NULL
+                                        OR ld.company_id = %(company)s))
+                            OR (f.checksum NOT IN (SELECT checksum FROM shared)
+                                AND EXISTS (
+                                SELECT 1 FROM ir_attachment up
+                                  JOIN documents_document ud
+                                    ON ud.attachment_id = up.id
+                                 WHERE up.checksum = f.checksum
+                                   AND (up.res_model IS NULL
+                                        OR up.res_model = 'documents.document')
+                                   AND ud.parent_path LIKE %(tree)s
+                                   AND (ud.company_id IS NULL
+                                        OR ud.company_id = %(company)s))))
+                )
+                SELECT
+                    (SELECT count(*) FROM (
+                        SELECT move_id FROM files GROUP BY move_id
+                        HAVING bool_and(att_id IN (SELECT att_id FROM own))) filed),
+                    (SELECT count(DISTINCT move_id) FROM files
+                      WHERE att_id IN (SELECT att_id FROM copied)),
+                    (SELECT count(*) FROM files
+                      WHERE att_id NOT IN (SELECT att_id FROM own)
+                        AND att_id NOT IN (SELECT att_id FROM copied))
+                """,
+                company=company.id,
+                fields=tuple(scope._file_fields()),
+                shared=scope._tal_shared_contents_sql(
+                    SQL("SELECT checksum FROM files")
+                ),
+                # No folder set: no copy in it.
+                tree=f"{folder.parent_path}%" if folder else "-",
+            )
+        )
+        filed, by_content, to_file = self.env.cr.fetchone()
+        held = self._tal_preview_held_pdfs(company)
+        groups = self._tal_duplicate_groups(company_ids=company.ids)
+        hidden = self._tal_hidden_folders(company, self._tal_plan_folders(company))
+        return {
+            "filed": filed,
+            "pdf_held": len(held),
+            "by_content": by_content,
+            "to_file": to_file,
+            "duplicates": len({g[0] for g in groups if g[1] != "ambiguous"}),
+            "ambiguous": len({g[2] for g in groups if g[1] == "ambiguous"}),
+            "held_pdf_ids": held,
+            "hidden_folders": hidden,
+        }
+
+    @api.model
+    def _tal_preview_plan(self, company):
+        """What the company's filing plan will reuse or make, for the
+        preview (e.g. the customer folders of a plan *By customer*): a text,
+        or "". Hook for the filing plans; this addon files into the
+        company's folder only."""
+        return ""
+
+    @api.model
+    def _tal_preview_held_pdfs(self, company):
+        """The invoices of the company's scope whose PDF an upload filed:
+        those with a PDF document linked to them other than their official
+        PDF's, then the rule of _tal_held_pdfs."""
+        self.env.cr.execute(
+            SQL(
+                """
+                SELECT DISTINCT a.res_id
+                  FROM documents_document d
+                  JOIN ir_attachment a ON a.id = d.attachment_id
+                  JOIN account_move m ON m.id = a.res_id
+                 WHERE a.res_model = 'account.move' AND a.res_field IS NULL
+                   AND a.mimetype = 'application/pdf' AND d.type = 'binary'
+                   AND m.company_id = %s AND m.tal_transfer_state IS NOT NULL
+                   AND m.tal_transfer_state != 'excluded'
+                """,
+                company.id,
+            )
+        )
+        candidates = [row[0] for row in self.env.cr.fetchall()]
+        maker = self.env["tal.invoice.transfer.pdf"]
+        held = set()
+        for start in range(0, len(candidates), 1000):
+            moves = self.env["account.move"].browse(candidates[start : start + 1000])
+            held.update(maker._tal_held_pdfs(moves, self))
+        return held

@@ -35,3 +35,7 @@ from . import test_filing_plans_dms
 from . import test_filing_plans_settings
 from . import test_filing_plans_workers
 from . import test_filing_plans_accounting
+from . import test_takeover_adoption
+from . import test_takeover_duplicates
+from . import test_takeover_check
+from . import test_takeover_preview

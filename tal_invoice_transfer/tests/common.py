@@ -1,5 +1,7 @@
 # Copyright 2026 TAL
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+import base64
+import itertools
 import threading
 import time
 from contextlib import closing, contextmanager
@@ -12,13 +14,27 @@ from psycopg2 import OperationalError
 from odoo import SUPERUSER_ID, Command, api
 from odoo.orm.registry import DummyRLock, Registry
 from odoo.tests import TransactionCase, new_test_user
-from odoo.tools import mute_logger
+from odoo.tools import SQL, mute_logger
 
 from odoo.addons.account.tests.common import AccountTestInvoicingCommon
 
 from ..models.tal_transfer_target import TARGET_PARAM
 
 PDF = b"%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
+_labels = itertools.count(1)
+
+
+def pdf_bytes(label=None):
+    """A small PDF of its own bytes: files of one invoice, or two renders of
+    it, never share a checksum unless a test says so."""
+    label = label or f"file {next(_labels)}"
+    return (
+        b"%PDF-1.4\n% "
+        + label.encode()
+        + b"\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
+    )
+
+
 # How long a test waits for another transaction before it gives up.
 PATIENCE = 30
 
@@ -118,9 +134,14 @@ class TalTransferCommon(AccountTestInvoicingCommon):
         return folder
 
     @classmethod
-    def _attach(cls, move, name="invoice.pdf", raw=PDF):
+    def _attach(cls, move, name="invoice.pdf", raw=None):
         return cls.env["ir.attachment"].create(
-            {"name": name, "raw": raw, "res_model": "account.move", "res_id": move.id}
+            {
+                "name": name,
+                "raw": pdf_bytes() if raw is None else raw,
+                "res_model": "account.move",
+                "res_id": move.id,
+            }
         )
 
     @classmethod
@@ -190,7 +211,7 @@ class TalUserRequestMixin:
             [
                 {
                     "name": name,
-                    "raw": PDF,
+                    "raw": pdf_bytes(),
                     "res_model": "account.move",
                     "res_id": invoice.id,
                 }
@@ -381,7 +402,12 @@ class TalCommittedDmsInvoiceCase(TalUserRequestMixin, TransactionCase):
     @staticmethod
     def _attach(env, move_id, name):
         return env["ir.attachment"].create(
-            {"name": name, "raw": PDF, "res_model": "account.move", "res_id": move_id}
+            {
+                "name": name,
+                "raw": pdf_bytes(),
+                "res_model": "account.move",
+                "res_id": move_id,
+            }
         )
 
 
@@ -440,3 +466,105 @@ class TalPdfCommon(TalTransferCommon):
     def _official_pdf(self, invoice):
         invoice.invalidate_recordset()
         return invoice.invoice_pdf_report_id
+
+
+class TalScriptMixin:
+    """What upload scripts left in Documents before the addon.
+
+    The old XML-RPC script (OLD_SCRIPT.md): a tree of folders made as its own
+    user (Finance / Factures clients / one folder per customer, made for the
+    partner), and per invoice a document made from its render's bytes
+    (`datas`), named `<number>.pdf`, linked to the invoice; each restart made
+    another. Other scripts post the invoice's own file's bytes, linked to the
+    invoice or not. Everything goes through the Documents stand-in's create,
+    as the scripts' XML-RPC calls did.
+    """
+
+    @classmethod
+    def _script_setup(
+        cls, groups="base.group_user,account.group_account_invoice", private=False
+    ):
+        """The script's tree; `private`: as the script made it, seen by its
+        user alone (else internal users may read it, as once the takeover
+        preview's action gave them access)."""
+        cls.script_user = new_test_user(cls.env, login="old_script", groups=groups)
+        cls.script_access = "none" if private else "view"
+        Documents = cls.env["documents.document"].sudo()
+        cls.finance = Documents.create(
+            {
+                "name": "Finance",
+                "type": "folder",
+                "owner_id": cls.script_user.id,
+                "access_internal": cls.script_access,
+            }
+        )
+        # The transfer's folder is the script's: its customer folders are
+        # the ones people browse.
+        cls.folder = Documents.create(
+            {
+                "name": "Factures clients",
+                "type": "folder",
+                "folder_id": cls.finance.id,
+                "owner_id": cls.script_user.id,
+            }
+        )
+        cls.env.company.tal_transfer_folder_ref = f"documents.document,{cls.folder.id}"
+
+    @classmethod
+    def _customer_folder(cls, partner):
+        Documents = cls.env["documents.document"].sudo()
+        return Documents.search(
+            [("name", "=", partner.name), ("folder_id", "=", cls.folder.id)]
+        ) or Documents.create(
+            {
+                "name": partner.name,
+                "type": "folder",
+                "folder_id": cls.folder.id,
+                "owner_id": cls.script_user.id,
+                "res_model": "res.partner",
+                "res_id": partner.id,
+            }
+        )
+
+    @classmethod
+    def _script_upload(
+        cls, invoice, raw=None, name=None, linked=True, folder=None, days_ago=None
+    ):
+        """One document as an upload script made it; `days_ago` dates it (and
+        its file) back, as made by an earlier transaction."""
+        vals = {
+            "name": name or f"{invoice.name}.pdf",
+            "type": "binary",
+            "folder_id": (folder or cls._customer_folder(invoice.partner_id)).id,
+            # Every render differs (its date and ids are inside the PDF).
+            "datas": base64.b64encode(
+                raw or pdf_bytes(f"render {next(_labels)} of {invoice.name}")
+            ),
+            "mimetype": "application/pdf",
+            "owner_id": cls.script_user.id,
+        }
+        if linked:
+            vals.update(res_model="account.move", res_id=invoice.id)
+        document = cls.env["documents.document"].sudo().create(vals)
+        if days_ago is not None:
+            cls._date_back(document, days_ago)
+        return document
+
+    @classmethod
+    def _date_back(cls, document, days_ago):
+        """Made `days_ago` days ago, in a transaction of its own."""
+        cls.env.flush_all()
+        for table, row_id in (
+            ("documents_document", document.id),
+            ("ir_attachment", document.attachment_id.id),
+        ):
+            cls.env.cr.execute(
+                SQL(
+                    "UPDATE %s SET create_date = now() at time zone 'UTC'"
+                    " - %s * interval '1 day' WHERE id = %s",
+                    SQL.identifier(table),
+                    days_ago,
+                    row_id,
+                )
+            )
+        cls.env.invalidate_all()

@@ -14,7 +14,7 @@ from odoo.tests import TransactionCase, tagged
 from odoo.tests.common import BaseCase, get_db_name
 
 from ..models.tal_transfer_target import TARGET_PARAM
-from .common import PDF, TalUserRequestMixin
+from .common import TalUserRequestMixin, pdf_bytes
 
 # Bounds every wait: a broken lock order fails the test, never hangs it.
 WAIT_SECONDS = 20
@@ -112,7 +112,7 @@ class TestDocumentsMainFileRace(BaseCase):
         return env["ir.attachment"].create(
             {
                 "name": name,
-                "raw": PDF,
+                "raw": pdf_bytes(),
                 "res_model": "account.move",
                 "res_id": self.move_id,
             }

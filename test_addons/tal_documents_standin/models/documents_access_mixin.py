@@ -172,3 +172,28 @@ class DocumentsStandinAccessMixin(models.AbstractModel):
                     ),
                 }
             )
+
+    def action_update_access_rights(self, access_internal=None, access_via_link=None):
+        """Like Enterprise (internal and link access only): set the access
+        on these documents and down their content, stopping where a
+        document has the value already; the editor's right is checked."""
+        self.check_access("write")
+        if self.filtered("shortcut_document_id"):
+            raise UserError(
+                self.env._(
+                    "You can not update the access of a shortcut, update its "
+                    "target instead."
+                )
+            )
+        for field, value in (
+            ("access_internal", access_internal),
+            ("access_via_link", access_via_link),
+        ):
+            if value is None:
+                continue
+            todo = self.sudo().with_context(active_test=False)
+            while todo:
+                todo = todo.filtered(lambda d, f=field, v=value: d[f] != v)
+                todo.write({field: value})
+                todo = todo.children_ids
+        return self.mapped("user_permission")

@@ -26,6 +26,12 @@ Mirrored behaviour:
 * ``create`` copies the folder's ``access_internal``, ``access_via_link``,
   company and members (its owner as editor), makes the owner a member, and
   refuses an archived folder; a shortcut is never a parent folder;
+* ``create`` with ``datas`` or ``raw`` (what upload scripts send) and no
+  ``attachment_id`` makes a new attachment holding the bytes, linked to the
+  document; with ``res_model``/``res_id`` as well, that new attachment is
+  moved onto the record; with an ``attachment_id``, the bytes replace that
+  attachment's content. Folders keep the ``res_model``/``res_id`` they are
+  created with (an upload script's customer folders);
 * writing another ``attachment_id`` keeps the old file in
   ``previous_attachment_ids``;
 * a restore (``active`` back to True) under an archived folder raises, and a
@@ -58,6 +64,7 @@ from datetime import timedelta
 
 from odoo import Command, api, fields, models
 from odoo.exceptions import UserError, ValidationError
+from odoo.tools.misc import clean_context
 from odoo.tools.pdf import PdfFileReader
 
 _logger = logging.getLogger(__name__)
@@ -106,6 +113,14 @@ class DocumentsDocument(models.Model):
     )
     mimetype = fields.Char(related="attachment_id.mimetype")
     checksum = fields.Char(related="attachment_id.checksum")
+    # Like Enterprise: the file's content through the document; given on
+    # create without an attachment, they make a new one (see create).
+    datas = fields.Binary(
+        related="attachment_id.datas", related_sudo=True, readonly=False, prefetch=False
+    )
+    raw = fields.Binary(
+        related="attachment_id.raw", related_sudo=True, readonly=False, prefetch=False
+    )
     file_size = fields.Integer(compute="_compute_file_size", store=True)
     is_multipage = fields.Boolean(
         "Is considered multipage",
@@ -287,7 +302,7 @@ class DocumentsDocument(models.Model):
     def create(self, vals_list):
         attachments = []
         for vals in vals_list:
-            attachment = self.env["ir.attachment"].browse(vals.get("attachment_id"))
+            attachment = self._standin_attachment_from_vals(vals)
             if attachment and not vals.get("name"):
                 # Enterprise seeds the name from the attachment at INSERT time.
                 vals["name"] = attachment.name
@@ -306,6 +321,39 @@ class DocumentsDocument(models.Model):
                     {"res_model": self._name, "res_id": document.id}
                 )
         return documents
+
+    @api.model
+    def _standin_attachment_from_vals(self, vals):
+        """The attachment of a document being created, as Enterprise makes it.
+
+        Values of fields related to the attachment (`datas`, `raw`,
+        `mimetype`...) are taken out of `vals`: with an `attachment_id` they
+        are written on that attachment (its content replaced); without one
+        they make a new attachment, named after the document. That new
+        attachment belongs to no record yet: `res_model`/`res_id` given with
+        it then move it onto that record (see _inverse_res_record), else it
+        is linked to the document after the create.
+        """
+        related = {
+            name: vals.pop(name)
+            for name in list(vals)
+            if self._fields[name].related
+            and self._fields[name].related.split(".")[0] == "attachment_id"
+        }
+        attachment = self.env["ir.attachment"].browse(vals.get("attachment_id"))
+        if attachment and related:
+            attachment.write(related)
+        elif related:
+            related.setdefault("name", vals.get("name") or "unnamed")
+            # Without the caller's default_* keys: default_res_model and
+            # default_res_id would link the new file to the caller's record.
+            attachment = (
+                self.env["ir.attachment"]
+                .with_env(self.env(context=clean_context(self.env.context)))
+                .create(related)
+            )
+            vals["attachment_id"] = attachment.id
+        return attachment
 
     def write(self, vals):
         if "shortcut_document_id" in vals:

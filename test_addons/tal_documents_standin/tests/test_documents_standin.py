@@ -1,5 +1,6 @@
 # Copyright 2026 TAL
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+import base64
 import io
 
 from odoo.exceptions import AccessError, UserError, ValidationError
@@ -173,3 +174,132 @@ class TestDocumentsStandin(TransactionCase):
         # the record's file, belongs to the document's history.
         self.assertEqual((second.res_model, second.res_id), ("res.partner", partner.id))
         self.assertEqual(first.res_model, "documents.document")
+
+
+@tagged("post_install", "-at_install")
+class TestDocumentsStandinUpload(TransactionCase):
+    """What Documents 19.0 accepts on create from an upload script
+    (ODOO19.md, 'What an external upload script leaves in Documents')."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.Documents = cls.env["documents.document"]
+        cls.script_user = new_test_user(
+            cls.env, login="standin_script", groups="base.group_user"
+        )
+        cls.partner = cls.env["res.partner"].create({"name": "Customer"})
+        cls.folder = cls.Documents.create({"name": "Finance", "type": "folder"})
+        cls.content = pdf_of(1)
+
+    def _record_file(self):
+        return self.env["ir.attachment"].create(
+            {
+                "name": "own.pdf",
+                "raw": self.content,
+                "res_model": "res.partner",
+                "res_id": self.partner.id,
+            }
+        )
+
+    def test_datas_makes_a_new_attachment_linked_to_the_document(self):
+        own = self._record_file()
+        document = self.Documents.create(
+            {
+                "name": "INV-1.pdf",
+                "folder_id": self.folder.id,
+                "datas": base64.b64encode(self.content),
+                "mimetype": "application/pdf",
+            }
+        )
+
+        attachment = document.attachment_id
+        self.assertTrue(attachment)
+        self.assertNotEqual(attachment, own, "a new row, never the record's file")
+        self.assertEqual(attachment.checksum, own.checksum)
+        self.assertEqual(attachment.name, "INV-1.pdf")
+        self.assertEqual(attachment.mimetype, "application/pdf")
+        self.assertEqual(
+            (attachment.res_model, attachment.res_id),
+            ("documents.document", document.id),
+        )
+        self.assertFalse(document.res_model)
+        self.assertEqual(document.raw, self.content)
+        # A rerun of the script makes another one.
+        again = self.Documents.create({"name": "INV-1.pdf", "raw": self.content})
+        self.assertNotEqual(again.attachment_id, attachment)
+
+    def test_datas_with_a_record_moves_the_new_attachment_onto_it(self):
+        own = self._record_file()
+        document = self.Documents.create(
+            {
+                "name": "own.pdf",
+                "type": "binary",
+                "folder_id": self.folder.id,
+                "datas": base64.b64encode(self.content),
+                "res_model": "res.partner",
+                "res_id": self.partner.id,
+            }
+        )
+
+        attachment = document.attachment_id
+        self.assertNotEqual(attachment, own)
+        self.assertEqual(
+            (attachment.res_model, attachment.res_id), ("res.partner", self.partner.id)
+        )
+        self.assertEqual(
+            (document.res_model, document.res_id), ("res.partner", self.partner.id)
+        )
+        # The record shows two files of the same content, one of them the
+        # document's.
+        files = self.env["ir.attachment"].search(
+            [("res_model", "=", "res.partner"), ("res_id", "=", self.partner.id)]
+        )
+        self.assertEqual(files, own | attachment)
+        self.assertEqual(set(files.mapped("checksum")), {own.checksum})
+
+    def test_an_attachment_and_datas_replace_the_attachments_content(self):
+        own = self._record_file()
+        document = self.Documents.create(
+            {"attachment_id": own.id, "raw": b"other bytes"}
+        )
+        self.assertEqual(document.attachment_id, own)
+        self.assertEqual(own.raw, b"other bytes")
+        self.assertEqual((own.res_model, own.res_id), ("res.partner", self.partner.id))
+
+    def test_the_owner_given_owns_and_is_a_member(self):
+        document = self.Documents.create(
+            {
+                "name": "INV-2.pdf",
+                "raw": self.content,
+                "owner_id": self.script_user.id,
+            }
+        )
+        self.assertEqual(document.owner_id, self.script_user)
+        self.assertIn(self.script_user.partner_id, document.access_ids.partner_id)
+        self.assertEqual(document.with_user(self.script_user).user_permission, "edit")
+
+    def test_a_folder_keeps_the_record_it_is_created_for(self):
+        folder = self.Documents.create(
+            {
+                "name": "Customer",
+                "type": "folder",
+                "folder_id": self.folder.id,
+                "owner_id": self.script_user.id,
+                "res_model": "res.partner",
+                "res_id": self.partner.id,
+            }
+        )
+        folder.invalidate_recordset()
+        self.assertEqual(
+            (folder.res_model, folder.res_id), ("res.partner", self.partner.id)
+        )
+        self.assertEqual(folder.owner_id, self.script_user)
+        self.assertFalse(folder.attachment_id)
+        # A file in it is found again by name and parent, as the script did.
+        self.assertEqual(
+            self.Documents.search(
+                [("name", "=", "Customer"), ("folder_id", "=", self.folder.id)]
+            ),
+            folder,
+        )

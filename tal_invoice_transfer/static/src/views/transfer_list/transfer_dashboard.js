@@ -17,6 +17,7 @@ export class TalTransferDashboard extends Component {
 
     setup() {
         this.orm = useService("orm");
+        this.action = useService("action");
         this.state = useState({data: null, counts: null});
         onWillStart(() => this.load());
         useBus(this.env.searchModel, "update", () => this.load());
@@ -78,6 +79,17 @@ export class TalTransferDashboard extends Component {
             "%(company)s: outside working hours, %(count)s invoices wait until %(until)s",
             {company: window.company, count: formatInteger(window.waiting), until}
         );
+
+    }
+
+    /** Check every transferred invoice now (the weekly check, at once). */
+    async check() {
+        const action = await this.orm.call(
+            "account.move",
+            "action_tal_transfer_check",
+            []
+        );
+        await this.action.doAction(action);
     }
 
     get eta() {
