@@ -27,6 +27,7 @@ SCENARIOS = [
     "uploads_during_run",
     "documents_account",
     "accounting_plan",
+    "customer_plan_two_servers",
     "bad_input",
     "target_missing",
     "pg_restart",

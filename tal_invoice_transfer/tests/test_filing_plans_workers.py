@@ -104,7 +104,9 @@ class TalPlanWorkersMixin:
                     )
                 ]
             )
-            env["ir.attachment"].create(
+            # Not filed by documents_account (its stand-in files every file
+            # of a journal entry when it is attached): the plan files them.
+            env["ir.attachment"].with_context(no_document=True).create(
                 [
                     {
                         "name": "file.pdf",
