@@ -79,7 +79,6 @@ export class TalTransferDashboard extends Component {
             "%(company)s: outside working hours, %(count)s invoices wait until %(until)s",
             {company: window.company, count: formatInteger(window.waiting), until}
         );
-
     }
 
     /** Check every transferred invoice now (the weekly check, at once). */
