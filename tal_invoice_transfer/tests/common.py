@@ -354,6 +354,8 @@ class TalCommittedDmsInvoiceCase(TalUserRequestMixin, TransactionCase):
             company.tal_transfer_make_pdf = self.make_pdf
             cr.execute("SELECT coalesce(max(id), 0) FROM tal_invoice_transfer_run")
             self.last_run_id = cr.fetchone()[0]
+            cr.execute("SELECT coalesce(max(id), 0) FROM tal_invoice_transfer_backlog")
+            self.last_backlog_id = cr.fetchone()[0]
             cr.execute("SELECT coalesce(max(id), 0) FROM ir_cron_trigger")
             self.last_trigger_id = cr.fetchone()[0]
             storage = env["dms.storage"].create(
@@ -390,6 +392,10 @@ class TalCommittedDmsInvoiceCase(TalUserRequestMixin, TransactionCase):
             storage.unlink()
             env["tal.invoice.transfer.run"].search(
                 [("id", ">", self.last_run_id)]
+            ).unlink()
+            # A scheduled run opens (and closes) a backlog.
+            env["tal.invoice.transfer.backlog"].search(
+                [("id", ">", self.last_backlog_id)]
             ).unlink()
             cr.execute(
                 "DELETE FROM ir_cron_trigger WHERE id > %s", [self.last_trigger_id]

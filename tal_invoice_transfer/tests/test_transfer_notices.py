@@ -45,6 +45,12 @@ class TestTransferNotices(TalTransferCommon):
         )
         cls.env["ir.config_parameter"].sudo().set_param(THRESHOLD_PARAM, "2")
 
+    def setUp(self):
+        super().setUp()
+        # Backlogs other tests' real commits left (a worker's committed job).
+        self.Backlog = self.env["tal.invoice.transfer.backlog"].sudo()
+        self.Backlog.search([]).unlink()
+
     def _messages(self, user):
         return (
             self.env["mail.message"]
@@ -77,7 +83,7 @@ class TestTransferNotices(TalTransferCommon):
         self.env["tal.invoice.transfer.scheduler"].with_user(
             self.manager_fr
         )._tal_trigger_workers(by_user=True)
-        backlog = self.env["tal.invoice.transfer.backlog"].search([])
+        backlog = self.Backlog.search([])
         self.assertEqual(backlog.user_id, self.manager_fr)
 
         with (
@@ -127,7 +133,7 @@ class TestTransferNotices(TalTransferCommon):
         with self._as_scheduled_action():
             self.Transfer._cron_transfer()
             self.Transfer._cron_transfer()
-        backlog = self.env["tal.invoice.transfer.backlog"].search([])
+        backlog = self.Backlog.search([])
         self.assertEqual(backlog.state, "done")
         self.assertFalse(backlog.notified)
         self.assertFalse(self._messages(self.manager_en))
@@ -138,7 +144,7 @@ class TestTransferNotices(TalTransferCommon):
         self.Move.with_user(self.manager_en).tal_transfer_pause()
         with self._as_scheduled_action():
             self.Transfer._cron_transfer()
-        self.assertFalse(self.env["tal.invoice.transfer.backlog"].search([]))
+        self.assertFalse(self.Backlog.search([]))
         self.assertFalse(self._messages(self.manager_en))
 
     def test_new_failures_are_summed_up_once_a_day_in_one_message(self):
