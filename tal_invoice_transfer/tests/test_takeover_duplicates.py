@@ -344,15 +344,18 @@ class TestTakeoverDuplicatesAgainstAPerson(TransactionCase):
             with closing(self.registry.cursor()) as worker_cr:
                 worker = api.Environment(worker_cr, SUPERUSER_ID, {})
                 counts = self._clean_up(worker)
-                worker_cr.commit()
+                # A cursor of its own: the end of the clean-up's transaction.
+                worker_cr.commit()  # pylint: disable=invalid-commit
             self.assertEqual(counts["busy"], 1)
             self.assertEqual(self._active(), {older: True, newer: True})
-            person_cr.commit()
+            # A cursor of its own: the end of the person's transaction.
+            person_cr.commit()  # pylint: disable=invalid-commit
         # Once the person is done, the document they tagged is kept too.
         with closing(self.registry.cursor()) as worker_cr:
             worker = api.Environment(worker_cr, SUPERUSER_ID, {})
             counts = self._clean_up(worker)
-            worker_cr.commit()
+            # A cursor of its own: the end of the clean-up's transaction.
+            worker_cr.commit()  # pylint: disable=invalid-commit
         self.assertEqual(counts["busy"], 0)
         self.assertEqual(self._active(), {older: False, newer: True})
 
@@ -366,9 +369,11 @@ class TestTakeoverDuplicatesAgainstAPerson(TransactionCase):
                 person = api.Environment(person_cr, SUPERUSER_ID, {})
                 tag = person["documents.tag"].create({"name": "Race checked"})
                 person["documents.document"].browse(older).tag_ids = tag
-                person_cr.commit()
+                # A cursor of its own: the end of the person's transaction.
+                person_cr.commit()  # pylint: disable=invalid-commit
             with mute_logger("odoo.sql_db"):
                 counts = self._clean_up(worker)
-            worker_cr.commit()
+            # A cursor of its own: the end of the clean-up's transaction.
+            worker_cr.commit()  # pylint: disable=invalid-commit
         self.assertEqual(counts["busy"], 1)
         self.assertEqual(self._active(), {older: True, newer: True})
