@@ -4,6 +4,7 @@ backlogs (<prefix>_n<N>) cloned from it by SQL."""
 
 import hashlib
 import os
+import re
 import shutil
 import time
 
@@ -29,6 +30,7 @@ from .settings import (
     TEMPLATE_VERSION,
     backlog_db,
     log,
+    pdf_backlog_db,
 )
 
 ODOO_TIMEOUT = 3600  # an install or an upgrade of the template
@@ -105,12 +107,13 @@ def db_addon_hash(db):
         return None
 
 
-def clone_backlog(src, dst):
+def clone_backlog(src, dst, filestore_copy="symlink"):
     """`dst` afresh from `src`: CREATE DATABASE ... STRATEGY FILE_COPY (no WAL
     for the copy); the filestore is shared through a symlink: the transfer
-    never writes files."""
+    never writes files. A run that makes PDFs writes files: its clone gets a
+    tree of hard links instead (filestore_copy="hardlink")."""
     dbtools.drop_db(dst, DATA_DIR)
-    dbtools.clone_db(src, dst, DATA_DIR, filestore_copy="symlink", file_copy=True)
+    dbtools.clone_db(src, dst, DATA_DIR, filestore_copy=filestore_copy, file_copy=True)
 
 
 def drop_db(db):
@@ -264,26 +267,34 @@ def _insert_select(cr, table, source_alias, overrides, from_sql):
 
 
 def cmd_prepare(args):
-    """The backlog of N invoices cloned by SQL from the templates, then pending."""
+    """The backlog of N invoices cloned by SQL from the templates, then pending.
+
+    With --pdf (the PDF benchmark, benchmarks/pdf.py): N customer invoices
+    cloned from the customer templates without their files, so each one
+    wants its official PDF made; the report's assets are made once here."""
     n = args.size
-    db = backlog_db(n)
+    pdf = getattr(args, "pdf", False)
+    db = pdf_backlog_db(n) if pdf else backlog_db(n)
     if db_exists(db) and not args.rebuild:
         if db_addon_hash(db) == db_addon_hash(TEMPLATE_DB):
             log(f"{db} exists")
             return
         log(f"{db} was made from another version of the addon: rebuilding it")
-    clone_backlog(TEMPLATE_DB, db)
+    # The PDF backlog's clones write files (the PDFs): a filestore of its own.
+    clone_backlog(TEMPLATE_DB, db, filestore_copy="hardlink" if pdf else "symlink")
     # The template's hash marks a finished backlog: set again at the end, so
     # a backlog whose preparation was interrupted is made again.
     q(db, "DELETE FROM ir_config_parameter WHERE key = 'tal_bench.addon_hash'")
     t0 = time.perf_counter()
     registry = open_registry(db, ensure_stock_addons(), DATA_DIR)
     with registry.cursor() as cr:
-        cr.execute("""
+        # The PDF backlog: customer invoices only (Odoo makes their PDF).
+        kinds = "AND m.move_type = 'out_invoice'" if pdf else ""
+        cr.execute(f"""
             CREATE TEMP TABLE tpl AS
             SELECT m.id AS tpl_id, (row_number() OVER (ORDER BY m.id) - 1)::int AS k
               FROM account_move m
-             WHERE m.tal_transfer_state = 'excluded'
+             WHERE m.tal_transfer_state = 'excluded' {kinds}
         """)
         cr.execute("SELECT count(*) FROM tpl")
         t = cr.fetchone()[0]
@@ -362,21 +373,23 @@ def cmd_prepare(args):
             "FROM cnames c JOIN account_move_line l ON l.move_id = c.tpl_id ORDER BY c.n, l.id",
         )
         # Identical content shares one store_fname (what Odoo's checksum dedup does).
-        atts = _insert_select(
-            cr,
-            "ir_attachment",
-            "a",
-            {
-                "id": "nextval('ir_attachment_id_seq')",
-                "res_id": "c.new_id",
-                "name": "replace(a.name, '-' || a.res_id || '.pdf', '-' || c.new_id || '.pdf')",
-                "access_token": "NULL",
-                "create_date": "now() at time zone 'UTC'",
-                "write_date": "now() at time zone 'UTC'",
-            },
-            "FROM cnames c JOIN ir_attachment a ON a.res_model = 'account.move' "
-            "AND a.res_id = c.tpl_id ORDER BY c.n, a.id",
-        )
+        atts = 0
+        if not pdf:  # the PDF backlog's invoices have no file
+            atts = _insert_select(
+                cr,
+                "ir_attachment",
+                "a",
+                {
+                    "id": "nextval('ir_attachment_id_seq')",
+                    "res_id": "c.new_id",
+                    "name": "replace(a.name, '-' || a.res_id || '.pdf', '-' || c.new_id || '.pdf')",
+                    "access_token": "NULL",
+                    "create_date": "now() at time zone 'UTC'",
+                    "write_date": "now() at time zone 'UTC'",
+                },
+                "FROM cnames c JOIN ir_attachment a ON a.res_model = 'account.move' "
+                "AND a.res_id = c.tpl_id ORDER BY c.n, a.id",
+            )
         cr.execute("""
             UPDATE account_move m SET message_main_attachment_id = a.id
               FROM (SELECT res_id, min(id) AS id FROM ir_attachment
@@ -392,9 +405,48 @@ def cmd_prepare(args):
         # The state last, through the addon's own set-based marking.
         marked = addon.mark_in_scope(superuser_env(cr))
         cr.commit()  # pylint: disable=invalid-commit - a benchmark script: its setup must be saved
+        if pdf:
+            assets = make_report_assets(superuser_env(cr))
+            cr.commit()  # pylint: disable=invalid-commit - a benchmark script: its setup must be saved
+            log(f"{db}: report assets made: {', '.join(assets)}")
         cr.execute("ANALYZE")
         set_addon_hash(db, db_addon_hash(TEMPLATE_DB))
         log(
             f"{db}: {moves} invoices, {lines} lines, {atts} attachments cloned, "
             f"{marked} marked pending, in {time.perf_counter() - t0:.1f} s"
         )
+
+
+def make_report_assets(env):
+    """Make the asset bundles the invoice report's HTML links to (its CSS),
+    as Odoo's /web/assets route does on their first request: every clone of
+    the PDF backlog has them, and no measurement pays their first build."""
+    move = env["account.move"].search(
+        [("move_type", "=", "out_invoice"), ("tal_transfer_state", "=", "pending")],
+        limit=1,
+    )
+    report = env["account.move.send"]._get_default_pdf_report_id(move)
+    html = env["ir.actions.report"]._render_qweb_html(report.report_name, move.ids)[0]
+    # The pages wkhtmltopdf loads: the bodies, the header and the footer.
+    bodies, _ids, header, footer, _args = report._prepare_html(
+        html, report_model="account.move"
+    )
+    pages = "".join(str(page) for page in [*bodies, header, footer])
+    made = []
+    for filename in sorted(set(re.findall(r'/web/assets/[^/"]+/([^/"?]+)', pages))):
+        name, rtl, asset_type, autoprefix = env["ir.asset"]._parse_bundle_name(
+            filename, False
+        )
+        bundle = env["ir.qweb"]._get_asset_bundle(
+            name,
+            css=asset_type == "css",
+            js=asset_type == "js",
+            rtl=rtl,
+            autoprefix=autoprefix,
+        )
+        if asset_type == "css" and bundle.stylesheets:
+            bundle.css()
+        elif asset_type == "js" and bundle.javascripts:
+            bundle.js()
+        made.append(filename)
+    return made

@@ -135,6 +135,11 @@ def measured(report, target, size, workers, repeat):
 def cmd_run(args):
     if args.filing_plans:
         return run_filing_plans(args, prepare)
+    if args.pdf:
+        # The PDF benchmark: its own plans and report (benchmarks/pdf.py).
+        from .pdf import cmd_pdf
+
+        return cmd_pdf(args)
     plan = plan_of(args)
     sizes = sorted(plan["runs"])
     t_run = time.perf_counter()
@@ -311,6 +316,28 @@ def main():
     p.add_argument(
         "--targets", help="with --filing-plans: dms, documents (default documents)"
     )
+    pdf = p.add_argument_group(
+        "the PDF benchmark (--pdf): missing invoice PDFs made and filed, "
+        "results/pdf_latest.{json,md}"
+    )
+    pdf.add_argument("--pdf", action="store_true", help="run the PDF benchmark")
+    pdf.add_argument("--pdf-targets", help="targets, e.g. documents,dms (default both)")
+    pdf.add_argument(
+        "--pdf-sample",
+        type=int,
+        help="invoices of the one-render-per-invoice and unpatched runs (200)",
+    )
+    pdf.add_argument(
+        "--pdf-memory-sample",
+        type=int,
+        help="invoices per batch size (240; 480 --full)",
+    )
+    pdf.add_argument("--pdf-batches", help="PDF batch sizes measured (10,20,40,80)")
+    pdf.add_argument(
+        "--pdf-set",
+        help="set constants of the addon in every Odoo process, e.g. "
+        "RENDER_MARGIN=2,PDF_BATCH=80 (benchmark only: not the addon as shipped)",
+    )
     p.set_defaults(func=cmd_run)
     p = sub.add_parser("scheduler")
     p.add_argument("--size", type=int, required=True)
@@ -345,6 +372,11 @@ def main():
     p = sub.add_parser("prepare")
     p.add_argument("--size", type=int, required=True)
     p.add_argument("--rebuild", action="store_true")
+    p.add_argument(
+        "--pdf",
+        action="store_true",
+        help="customer invoices without files (--pdf runs)",
+    )
     p.set_defaults(func=cmd_prepare)
     p = sub.add_parser("transfer")
     p.add_argument("--db", required=True)

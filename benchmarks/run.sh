@@ -7,6 +7,9 @@
 #   bash benchmarks/run.sh --live [--pace 300] [--workers 2] [--size 10000]
 #       the pace limit over a 2-minute run and the pause's effect (issue 25);
 #       results: benchmarks/results/live.{json,md}
+#   bash benchmarks/run.sh --pdf [--quick | --full] [--pdf-set NAME=VALUE] ...
+#       the PDF benchmark (missing invoice PDFs made and filed);
+#       results: benchmarks/results/pdf_latest.{json,md}
 # Results: benchmarks/results/latest.{json,md}; scratch data in $TAL_BENCH_DATA_DIR
 # (default /tmp/tal_bench_data); databases are named tal_bench_*.
 set -euo pipefail

@@ -153,7 +153,7 @@ def any_processed(cr):
     return cr.fetchone()[0]
 
 
-def follow(cr, db, servers, t0, pending0, every):
+def follow(cr, db, servers, t0, pending0, every, stall_timeout=STALL_TIMEOUT):
     """Sample the progress every `every` seconds until no invoice is pending;
     the samples [seconds since t0, invoices processed, done], the time of the
     first invoice processed, and the end."""
@@ -182,8 +182,8 @@ def follow(cr, db, servers, t0, pending0, every):
         if first is None and now >= next_notify:
             notify(db)
             next_notify = now + RENOTIFY_EVERY
-        if now - last_change > STALL_TIMEOUT:
-            raise HarnessError(f"no invoice finished for {STALL_TIMEOUT} s")
+        if now - last_change > stall_timeout:
+            raise HarnessError(f"no invoice finished for {stall_timeout} s")
         dead = [s for s in servers if not s.alive()]
         if dead:
             raise HarnessError(f"server exited, see {dead[0].logfile}")
@@ -261,6 +261,16 @@ def jobs_per_server(servers):
     return counts
 
 
+class TakenPorts:
+    """Ports chosen before the servers start, handed out in turn."""
+
+    def __init__(self, ports):
+        self.ports = list(ports)
+
+    def take(self):
+        return self.ports.pop(0)
+
+
 def _measure(
     src_db,
     target,
@@ -271,9 +281,21 @@ def _measure(
     keep=False,
     size=None,
     filing_plan=None,
+    filestore_copy="symlink",
+    server_env=None,
+    before_start=None,
+    watcher=None,
+    more_checks=None,
+    stall_timeout=STALL_TIMEOUT,
 ):
+    """One measurement through the scheduler. The PDF benchmark's (pdf.py)
+    options: `filestore_copy` (its clones write files), `server_env` (the
+    servers' environment: which wkhtmltopdf), `before_start(db, ports)` (once
+    the servers' ports are chosen, before they start), `watcher` (start(pids)
+    at t0, stop() at the end: its figures go under "watch"), `more_checks(db)`
+    (figures of the clone before it is dropped), `stall_timeout`."""
     db = db_name("s_", label)
-    clone_backlog(src_db, db)
+    clone_backlog(src_db, db, filestore_copy=filestore_copy)
     set_target(db, target)
     customers = set_filing_plan(db, filing_plan, size or 0) if filing_plan else None
     procs = ProcessGroup()
@@ -296,6 +318,9 @@ def _measure(
     )
     n_servers, threads = layout(workers, servers)
     ports = PortPool(PORTS)
+    if before_start:
+        ports = TakenPorts([ports.take() for _ in range(n_servers)])
+        before_start(db, list(ports.ports))
     odoo = [
         OdooServer(
             procs,
@@ -309,10 +334,12 @@ def _measure(
             log_level="info",
             # the deprecation warning of /jsonrpc, used once to load the registry
             extra_args=["--log-handler=odoo.addons.rpc.controllers.jsonrpc:ERROR"],
+            env=server_env,
         )
         for i in range(n_servers)
     ]
     conn = None
+    watched = {}
     try:
         for server in odoo:
             server.start(wait=False)
@@ -324,11 +351,17 @@ def _measure(
         conn = connect(db)
         cr = conn.cursor()
         cpu0 = cpu_snapshot(cr, db, odoo)
+        if watcher:
+            watcher.start([s.proc.pid for s in odoo])
         t0 = time.time()
         trigger(db, crons.values())
-        samples, first, t_end = follow(
-            cr, db, odoo, t0, pending0, sample_every(pending0)
-        )
+        try:
+            samples, first, t_end = follow(
+                cr, db, odoo, t0, pending0, sample_every(pending0), stall_timeout
+            )
+        finally:
+            if watcher:
+                watched = watcher.stop()
         cpu1 = cpu_snapshot(cr, db, odoo)
         rss = [
             {
@@ -346,6 +379,8 @@ def _measure(
         procs.kill_all(wait=10)
     result = checks(db, target)
     folders = plan_folders(db, target) if filing_plan else None
+    if more_checks:
+        result.update(more_checks(db))
     if not keep:
         drop_db(db)
     wall = t_end - t0
@@ -378,6 +413,8 @@ def _measure(
         "load_avg": os.getloadavg(),
         **result,
     }
+    if watcher:
+        agg["watch"] = watched
     agg["ok"] = (
         result["pending_left"] == 0
         and result["failed"] == 0

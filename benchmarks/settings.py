@@ -40,6 +40,12 @@ def backlog_db(size):
     return db_name("n", size)
 
 
+def pdf_backlog_db(size):
+    """The PDF benchmark's backlog: customer invoices without files (named
+    like the others' backlogs: dropped with them when the template changes)."""
+    return db_name("n", f"pdf{size}")
+
+
 def log(*args):
     print(time.strftime("%H:%M:%S"), *args, file=sys.stderr, flush=True)
 

@@ -91,3 +91,43 @@ def run_history_figures(env):
         },
         "dashboard": env["account.move"].tal_transfer_dashboard()["counts"],
     }
+
+
+# The PDF maker (tal_invoice_transfer_pdf.py) and the engine
+# (tal_invoice_transfer.py): module constants the PDF benchmark sets.
+PDF_MODULE = "odoo.addons.tal_invoice_transfer.models.tal_invoice_transfer_pdf"
+ENGINE_MODULE = "odoo.addons.tal_invoice_transfer.models.tal_invoice_transfer"
+# invoices per wkhtmltopdf run, and invoices rendered ahead of their locks
+PDF_BATCH_CONSTANTS = ((PDF_MODULE, "PDF_BATCH"), (ENGINE_MODULE, "PDF_CHUNK"))
+
+
+def set_pdf_batch(size):
+    """Render `size` invoices per wkhtmltopdf run (PDF_BATCH and PDF_CHUNK),
+    in this process; returns the values it replaced."""
+    import importlib
+
+    before = {}
+    for module, name in PDF_BATCH_CONSTANTS:
+        mod = importlib.import_module(module)
+        before[name] = getattr(mod, name)
+        setattr(mod, name, size)
+    return before
+
+
+def pdf_batch():
+    """{constant: value} of the PDF batch constants in this process."""
+    import importlib
+
+    return {
+        name: getattr(importlib.import_module(module), name)
+        for module, name in PDF_BATCH_CONSTANTS
+    }
+
+
+def wkhtmltopdf_info():
+    """The wkhtmltopdf Odoo uses in this process: path, version, whether it
+    renders several documents per run (patched Qt)."""
+    from odoo.addons.base.models.ir_actions_report import _wkhtml
+
+    info = _wkhtml()
+    return {"bin": info.bin, "version": info.version, "patched": info.is_patched_qt}

@@ -70,12 +70,16 @@ class OdooServer:
         workers=0,
         log_level="info",
         extra_args=(),
+        env=None,
     ):
+        """`env`: the server process's environment (None: this process's),
+        e.g. a PATH that picks another wkhtmltopdf."""
         self.procs, self.ports = procs, ports
         self.db, self.addons_path, self.data_dir = db, addons_path, data_dir
         self.logfile, self.conf = logfile, conf
         self.cron_threads, self.workers = cron_threads, workers
         self.log_level, self.extra_args = log_level, list(extra_args)
+        self.env = env
         self.proc = None
         self.port = None
         self.starts = 0
@@ -95,7 +99,7 @@ class OdooServer:
             f"--db-filter=^{self.db}$",
             conf=self.conf,
         )
-        self.proc = self.procs.spawn(cmd, self.logfile)
+        self.proc = self.procs.spawn(cmd, self.logfile, env=self.env)
         self.starts += 1
         self.uids = {}
         if wait:
@@ -188,11 +192,13 @@ def run_task(
     conf=None,
     timeout=600,
     background=False,
+    env=None,
 ):
     """Run task `name` of `module` (a module whose main is in_odoo.task_main)
     in a process of its own: Odoo's log goes to `logfile`, the printed result
     to `logfile`.out. Returns the task's result, or with `background` the
-    process (task_result(proc) once it has ended)."""
+    process (task_result(proc) once it has ended). `env`: the process's
+    environment (None: this process's), PYTHONPATH still led by the repository."""
     cmd = [
         PYTHON,
         "-m",
@@ -210,8 +216,9 @@ def run_task(
         "--args",
         json.dumps(args or {}),
     ]
-    path = os.environ.get("PYTHONPATH")
-    env = dict(os.environ, PYTHONPATH=REPO + (os.pathsep + path if path else ""))
+    base = os.environ if env is None else env
+    path = base.get("PYTHONPATH")
+    env = dict(base, PYTHONPATH=REPO + (os.pathsep + path if path else ""))
     resfile = logfile + ".out"
     proc = procs.spawn(cmd, resfile, env=env, append=False)
     proc.resfile = resfile

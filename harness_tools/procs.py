@@ -1,6 +1,6 @@
 """Processes in their own session (killed as a group), free ports, bounded
 waits, a start line for processes that must start at the same instant, and
-a process's size and CPU time read from /proc."""
+a process's size and CPU time (and its children's) read from /proc."""
 
 import contextlib
 import os
@@ -164,5 +164,16 @@ def proc_cpu_s(pid):
         with open(f"/proc/{pid}/stat") as f:
             fields = f.read().rsplit(")", 1)[1].split()
         return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    except (OSError, IndexError, ValueError):
+        return 0.0
+
+
+def proc_children_cpu_s(pid):
+    """User + system CPU seconds of a process's children that it has waited
+    for (e.g. the wkhtmltopdf runs of an Odoo server); 0.0 if it is gone."""
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+        return (int(fields[13]) + int(fields[14])) / os.sysconf("SC_CLK_TCK")
     except (OSError, IndexError, ValueError):
         return 0.0
