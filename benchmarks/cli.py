@@ -334,6 +334,14 @@ def main():
     )
     pdf.add_argument("--pdf-batches", help="PDF batch sizes measured (10,20,40,80)")
     pdf.add_argument(
+        "--pdf-parts",
+        help="parts to run (default all): scheduler,floor,single,unpatched,memory",
+    )
+    pdf.add_argument(
+        "--pdf-floor-sizes",
+        help="backlog sizes at which the floor is measured (default every size)",
+    )
+    pdf.add_argument(
         "--pdf-set",
         help="set constants of the addon in every Odoo process, e.g. "
         "RENDER_MARGIN=2,PDF_BATCH=80 (benchmark only: not the addon as shipped)",

@@ -57,6 +57,10 @@ PLANS = {
 }
 # PDF batch sizes of the memory part (invoices per wkhtmltopdf run).
 BATCHES = (10, 20, 40, 80)
+# The parts of a run (--pdf-parts picks some): the addon through the
+# scheduler, Odoo's batch render (the floor), one render per invoice, the
+# unpatched wkhtmltopdf, the memory per batch size.
+PARTS = ("scheduler", "floor", "single", "unpatched", "memory")
 # Odoo's own batch for Send (account.pdf_generation_batch): the floor's.
 FLOOR_BATCH = 80
 UNPATCHED = "/usr/bin/wkhtmltopdf"
@@ -508,6 +512,17 @@ def plan_of(args):
         )
         plan["runs"] = {size: workers for size in (sizes or plan["runs"])}
         plan["name"] += " (custom)"
+    plan["parts"] = tuple(args.pdf_parts.split(",")) if args.pdf_parts else PARTS
+    unknown = set(plan["parts"]) - set(PARTS)
+    if unknown:
+        raise SystemExit(f"--pdf-parts: unknown {sorted(unknown)}; parts: {PARTS}")
+    # The floor at 10,000 costs as long as the addon's own run: by default
+    # measured at every size, --pdf-floor-sizes limits it.
+    plan["floor_sizes"] = (
+        tuple(int(s) for s in args.pdf_floor_sizes.split(","))
+        if args.pdf_floor_sizes
+        else tuple(plan["runs"])
+    )
     if args.pdf_sample:
         plan["sample"] = args.pdf_sample
     if args.pdf_memory_sample:
@@ -590,9 +605,10 @@ def cmd_pdf(args):
         run["as_shipped"] = True
         report["runs"].append(run)
         save(report)
+    parts = plan["parts"]
     with AssetServer(backlogs[sample], workdir) as assets:
         for size in sizes:
-            for target in plan["targets"]:
+            for target in plan["targets"] if "scheduler" in parts else ():
                 for workers in plan["runs"][size]:
                     label = f"pdf_{target}_{size}_w{workers}"
                     log(
@@ -611,67 +627,72 @@ def cmd_pdf(args):
                         )
                     )
                     save(report)
-                    if target == plan["targets"][0] and workers == 1:
-                        # The floor right after the addon's run on the same
-                        # invoices; at the addon's batch size; with Send's
-                        # step after the render.
-                        floors = [
-                            (FLOOR_BATCH, False),
-                            (batch, False),
-                            (FLOOR_BATCH, True),
-                        ]
-                        for b, hook in dict.fromkeys(floors):
-                            key = f"floor_{size}_b{b}" + ("_send" if hook else "")
-                            log(
-                                f"floor: Odoo's batch render, {size} invoices, "
-                                f"{b} per run"
-                                + (", and Send's step after it" if hook else "")
-                            )
-                            direct[key] = direct_run(
-                                "render",
-                                backlogs[size],
-                                key,
-                                {"batch": b, "send_hook": hook},
-                                envs["patched"],
-                                assets,
-                                workdir,
-                            )
-                            save(report)
-        log(f"one render per invoice (patched), {sample} invoices")
-        direct["single_patched"] = direct_run(
-            "render",
-            backlogs[sample],
-            "single_patched",
-            {"batch": 1, "limit": sample},
-            envs["patched"],
-            assets,
-            workdir,
-        )
-        save(report)
-        if envs["unpatched"]:
-            target = plan["targets"][0]
-            label = f"pdf_{target}_{sample}_w1_unpatched"
-            log(f"scheduler: PDFs with {UNPATCHED}, {target}, {sample} invoices")
-            run = scheduler_run(
-                backlogs[sample], target, 1, workdir, label, sample, envs["unpatched"]
-            )
-            run["unpatched"] = True
-            report["runs"].append(run)
-            save(report)
-            log(f"one render per invoice ({UNPATCHED}), {sample} invoices")
-            direct["single_unpatched"] = direct_run(
-                "render",
-                backlogs[sample],
-                "single_unpatched",
-                {"batch": 1, "limit": sample},
-                envs["unpatched"],
-                assets,
-                workdir,
-            )
-            save(report)
-        else:
-            log(f"no {UNPATCHED}: the unpatched runs are skipped")
-        for b in plan["batches"]:
+            if "floor" in parts and size in plan["floor_sizes"]:
+                # Odoo's batch render of the same invoices: at Odoo's batch,
+                # at the addon's, and with Send's step after the render.
+                floors = [(FLOOR_BATCH, False), (batch, False), (FLOOR_BATCH, True)]
+                for b, hook in dict.fromkeys(floors):
+                    key = f"floor_{size}_b{b}" + ("_send" if hook else "")
+                    log(
+                        f"floor: Odoo's batch render, {size} invoices, {b} per run"
+                        + (", and Send's step after it" if hook else "")
+                    )
+                    direct[key] = direct_run(
+                        "render",
+                        backlogs[size],
+                        key,
+                        {"batch": b, "send_hook": hook},
+                        envs["patched"],
+                        assets,
+                        workdir,
+                    )
+                    save(report)
+            if size != sizes[0]:
+                continue
+            # The references right after the smallest backlog: a run killed
+            # during a larger one still has every ratio of the smaller.
+            if "single" in parts:
+                log(f"one render per invoice (patched), {sample} invoices")
+                direct["single_patched"] = direct_run(
+                    "render",
+                    backlogs[sample],
+                    "single_patched",
+                    {"batch": 1, "limit": sample},
+                    envs["patched"],
+                    assets,
+                    workdir,
+                )
+                save(report)
+            if "unpatched" in parts and not envs["unpatched"]:
+                log(f"no {UNPATCHED}: the unpatched runs are skipped")
+            elif "unpatched" in parts:
+                target = plan["targets"][0]
+                label = f"pdf_{target}_{sample}_w1_unpatched"
+                log(f"scheduler: PDFs with {UNPATCHED}, {target}, {sample} invoices")
+                run = scheduler_run(
+                    backlogs[sample],
+                    target,
+                    1,
+                    workdir,
+                    label,
+                    sample,
+                    envs["unpatched"],
+                )
+                run["unpatched"] = True
+                report["runs"].append(run)
+                save(report)
+                log(f"one render per invoice ({UNPATCHED}), {sample} invoices")
+                direct["single_unpatched"] = direct_run(
+                    "render",
+                    backlogs[sample],
+                    "single_unpatched",
+                    {"batch": 1, "limit": sample},
+                    envs["unpatched"],
+                    assets,
+                    workdir,
+                )
+                save(report)
+        for b in plan["batches"] if "memory" in parts else ():
             key = f"memory_b{b}"
             log(
                 f"memory: the addon called directly, PDF batch {b}, "
