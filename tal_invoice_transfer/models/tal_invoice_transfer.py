@@ -48,8 +48,9 @@ TRANSIENT_ERRORS = (
 MAX_TRANSIENT_ATTEMPTS = 3
 CANDIDATE_BATCH = 200
 # Invoices whose PDFs are rendered ahead of their locks: held in memory
-# until each is stored, and lost (never stored) if the process dies.
-PDF_CHUNK = 40
+# until each is stored, and lost (never stored) if the process dies: one
+# wkhtmltopdf run's worth (tal.invoice.transfer.pdf's PDF_BATCH).
+PDF_CHUNK = 80
 # What the transfer reads of an invoice and of its company.
 MOVE_FIELDS_READ = [
     "name",

@@ -25,9 +25,10 @@ _lt = LazyTranslate(__name__)
 
 OFFICIAL_PDF_FIELD = "invoice_pdf_report_file"
 # Invoices rendered in one wkhtmltopdf run: Odoo's own batch for Send
-# (account.pdf_generation_batch) is 80; see benchmarks/README.md for the
-# memory per batch size that chose this one.
-PDF_BATCH = 40
+# (account.pdf_generation_batch). wkhtmltopdf's memory grows by about 9 MB per
+# invoice of a run (733 MB at 80) while its fixed cost per run (about 2 s)
+# shrinks per invoice; see benchmarks/README.md, "PDF benchmark".
+PDF_BATCH = 80
 # One wkhtmltopdf run may take this long, plus a second per invoice it holds,
 # and never longer than the scheduler's job has left. The standard invoice
 # renders in 1-3 s alone here: a run past a minute is a page waiting for
