@@ -115,7 +115,7 @@ class TalInvoiceTransferDuplicate(models.Model):
             target = self.env["tal.transfer.target"]._tal_get_target()
         except UserError:
             return None
-        return target if hasattr(target, "_tal_duplicate_groups") else None
+        return target if target._tal_lists_duplicates else None
 
     @api.model
     def _tal_scan(self, company_ids=None, move_ids=None):
@@ -177,7 +177,7 @@ class TalInvoiceTransferDuplicate(models.Model):
             copies = self._tal_copies(
                 move, trashed, Documents.browse(sorted(keep)), maker
             )
-            if audit:
+            if audit or not target._tal_takes_copies_off:
                 copies = copies.browse()
             for kind, checksum, document_ids in by_move[move.id]:
                 for document in Documents.browse(document_ids):
@@ -188,7 +188,7 @@ class TalInvoiceTransferDuplicate(models.Model):
                             "group_key": checksum,
                             "document_ref": f"{document._name},{document.id}",
                             "document_name": document.name,
-                            "folder_name": document.folder_id.display_name,
+                            "folder_name": target._tal_document_folder_name(document),
                             "made_by": document.create_uid.id,
                             "made_on": document.create_date,
                             "is_official": document.attachment_id == official,
@@ -294,7 +294,7 @@ class TalInvoiceTransferDuplicate(models.Model):
                     if not plan or not plan["trash"]:
                         continue
                     target._tal_trash(plan["trash"], plan["copies"])
-                    self._tal_note(move, plan)
+                    self._tal_note(move, plan, target)
             except BUSY_ERRORS:
                 _logger.info("Invoice %s: duplicates busy, left for later", move.name)
                 counts["busy"] += 1
@@ -312,7 +312,7 @@ class TalInvoiceTransferDuplicate(models.Model):
         return counts
 
     @api.model
-    def _tal_note(self, move, plan):
+    def _tal_note(self, move, plan, target):
         """A note on the invoice, in its people's language: what was kept,
         what went to the trash and what left the invoice."""
         user = move.invoice_user_id
@@ -325,7 +325,8 @@ class TalInvoiceTransferDuplicate(models.Model):
 
         def names(documents):
             return ", ".join(
-                f"{doc.name} ({doc.folder_id.display_name or '/'})" for doc in documents
+                f"{doc.name} ({target._tal_document_folder_name(doc) or '/'})"
+                for doc in documents
             )
 
         lines = [
