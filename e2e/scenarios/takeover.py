@@ -46,31 +46,23 @@ SAVE_EVERY = 5  # the script's progress file, every 5 invoices
 KILLS = 3  # of the addon's server
 
 # The live documents (DMS files) of each customer invoice's own PDF.
-OWN_PDF_DOCUMENTS = {
-    "documents": """
-        SELECT m.id, count(d.id)
-          FROM account_move m
-          LEFT JOIN ir_attachment a
-                 ON a.res_model = 'account.move' AND a.res_id = m.id
-                AND a.mimetype = 'application/pdf'
-                AND (a.res_field = 'invoice_pdf_report_file'
-                     OR (a.res_field IS NULL AND a.name = m.name || '.pdf'))
-          LEFT JOIN documents_document d
-                 ON d.attachment_id = a.id AND d.active AND d.type = 'binary'
-                AND (d.company_id IS NULL OR d.company_id = m.company_id)
-         WHERE m.id = ANY(%s)
-         GROUP BY m.id""",
-    "dms": """
-        SELECT m.id, count(f.id)
-          FROM account_move m
-          LEFT JOIN ir_attachment a
-                 ON a.res_model = 'account.move' AND a.res_id = m.id
-                AND a.mimetype = 'application/pdf'
-                AND (a.res_field = 'invoice_pdf_report_file'
-                     OR (a.res_field IS NULL AND a.name = m.name || '.pdf'))
-          LEFT JOIN dms_file f ON f.attachment_id = a.id AND f.active
-         WHERE m.id = ANY(%s)
-         GROUP BY m.id""",
+OWN_PDF_DOCUMENTS = """
+    SELECT m.id, count(d.id)
+      FROM account_move m
+      LEFT JOIN ir_attachment a
+             ON a.res_model = 'account.move' AND a.res_id = m.id
+            AND a.mimetype = 'application/pdf'
+            AND (a.res_field = 'invoice_pdf_report_file'
+                 OR (a.res_field IS NULL AND a.name = m.name || '.pdf'))
+      LEFT JOIN ({documents}) d ON d.attachment_id = a.id
+            AND (d.company_id IS NULL OR d.company_id = m.company_id)
+     WHERE m.id = ANY(%s)
+     GROUP BY m.id"""
+LIVE_DOCUMENTS = {
+    "documents": "SELECT id, attachment_id, company_id FROM documents_document "
+    "WHERE active AND type = 'binary'",
+    "dms": "SELECT id, attachment_id, NULL::int AS company_id FROM dms_file "
+    "WHERE active",
 }
 
 
@@ -79,7 +71,8 @@ def targets(profile):
 
 
 def own_pdf_documents(db, target, move_ids):
-    return dict(q(db, OWN_PDF_DOCUMENTS[target], [move_ids]))
+    query = OWN_PDF_DOCUMENTS.format(documents=LIVE_DOCUMENTS[target])
+    return dict(q(db, query, [move_ids]))
 
 
 def script_documents(db, uid):

@@ -996,6 +996,79 @@ class TalTransferTarget(models.AbstractModel):
         )
 
     @api.model
+    def _tal_moves_where(self, company_ids=None, move_ids=None):
+        """SQL: `AND ...` on the invoices `m` of these companies or ids."""
+        return SQL(
+            "%s %s",
+            SQL("AND m.company_id = ANY(%s)", list(company_ids))
+            if company_ids is not None
+            else SQL(),
+            SQL("AND m.id = ANY(%s)", list(move_ids))
+            if move_ids is not None
+            else SQL(),
+        )
+
+    @api.model
+    def _tal_our_tags(self, tag_model):
+        """The tags the transfer puts (every company's tag names), of
+        `tag_model`: a person's other tags say the person worked on it."""
+        names = [
+            name.strip()
+            for names in self.env["res.company"]
+            .sudo()
+            .search([])
+            .mapped("tal_transfer_tag_names")
+            if names
+            for name in names.split(",")
+            if name.strip()
+        ]
+        return self.env[tag_model].sudo().search([("name", "in", names)])
+
+    @api.model
+    def _tal_touched_sql(self, alias, tag_model):
+        """SQL condition: the document `alias` has a note or a message of a
+        person (not OdooBot), a change its app tracked, or a tag of
+        `tag_model` the transfer does not put."""
+        tag_field = self.env[self._tal_document_model]._fields["tag_ids"]
+        return SQL(
+            """(EXISTS (
+                    SELECT 1 FROM mail_message msg
+                     WHERE msg.model = %(model)s AND msg.res_id = %(doc)s
+                       AND msg.author_id IS DISTINCT FROM %(bot)s
+                       AND (msg.message_type = 'comment' OR EXISTS (
+                            SELECT 1 FROM mail_tracking_value tv
+                             WHERE tv.mail_message_id = msg.id)))
+                OR EXISTS (
+                    SELECT 1 FROM %(tag_table)s rel
+                     WHERE rel.%(tag_doc)s = %(doc)s
+                       AND NOT rel.%(tag_tag)s = ANY(%(our_tags)s)))""",
+            model=self._tal_document_model,
+            doc=SQL.identifier(alias, "id"),
+            bot=self.env.ref("base.partner_root").id,
+            tag_table=SQL.identifier(tag_field.relation),
+            tag_doc=SQL.identifier(tag_field.column1),
+            tag_tag=SQL.identifier(tag_field.column2),
+            our_tags=self._tal_our_tags(tag_model).ids,
+        )
+
+    @api.model
+    def _tal_lock_documents(self, document_ids):
+        """Lock the documents for this transaction, or raise at once if a
+        person's transaction holds one, or changed one since this
+        transaction began (psycopg2 errors, expected: not logged)."""
+        Documents = self.env[self._tal_document_model]
+        Documents.flush_model()
+        self.env.cr.execute(
+            SQL(
+                """SELECT id FROM %s WHERE id = ANY(%s)
+                    ORDER BY id FOR NO KEY UPDATE NOWAIT""",
+                SQL.identifier(Documents._table),
+                list(document_ids),
+            ),
+            log_exceptions=False,
+        )
+
+    @api.model
     def _tal_duplicate_groups(self, company_ids=None, move_ids=None):
         """What upload scripts filed twice, set-based: [(move id, kind,
         checksum, [document ids])], live documents only.
@@ -1012,15 +1085,7 @@ class TalTransferTarget(models.AbstractModel):
         """
         self.env.flush_all()
         scope = self.env["tal.invoice.transfer.scope"]
-        where = SQL(
-            "%s %s",
-            SQL("AND m.company_id = ANY(%s)", list(company_ids))
-            if company_ids is not None
-            else SQL(),
-            SQL("AND m.id = ANY(%s)", list(move_ids))
-            if move_ids is not None
-            else SQL(),
-        )
+        where = self._tal_moves_where(company_ids, move_ids)
         self.env.cr.execute(
             SQL(
                 """
@@ -1100,17 +1165,12 @@ class TalTransferTarget(models.AbstractModel):
                   JOIN account_move m ON m.id = a.res_id
                  WHERE a.res_model = 'account.move'
                    AND a.mimetype = 'application/pdf'
-                   AND m.tal_transfer_state IS NOT NULL %s %s
+                   AND m.tal_transfer_state IS NOT NULL %s
                  GROUP BY a.res_id
                 HAVING count(*) > 1
                 """,
                 self._tal_documents_sql(),
-                SQL("AND m.company_id = ANY(%s)", list(company_ids))
-                if company_ids is not None
-                else SQL(),
-                SQL("AND m.id = ANY(%s)", list(move_ids))
-                if move_ids is not None
-                else SQL(),
+                self._tal_moves_where(company_ids, move_ids),
             )
         )
         candidates = [row[0] for row in self.env.cr.fetchall()]

@@ -564,71 +564,19 @@ class TalTransferTargetDms(models.AbstractModel):
         if not document_ids:
             return set()
         self.env.flush_all()
-        tag_field = self.env["dms.file"]._fields["tag_ids"]
-        our_tags = (
-            self.env["dms.tag"]
-            .sudo()
-            .search(
-                [
-                    (
-                        "name",
-                        "in",
-                        [
-                            name.strip()
-                            for names in self.env["res.company"]
-                            .sudo()
-                            .search([])
-                            .mapped("tal_transfer_tag_names")
-                            if names
-                            for name in names.split(",")
-                            if name.strip()
-                        ],
-                    )
-                ]
-            )
-        )
         self.env.cr.execute(
             SQL(
                 """
                 SELECT f.id FROM dms_file f
                  WHERE f.id = ANY(%(ids)s) AND (
                     f.category_id IS NOT NULL
-                    OR EXISTS (
-                        SELECT 1 FROM mail_message msg
-                         WHERE msg.model = 'dms.file' AND msg.res_id = f.id
-                           AND msg.author_id IS DISTINCT FROM %(bot)s
-                           AND (msg.message_type = 'comment' OR EXISTS (
-                                SELECT 1 FROM mail_tracking_value tv
-                                 WHERE tv.mail_message_id = msg.id)))
-                    OR EXISTS (
-                        SELECT 1 FROM %(tag_table)s rel
-                         WHERE rel.%(tag_doc)s = f.id
-                           AND NOT rel.%(tag_tag)s = ANY(%(our_tags)s)))
+                    OR %(touched)s)
                 """,
                 ids=list(document_ids),
-                bot=self.env.ref("base.partner_root").id,
-                tag_table=SQL.identifier(tag_field.relation),
-                tag_doc=SQL.identifier(tag_field.column1),
-                tag_tag=SQL.identifier(tag_field.column2),
-                our_tags=our_tags.ids,
+                touched=self._tal_touched_sql("f", "dms.tag"),
             )
         )
         return {row[0] for row in self.env.cr.fetchall()}
-
-    @api.model
-    def _tal_lock_documents(self, document_ids):
-        """Lock the DMS files, or raise at once if a person's transaction
-        holds one or changed one since this one began (expected: not
-        logged)."""
-        self.env["dms.file"].flush_model()
-        self.env.cr.execute(
-            SQL(
-                """SELECT id FROM dms_file WHERE id = ANY(%s)
-                    ORDER BY id FOR NO KEY UPDATE NOWAIT""",
-                list(document_ids),
-            ),
-            log_exceptions=False,
-        )
 
     @api.model
     def _tal_trash(self, documents, copies):

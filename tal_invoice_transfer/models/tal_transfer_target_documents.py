@@ -1080,29 +1080,6 @@ class TalTransferTargetDocuments(models.AbstractModel):
         if not document_ids:
             return set()
         self.env.flush_all()
-        tag_field = self.env["documents.document"]._fields["tag_ids"]
-        our_tags = (
-            self.env["documents.tag"]
-            .sudo()
-            .search(
-                [
-                    (
-                        "name",
-                        "in",
-                        [
-                            name.strip()
-                            for names in self.env["res.company"]
-                            .sudo()
-                            .search([])
-                            .mapped("tal_transfer_tag_names")
-                            if names
-                            for name in names.split(",")
-                            if name.strip()
-                        ],
-                    )
-                ]
-            )
-        )
         self.env.cr.execute(
             SQL(
                 """
@@ -1110,17 +1087,7 @@ class TalTransferTargetDocuments(models.AbstractModel):
                   FROM documents_document d
                   LEFT JOIN documents_document folder ON folder.id = d.folder_id
                  WHERE d.id = ANY(%(ids)s) AND (
-                    EXISTS (
-                        SELECT 1 FROM mail_message msg
-                         WHERE msg.model = 'documents.document' AND msg.res_id = d.id
-                           AND msg.author_id IS DISTINCT FROM %(bot)s
-                           AND (msg.message_type = 'comment' OR EXISTS (
-                                SELECT 1 FROM mail_tracking_value tv
-                                 WHERE tv.mail_message_id = msg.id)))
-                    OR EXISTS (
-                        SELECT 1 FROM %(tag_table)s rel
-                         WHERE rel.%(tag_doc)s = d.id
-                           AND NOT rel.%(tag_tag)s = ANY(%(our_tags)s))
+                    %(touched)s
                     OR EXISTS (
                         SELECT 1 FROM documents_access member
                          WHERE member.document_id = d.id AND member.role IS NOT NULL
@@ -1138,29 +1105,10 @@ class TalTransferTargetDocuments(models.AbstractModel):
                         AND d.access_via_link IS DISTINCT FROM folder.access_via_link))
                 """,
                 ids=list(document_ids),
-                bot=self.env.ref("base.partner_root").id,
-                tag_table=SQL.identifier(tag_field.relation),
-                tag_doc=SQL.identifier(tag_field.column1),
-                tag_tag=SQL.identifier(tag_field.column2),
-                our_tags=our_tags.ids,
+                touched=self._tal_touched_sql("d", "documents.tag"),
             )
         )
         return {row[0] for row in self.env.cr.fetchall()}
-
-    @api.model
-    def _tal_lock_documents(self, document_ids):
-        """Lock the documents for this transaction, or raise at once if a
-        person's transaction holds one, or changed one since this
-        transaction began (psycopg2 errors, expected: not logged)."""
-        self.env["documents.document"].flush_model()
-        self.env.cr.execute(
-            SQL(
-                """SELECT id FROM documents_document WHERE id = ANY(%s)
-                    ORDER BY id FOR NO KEY UPDATE NOWAIT""",
-                list(document_ids),
-            ),
-            log_exceptions=False,
-        )
 
     @api.model
     def _tal_trash(self, documents, copies):
