@@ -1099,7 +1099,7 @@ class TalTransferTarget(models.AbstractModel):
                        AND (a.res_field IS NULL OR a.res_field IN %(fields)s)
                 ),
                 folders AS (%(roots)s),
-                live AS (%(live)s),
+                live AS NOT MATERIALIZED (%(live)s),
                 holders AS (
                     SELECT f.move_id, f.checksum, d.id AS document_id, TRUE AS linked
                       FROM files f
@@ -1218,7 +1218,7 @@ class TalTransferTarget(models.AbstractModel):
                        AND a.type = 'binary'
                        AND (a.res_field IS NULL OR a.res_field IN %(fields)s)
                 ),
-                docs AS (%(docs)s),
+                docs AS NOT MATERIALIZED (%(docs)s),
                 tree AS (
                     SELECT parent_path FROM (%(roots)s) r
                      WHERE r.company_id = %(company)s
@@ -1304,8 +1304,10 @@ class TalTransferTarget(models.AbstractModel):
                  WHERE m.company_id = %s AND m.tal_transfer_state IS NOT NULL
                    AND m.tal_transfer_state != 'excluded'
                    AND a.res_field IS NULL AND a.mimetype = 'application/pdf'
+                   AND %s
                 """,
                 company.id,
+                self._tal_pdf_name_sql(),
             )
         )
         candidates = [row[0] for row in self.env.cr.fetchall() if row[0] not in held]
@@ -1314,6 +1316,16 @@ class TalTransferTarget(models.AbstractModel):
             moves = self.env["account.move"].browse(candidates[start : start + 1000])
             found |= self._tal_pdf_on_invoice(moves)
         return found
+
+    @api.model
+    def _tal_pdf_name_sql(self):
+        """SQL condition, for the preview: the attachment `a` may be named
+        as the invoice `m`'s PDF (_tal_pdf_names): its name holds the last
+        part of the invoice's number, as `<number>.pdf` and Odoo's
+        `INV_2026_00001.pdf` do. The rule itself is applied next, in
+        Python, to those only: 100,000 invoices whose PDFs are filed
+        under other names are not each asked for Odoo's file name."""
+        return SQL("position(split_part(m.name, '/', -1) IN a.name) > 0")
 
     @api.model
     def _tal_preview_held_pdfs(self, company):
@@ -1328,11 +1340,12 @@ class TalTransferTarget(models.AbstractModel):
                   JOIN ir_attachment a ON a.id = d.attachment_id
                   JOIN account_move m ON m.id = a.res_id
                  WHERE a.res_model = 'account.move' AND a.res_field IS NULL
-                   AND a.mimetype = 'application/pdf'
+                   AND a.mimetype = 'application/pdf' AND %s
                    AND m.company_id = %s AND m.tal_transfer_state IS NOT NULL
                    AND m.tal_transfer_state != 'excluded'
                 """,
                 self._tal_documents_sql(live=False),
+                self._tal_pdf_name_sql(),
                 company.id,
             )
         )

@@ -276,15 +276,21 @@ class TestTakeoverDmsDuplicates(TakeoverDmsCase):
         self.assertFalse(self._rows(invoice))
         self.assertFalse(self._check()["reopened"])
 
-    def test_a_copy_a_person_tagged_is_kept(self):
+    def test_the_copy_a_person_tagged_is_the_one_kept(self):
         invoice, filed, copy = self._late_copy()
         copy.tag_ids = [(0, 0, {"name": "Checked by Ann"})]
+        rows = self._rows(invoice)
+        self.assertEqual(rows.filtered("keep").document_ref, f"dms.file,{copy.id}")
+        self.assertEqual(
+            rows.filtered("worked_on").document_ref, rows.filtered("keep").document_ref
+        )
 
         self.env["tal.invoice.transfer.duplicate.cleanup"].create({}).action_clean_up()
 
-        self.assertTrue(filed.active)
         self.assertTrue(copy.active, "a person worked on it")
-        self.assertEqual(len(self._rows(invoice).filtered("keep")), 2)
+        self.assertFalse(filed.active, "the other goes: the content stays held")
+        self.assertFalse(self._check()["reopened"])
+        self.assertEqual(invoice.tal_transfer_state, "done")
 
     def test_two_files_of_one_content_cleaned_up_stay_done_after_the_check(self):
         """An invoice holding the same bytes twice (a script posted them to
