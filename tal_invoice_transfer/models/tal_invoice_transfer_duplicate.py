@@ -157,11 +157,12 @@ class TalInvoiceTransferDuplicate(models.Model):
         for move in self.env["account.move"].sudo().browse(list(by_move)):
             official = move.invoice_pdf_report_id
             audit = bool(move.company_id.restrictive_audit_trail and move.posted_before)
-            keep, trash, rows = set(), set(), []
+            keep, trash, rows, ambiguous = set(), set(), [], set()
             for kind, _checksum, document_ids in by_move[move.id]:
                 documents = Documents.browse(document_ids)
                 if kind == "ambiguous":
                     keep.update(document_ids)
+                    ambiguous.update(document_ids)
                     continue
                 kept = {
                     doc.id
@@ -203,6 +204,8 @@ class TalInvoiceTransferDuplicate(models.Model):
                 "trash": trashed,
                 "copies": copies,
                 "kept": Documents.browse(sorted(keep)),
+                # the invoice's document may become one of these
+                "kept_own": Documents.browse(sorted(keep - ambiguous)),
                 "audit": audit,
             }
         return plans
@@ -294,6 +297,7 @@ class TalInvoiceTransferDuplicate(models.Model):
                     if not plan or not plan["trash"]:
                         continue
                     target._tal_trash(plan["trash"], plan["copies"])
+                    self._tal_repoint(move, plan)
                     self._tal_note(move, plan, target)
             except BUSY_ERRORS:
                 _logger.info("Invoice %s: duplicates busy, left for later", move.name)
@@ -310,6 +314,23 @@ class TalInvoiceTransferDuplicate(models.Model):
             counts["audit"] += int(plan["audit"])
         self._tal_scan(move_ids=moves.ids)
         return counts
+
+    @api.model
+    def _tal_repoint(self, move, plan):
+        """The invoice's document was one of those trashed: it becomes a
+        kept one (its official PDF's first), or the check would find it
+        missing every week and the transfer take the trashed one again."""
+        trashed = {f"{doc._name},{doc.id}" for doc in plan["trash"]}
+        if move.tal_transfer_document_ref not in trashed or not plan["kept_own"]:
+            return
+        official = move.sudo().invoice_pdf_report_id
+        kept = (
+            plan["kept_own"].filtered(lambda doc: doc.attachment_id == official)
+            or plan["kept_own"]
+        )[:1]
+        move._tal_transfer_write(
+            {"tal_transfer_document_ref": f"{kept._name},{kept.id}"}
+        )
 
     @api.model
     def _tal_note(self, move, plan, target):

@@ -289,6 +289,12 @@ class TestTakeoverDmsDuplicates(TakeoverDmsCase):
 
         self.assertTrue(copy.active, "a person worked on it")
         self.assertFalse(filed.active, "the other goes: the content stays held")
+        invoice.invalidate_recordset()
+        self.assertEqual(
+            invoice.tal_transfer_document_ref,
+            f"dms.file,{copy.id}",
+            "the invoice's document was the one archived: now the kept one",
+        )
         self.assertFalse(self._check()["reopened"])
         self.assertEqual(invoice.tal_transfer_state, "done")
 
