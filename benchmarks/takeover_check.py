@@ -1,7 +1,9 @@
 # Copyright 2026 TAL
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 """Time the takeover's check (tal.invoice.transfer.check._tal_check) on a
-large set of transferred invoices, Documents target (the stand-in).
+large set of transferred invoices, Documents target (the stand-in); with
+`--preview`, the takeover preview's figures too (what its form computes,
+tal.invoice.transfer.preview._tal_figures), with the plan *By customer*.
 
     . scripts/odoo_env.sh
     createdb tal_bench_check   # then install the addon and the stand-in:
@@ -17,6 +19,12 @@ deleted by SQL, and `--copies` are held by an upload's copy in the folder
 instead of a document of their own. The data is committed once (a second
 run reuses it); each measured check runs in a transaction of its own that
 is rolled back, so the figures repeat. Prints one line per try.
+
+`--preview --customers N`: the invoices are spread over N customers
+(partners cloned by SQL); a quarter of them have a folder linked to them in
+the company's folder, a quarter one named as the old script named it,
+linked to nobody; the preview then counts N / 4 folders reused by their
+link, N / 4 by their name and N / 2 to make.
 """
 
 import argparse
@@ -210,6 +218,78 @@ def build(env, size, missing, copies):
     print(f"built {size} transferred invoices in {time.monotonic() - started:.0f} s")
 
 
+def build_customers(env, count):
+    """Spread the bench invoices over `count` customers, a quarter with a
+    linked folder, a quarter with a folder named by the script's rule."""
+    cr = env.cr
+    cr.execute("SELECT count(*) FROM res_partner WHERE name LIKE %s", [f"{BENCH}-%"])
+    if cr.fetchone()[0] >= count:
+        return
+    started = time.monotonic()
+    cr.execute("SELECT id FROM res_partner WHERE name = %s LIMIT 1", [BENCH])
+    source = cr.fetchone()[0]
+    clone(
+        cr,
+        "res_partner",
+        SQL(
+            "res_partner src, generate_series(1, %s) AS n WHERE src.id = %s",
+            count,
+            source,
+        ),
+        {
+            "name": SQL("%s || '-' || n || ': customer'", BENCH),
+            "complete_name": SQL("%s || '-' || n || ': customer'", BENCH),
+        },
+    )
+    cr.execute(
+        """UPDATE res_partner SET commercial_partner_id = id
+            WHERE name LIKE %s""",
+        [f"{BENCH}-%"],
+    )
+    cr.execute(
+        """WITH p AS (
+               SELECT id, row_number() OVER (ORDER BY id) - 1 AS k
+                 FROM res_partner WHERE name LIKE %(like)s),
+                m AS (
+               SELECT id, row_number() OVER (ORDER BY id) AS n
+                 FROM account_move WHERE name LIKE %(moves)s)
+           UPDATE account_move am SET partner_id = p.id, commercial_partner_id = p.id
+             FROM m JOIN p ON p.k = m.n %% %(count)s
+            WHERE am.id = m.id""",
+        {"like": f"{BENCH}-%", "moves": f"{BENCH}/%", "count": count},
+    )
+    folder_record = env["documents.document"].search(
+        [("name", "=", BENCH), ("type", "=", "folder")], limit=1
+    )
+    folder = folder_record.id
+    clone(
+        cr,
+        "documents_document",
+        SQL(
+            """documents_document src,
+                   (SELECT id, name, row_number() OVER (ORDER BY id) AS k
+                      FROM res_partner WHERE name LIKE %s) p
+                WHERE src.id = %s AND mod(p.k, 4) IN (0, 1)""",
+            f"{BENCH}-%",
+            folder,
+        ),
+        {
+            "folder_id": SQL("%s", folder),
+            # The script's name: ':' became '_'.
+            "name": SQL("jsonb_build_object('en_US', replace(p.name, ':', '_'))"),
+            "res_model": SQL("CASE WHEN mod(p.k, 4) = 0 THEN 'res.partner' END"),
+            "res_id": SQL("CASE WHEN mod(p.k, 4) = 0 THEN p.id END"),
+        },
+    )
+    cr.execute(
+        """UPDATE documents_document SET parent_path = %s || id || '/'
+            WHERE folder_id = %s AND type = 'folder'""",
+        [folder_record.parent_path, folder],
+    )
+    cr.execute("ANALYZE")
+    print(f"spread over {count} customers in {time.monotonic() - started:.0f} s")
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("-d", "--database", required=True)
@@ -217,6 +297,8 @@ def main():
     parser.add_argument("--missing", type=int, default=100)
     parser.add_argument("--copies", type=int, default=1000)
     parser.add_argument("--tries", type=int, default=3)
+    parser.add_argument("--preview", action="store_true")
+    parser.add_argument("--customers", type=int, default=10000)
     args = parser.parse_args()
     repo = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
     odoo.tools.config.parse_config(
@@ -228,9 +310,11 @@ def main():
     )
     registry = Registry(args.database)
     with registry.cursor() as cr:
-        build(
-            api.Environment(cr, SUPERUSER_ID, {}), args.size, args.missing, args.copies
-        )
+        env = api.Environment(cr, SUPERUSER_ID, {})
+        build(env, args.size, args.missing, args.copies)
+        if args.preview:
+            build_customers(env, args.customers)
+            env.company.tal_transfer_filing_plan = "customer"
     for attempt in range(1, args.tries + 1):
         with registry.cursor() as cr:
             env = api.Environment(cr, SUPERUSER_ID, {})
@@ -240,6 +324,28 @@ def main():
             print(
                 f"try {attempt}: {figures['checked']} transferred invoices checked"
                 f" in {elapsed:.1f} s, {figures['reopened']} back to pending"
+            )
+            cr.rollback()
+    for attempt in range(1, (args.tries if args.preview else 0) + 1):
+        with registry.cursor() as cr:
+            env = api.Environment(cr, SUPERUSER_ID, {})
+            target = env["tal.transfer.target"]._tal_get_target()
+            started = time.monotonic()
+            target._tal_customer_folder_counts(
+                env.company, env.company._tal_transfer_folder_record()
+            )
+            folders = time.monotonic() - started
+            started = time.monotonic()
+            figures = env["tal.invoice.transfer.preview"]._tal_figures(env.company)
+            elapsed = time.monotonic() - started
+            print(
+                f"preview {attempt}: {elapsed:.1f} s (its customer folders alone: "
+                f"{folders:.1f} s), "
+                + ", ".join(
+                    f"{key} {figures[key]}"
+                    for key in ("in_scope", "filed", "by_content", "to_file")
+                )
+                + f"; {figures['plan_note']}"
             )
             cr.rollback()
 

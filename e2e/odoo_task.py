@@ -418,6 +418,52 @@ def task_uninstall(registry, args):
     return {"uninstalled": True}
 
 
+def task_takeover_setup(registry, args):
+    """Before the old script's run (scenario takeover): its user (internal,
+    billing, of company `company_id` only: it sees that company's invoices),
+    and the official PDF of the invoices `sent` (Send & Print stored it: a
+    field attachment named as Odoo names it), which the script never reached.
+    """
+    factory = invoice_factory()
+    with registry.cursor() as cr:
+        env = superuser_env(cr)
+        login, password = args["user"]
+        user = env["res.users"].create(
+            {
+                "name": "Old script",
+                "login": login,
+                "password": password,
+                "company_id": args["company_id"],
+                "company_ids": [(6, 0, [args["company_id"]])],
+                "group_ids": [
+                    (
+                        6,
+                        0,
+                        [
+                            env.ref("base.group_user").id,
+                            env.ref("account.group_account_invoice").id,
+                        ],
+                    )
+                ],
+            }
+        )
+        moves = env["account.move"].browse(args["sent"])
+        env["ir.attachment"].create(
+            [
+                {
+                    "name": move._get_invoice_report_filename(),
+                    "raw": factory.invoice_pdf(f"Sent {move.name}", [move.name]),
+                    "mimetype": "application/pdf",
+                    "res_model": "account.move",
+                    "res_id": move.id,
+                    "res_field": "invoice_pdf_report_file",
+                }
+                for move in moves
+            ]
+        )
+    return {"user_id": user.id}
+
+
 TASKS = {
     "setup_base": task_setup_base,
     "setup_targets": task_setup_targets,
@@ -432,6 +478,7 @@ TASKS = {
     "transfer_now": task_transfer_now,
     "run_history": task_run_history,
     "mutate": task_mutate,
+    "takeover_setup": task_takeover_setup,
 }
 
 

@@ -5,8 +5,9 @@ killed server was."""
 import os
 import re
 import time
+from collections import Counter
 
-from harness_tools.db import q, q1
+from harness_tools.db import connect, q, q1
 from harness_tools.procs import StartLine, wait_until
 
 
@@ -137,3 +138,54 @@ def crons_started(text, cron_name):
 
 def _job_starts(text, cron_name):
     return re.findall(rf"Job '{re.escape(cron_name)}[^']*' \((\d+)\) starting", text)
+
+
+def kill_at_random(h, db, server, wanted, running=False):
+    """SIGKILL `server` (started here each time, but the first if
+    `running`) `wanted` times at random moments while it transfers, every
+    third one while a session of it commits, the kills spread over the
+    backlog left; it is left stopped. Returns (kills, Counter of where each
+    landed)."""
+    kills, where = 0, Counter()
+    rate = None
+    while kills < wanted and pending_count(db):
+        before = handled_count(db)
+        if not (running and kills == 0):
+            server.start()
+        wait_progress(h, db, before)
+        t_progress, n_progress = time.time(), handled_count(db)
+        pending = pending_count(db)
+        # spread the kills over what is left of the backlog
+        # (the first kill comes early: Documents may transfer the whole
+        # reduced backlog in a few seconds)
+        budget = (
+            0.5 if rate is None else min(2.0, pending / rate / (wanted - kills + 1))
+        )
+        hunt_commit = kills % 3 == 2
+        if hunt_commit:
+            # poll the server's sessions until one is committing, then kill
+            deadline = time.time() + max(budget, 0.3)
+            conn = connect(db)
+            states = []
+            with conn.cursor() as cr:
+                while time.time() < deadline:
+                    cr.execute(
+                        "SELECT state, left(query, 40) FROM pg_stat_activity "
+                        "WHERE application_name = %s",
+                        [f"odoo-{server.proc.pid}"],
+                    )
+                    states = cr.fetchall()
+                    if classify(states) == "during COMMIT":
+                        break
+                server.kill()
+            conn.close()
+        else:
+            time.sleep(h.rng.uniform(0.02, max(budget, 0.05)))
+            states = backend_states(db, server.proc.pid)
+            server.kill()
+        kills += 1
+        where[classify(states)] += 1
+        n_now = handled_count(db)
+        if time.time() > t_progress and n_now > n_progress:
+            rate = (n_now - n_progress) / (time.time() - t_progress)
+    return kills, where

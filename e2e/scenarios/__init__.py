@@ -28,6 +28,7 @@ SCENARIOS = [
     "documents_account",
     "accounting_plan",
     "customer_plan_two_servers",
+    "takeover",
     "bad_input",
     "target_missing",
     "pg_restart",

@@ -115,7 +115,7 @@ class TalInvoiceTransferDuplicate(models.Model):
             target = self.env["tal.transfer.target"]._tal_get_target()
         except UserError:
             return None
-        return target if hasattr(target, "_tal_duplicate_groups") else None
+        return target if target._tal_lists_duplicates else None
 
     @api.model
     def _tal_scan(self, company_ids=None, move_ids=None):
@@ -157,11 +157,12 @@ class TalInvoiceTransferDuplicate(models.Model):
         for move in self.env["account.move"].sudo().browse(list(by_move)):
             official = move.invoice_pdf_report_id
             audit = bool(move.company_id.restrictive_audit_trail and move.posted_before)
-            keep, trash, rows = set(), set(), []
+            keep, trash, rows, ambiguous = set(), set(), [], set()
             for kind, _checksum, document_ids in by_move[move.id]:
                 documents = Documents.browse(document_ids)
                 if kind == "ambiguous":
                     keep.update(document_ids)
+                    ambiguous.update(document_ids)
                     continue
                 kept = {
                     doc.id
@@ -177,7 +178,7 @@ class TalInvoiceTransferDuplicate(models.Model):
             copies = self._tal_copies(
                 move, trashed, Documents.browse(sorted(keep)), maker
             )
-            if audit:
+            if audit or not target._tal_takes_copies_off:
                 copies = copies.browse()
             for kind, checksum, document_ids in by_move[move.id]:
                 for document in Documents.browse(document_ids):
@@ -188,7 +189,7 @@ class TalInvoiceTransferDuplicate(models.Model):
                             "group_key": checksum,
                             "document_ref": f"{document._name},{document.id}",
                             "document_name": document.name,
-                            "folder_name": document.folder_id.display_name,
+                            "folder_name": target._tal_document_folder_name(document),
                             "made_by": document.create_uid.id,
                             "made_on": document.create_date,
                             "is_official": document.attachment_id == official,
@@ -203,6 +204,8 @@ class TalInvoiceTransferDuplicate(models.Model):
                 "trash": trashed,
                 "copies": copies,
                 "kept": Documents.browse(sorted(keep)),
+                # the invoice's document may become one of these
+                "kept_own": Documents.browse(sorted(keep - ambiguous)),
                 "audit": audit,
             }
         return plans
@@ -294,7 +297,8 @@ class TalInvoiceTransferDuplicate(models.Model):
                     if not plan or not plan["trash"]:
                         continue
                     target._tal_trash(plan["trash"], plan["copies"])
-                    self._tal_note(move, plan)
+                    self._tal_repoint(move, plan)
+                    self._tal_note(move, plan, target)
             except BUSY_ERRORS:
                 _logger.info("Invoice %s: duplicates busy, left for later", move.name)
                 counts["busy"] += 1
@@ -312,7 +316,24 @@ class TalInvoiceTransferDuplicate(models.Model):
         return counts
 
     @api.model
-    def _tal_note(self, move, plan):
+    def _tal_repoint(self, move, plan):
+        """The invoice's document was one of those trashed: it becomes a
+        kept one (its official PDF's first), or the check would find it
+        missing every week and the transfer take the trashed one again."""
+        trashed = {f"{doc._name},{doc.id}" for doc in plan["trash"]}
+        if move.tal_transfer_document_ref not in trashed or not plan["kept_own"]:
+            return
+        official = move.sudo().invoice_pdf_report_id
+        kept = (
+            plan["kept_own"].filtered(lambda doc: doc.attachment_id == official)
+            or plan["kept_own"]
+        )[:1]
+        move._tal_transfer_write(
+            {"tal_transfer_document_ref": f"{kept._name},{kept.id}"}
+        )
+
+    @api.model
+    def _tal_note(self, move, plan, target):
         """A note on the invoice, in its people's language: what was kept,
         what went to the trash and what left the invoice."""
         user = move.invoice_user_id
@@ -325,7 +346,8 @@ class TalInvoiceTransferDuplicate(models.Model):
 
         def names(documents):
             return ", ".join(
-                f"{doc.name} ({doc.folder_id.display_name or '/'})" for doc in documents
+                f"{doc.name} ({target._tal_document_folder_name(doc) or '/'})"
+                for doc in documents
             )
 
         lines = [

@@ -176,14 +176,17 @@ class TalInvoiceTransferPdf(models.AbstractModel):
     @api.model
     def _tal_wanting(self, move_ids, target):
         """The invoices among `move_ids` whose PDF is to be made: no official
-        PDF, and none the target already holds (see _tal_held_pdfs)."""
+        PDF, none the target already holds (see _tal_held_pdfs), none the
+        target files from a copy on the invoice (_tal_pdf_on_invoice)."""
         if not move_ids:
             return self.env["account.move"]
         moves = self.env["account.move"].browse(self._tal_wanting_sql_ids(move_ids))
         if not moves:
             return moves
         held = self._tal_held_pdfs(moves, target)
-        return moves.filtered(lambda move: move.id not in held)
+        moves = moves.filtered(lambda move: move.id not in held)
+        on_invoice = target._tal_pdf_on_invoice(moves) if moves else set()
+        return moves.filtered(lambda move: move.id not in on_invoice)
 
     @api.model
     def _tal_held_pdfs(self, moves, target, candidates=None):

@@ -96,6 +96,19 @@ class TalTransferTargetDms(models.AbstractModel):
         return self._tal_safe_name(name)
 
     @api.model
+    def _tal_children_sql(self, parent):
+        return SQL(
+            """SELECT id, name, res_model, res_id, TRUE AS active
+                 FROM dms_directory WHERE parent_id = %s""",
+            parent.id,
+        )
+
+    @api.model
+    def _tal_folder_name_sql(self, name):
+        # _tal_safe_name on a script name (no slash left): its ends trimmed.
+        return SQL("btrim(%s, ' .')", name)
+
+    @api.model
     def _tal_new_folder_vals(self, parent, name, record):
         return {
             "name": name,
@@ -390,6 +403,11 @@ class TalTransferTargetDms(models.AbstractModel):
         )
         existing = files.search([("attachment_id", "in", attachments.ids)])
         new_attachments = attachments - existing.attachment_id
+        if new_attachments:
+            held, new_attachments = self._tal_taken_over(
+                move, root, existing, new_attachments
+            )
+            existing |= held
         if not new_attachments:
             return existing
         directory, is_new = self._tal_invoice_directory(move, root)
@@ -407,6 +425,163 @@ class TalTransferTargetDms(models.AbstractModel):
                 }
             )
         return existing | files.create(vals_list)
+
+    # ------------------------------------------------------------------
+    # Taking over from upload scripts. In attachment storage a DMS file is
+    # a record's own attachment: a script's upload into an invoice's
+    # directory made a new attachment on the invoice (a copy), one into a
+    # customer's or a journal's directory a file of that record. The
+    # Documents rules, said of DMS files: the invoice's PDF held by a live
+    # file (the rule of _tal_held_pdfs) or its official PDF leaves its
+    # copies on the invoice without a file of their own (else the first
+    # copy is its PDF); a live file holding the content of one of the
+    # invoice's files, as a later file of the invoice or under the
+    # company's root as no invoice's file (a content several invoices
+    # hold excepted), is that file's.
+    # ------------------------------------------------------------------
+
+    @api.model
+    def _tal_taken_over(self, move, root, existing, attachments):
+        """(files held already, attachments left to file) for the invoice's
+        `attachments` that have no DMS file of their own."""
+        maker = self.env["tal.invoice.transfer.pdf"]
+        files = self.env["dms.file"].sudo()
+        copies = maker._tal_pdf_copies(move, attachments)
+        if copies:
+            held = maker._tal_held_pdfs(move, self).get(move.id, files)
+            official = attachments.filtered("res_field")
+            attachments -= copies if held.filtered("active") or official else copies[1:]
+        holders = self._tal_content_holders(move, root, attachments)
+        taken = attachments.filtered(lambda attachment: attachment.id in holders)
+        return (
+            files.browse(sorted({f for a in taken.ids for f in holders[a]})),
+            attachments - taken,
+        )
+
+    _tal_files_pdf_copies = True
+
+    @api.model
+    def _tal_pdf_on_invoice(self, moves):
+        """DMS files the invoice's own attachments: a copy of its PDF on the
+        invoice (the old script's, moved there by Documents) is filed as its
+        PDF (see _tal_taken_over), so none is made for it."""
+        maker = self.env["tal.invoice.transfer.pdf"]
+        scope = self.env["tal.invoice.transfer.scope"]
+        return {
+            move.id for move in moves if maker._tal_pdf_copies(move, scope._files(move))
+        }
+
+    @api.model
+    def _tal_content_holders(self, move, root, attachments):
+        """{attachment id: [DMS file ids]}: the live DMS files of the
+        invoice's company (or of none) holding a copy of each of
+        `attachments` (see above). The invoice's official files are never
+        taken for copies: they are what was sent, filed as themselves."""
+        wanted = attachments.filtered(lambda a: not a.res_field and a.checksum)
+        if not wanted:
+            return {}
+        self.env["dms.file"].flush_model()
+        self.env["ir.attachment"].flush_model(["res_model", "res_id", "checksum"])
+        self.env.cr.execute(
+            SQL(
+                """
+                SELECT f.id, a.id, a.checksum, a.res_model = 'account.move'
+                  FROM dms_file f
+                  JOIN ir_attachment a ON a.id = f.attachment_id
+                  JOIN dms_directory d ON d.id = f.directory_id
+                  JOIN dms_storage s ON s.id = d.storage_id
+                 WHERE f.active AND a.checksum = ANY(%(checksums)s)
+                   AND (s.company_id IS NULL OR s.company_id = %(company)s)
+                   AND ((a.res_model = 'account.move' AND a.res_id = %(move)s)
+                        OR (a.res_model IS DISTINCT FROM 'account.move'
+                            AND d.parent_path LIKE %(tree)s))
+                """,
+                checksums=sorted(set(wanted.mapped("checksum"))),
+                company=move.company_id.id,
+                move=move.id,
+                tree=f"{root.parent_path}%",
+            )
+        )
+        rows = self.env.cr.fetchall()
+        unlinked = {checksum for _f, _a, checksum, linked in rows if not linked}
+        shared = self.env["tal.invoice.transfer.scope"]._tal_shared_contents(unlinked)
+        holders = {}
+        for attachment in wanted:
+            found = [
+                file_id
+                for file_id, attachment_id, checksum, linked in rows
+                if checksum == attachment.checksum
+                and attachment_id != attachment.id
+                and (
+                    attachment_id > attachment.id if linked else checksum not in shared
+                )
+            ]
+            if found:
+                holders[attachment.id] = found
+        return holders
+
+    # -- Duplicates (the list and the clean-up of
+    # tal.invoice.transfer.duplicate). DMS has no trash: a duplicate is
+    # archived. Its file stays on the invoice: in attachment storage a DMS
+    # file's content is an attachment of its directory's record, and
+    # moving it off the invoice would leave the file in an invoice's
+    # directory without being the invoice's. The check and the transfer
+    # then count it as a copy (its content or the invoice's PDF is held
+    # by the file kept).
+
+    _tal_lists_duplicates = True
+    _tal_takes_copies_off = False
+
+    @api.model
+    def _tal_documents_sql(self, live=True):
+        return SQL(
+            """SELECT f.id, f.attachment_id, s.company_id, d.parent_path
+                 FROM dms_file f
+                 JOIN dms_directory d ON d.id = f.directory_id
+                 JOIN dms_storage s ON s.id = d.storage_id
+                %s""",
+            SQL("WHERE f.active") if live else SQL(),
+        )
+
+    @api.model
+    def _tal_unlinked_sql(self, attachment):
+        # An upload into a directory of another record (a customer's, a
+        # journal's): not an invoice's file.
+        return SQL(
+            "%s.res_model IS DISTINCT FROM 'account.move'",
+            SQL.identifier(attachment),
+        )
+
+    @api.model
+    def _tal_document_folder_name(self, document):
+        return document.directory_id.complete_name
+
+    @api.model
+    def _tal_worked_on(self, document_ids):
+        """The DMS files among `document_ids` a person worked on since they
+        were made: a note or a message on them, a change DMS tracks, a tag
+        the transfer does not put, a category."""
+        if not document_ids:
+            return set()
+        self.env.flush_all()
+        self.env.cr.execute(
+            SQL(
+                """
+                SELECT f.id FROM dms_file f
+                 WHERE f.id = ANY(%(ids)s) AND (
+                    f.category_id IS NOT NULL
+                    OR %(touched)s)
+                """,
+                ids=list(document_ids),
+                touched=self._tal_touched_sql("f", "dms.tag"),
+            )
+        )
+        return {row[0] for row in self.env.cr.fetchall()}
+
+    @api.model
+    def _tal_trash(self, documents, copies):
+        """Archive the duplicates (DMS has no trash); their files stay."""
+        documents.sudo().with_context(**MAIL_QUIET_CONTEXT).write({"active": False})
 
     @api.model
     def _tal_pdf_documents(self, moves):
@@ -499,15 +674,16 @@ class TalTransferTargetDms(models.AbstractModel):
     @api.model
     def _tal_check_missing(self, company_ids=None):
         """{move id: [names]}: the transferred invoices of which a file has
-        no live DMS file any more, or whose DMS file the invoice points to
-        is gone (None in the names); set-based."""
+        no live DMS file any more, nor a copy taken for it (see
+        _tal_taken_over), or whose DMS file the invoice points to is gone
+        (None in the names); set-based."""
         self.env.flush_all()
         scope = self.env["tal.invoice.transfer.scope"]
         self.env.cr.execute(
             SQL(
                 """
                 WITH done AS (
-                    SELECT m.id, m.tal_transfer_document_ref AS ref,
+                    SELECT m.id, m.company_id, m.tal_transfer_document_ref AS ref,
                            m.message_main_attachment_id AS main,
                            c.tal_transfer_attachment_mode AS mode
                       FROM account_move m
@@ -515,7 +691,8 @@ class TalTransferTargetDms(models.AbstractModel):
                      WHERE m.tal_transfer_state = 'done' %(companies)s
                 ),
                 ranked AS (
-                    SELECT d.id AS move_id, d.mode, a.id AS att_id, a.name,
+                    SELECT d.id AS move_id, d.company_id, d.mode, a.id AS att_id,
+                           a.name, a.checksum,
                            row_number() OVER (
                                PARTITION BY d.id
                                ORDER BY (a.id = d.main) DESC NULLS LAST,
@@ -526,13 +703,37 @@ class TalTransferTargetDms(models.AbstractModel):
                                           AND a.res_id = d.id
                      WHERE a.type = 'binary'
                        AND (a.res_field IS NULL OR a.res_field IN %(fields)s)
-                )
+                ),
+                files AS (
+                    SELECT * FROM ranked
+                     WHERE mode IS DISTINCT FROM 'main' OR rank = 1
+                ),
+                roots AS (
+                    SELECT c.id AS company_id, r.parent_path
+                      FROM res_company c
+                      JOIN dms_directory r
+                        ON c.tal_transfer_folder_ref = 'dms.directory,' || r.id
+                ),
+                shared AS (%(shared)s)
                 SELECT f.move_id, f.name
-                  FROM ranked f
-                 WHERE (f.mode IS DISTINCT FROM 'main' OR f.rank = 1)
-                   AND NOT EXISTS (
+                  FROM files f
+                 WHERE NOT EXISTS (
                        SELECT 1 FROM dms_file df
                         WHERE df.attachment_id = f.att_id AND df.active)
+                   AND NOT EXISTS (
+                       SELECT 1 FROM ir_attachment up
+                         JOIN dms_file uf ON uf.attachment_id = up.id
+                         JOIN dms_directory ud ON ud.id = uf.directory_id
+                         JOIN dms_storage us ON us.id = ud.storage_id
+                         LEFT JOIN roots tree ON tree.company_id = f.company_id
+                        WHERE up.checksum = f.checksum AND uf.active
+                          AND (us.company_id IS NULL OR us.company_id = f.company_id)
+                          AND ((up.res_model = 'account.move'
+                                AND up.res_id = f.move_id)
+                               OR (up.res_model IS DISTINCT FROM 'account.move'
+                                   AND ud.parent_path LIKE tree.parent_path || '%%'
+                                   AND f.checksum NOT IN (
+                                       SELECT checksum FROM shared))))
                  UNION ALL
                 SELECT d.id, NULL
                   FROM done d
@@ -546,9 +747,12 @@ class TalTransferTargetDms(models.AbstractModel):
                 else SQL(),
                 pdf_field="invoice_pdf_report_file",
                 fields=tuple(scope._file_fields()),
+                shared=scope._tal_shared_contents_sql(
+                    SQL("SELECT checksum FROM files")
+                ),
             )
         )
         missing = {}
         for move_id, name in self.env.cr.fetchall():
             missing.setdefault(move_id, []).append(name)
-        return missing
+        return self._tal_check_excuse(missing)

@@ -481,6 +481,17 @@ class TalTransferTargetDocuments(models.AbstractModel):
         ]
 
     @api.model
+    def _tal_children_sql(self, parent):
+        # A translated name: as people read it.
+        return SQL(
+            """SELECT id, %s AS name, res_model, res_id, active
+                 FROM documents_document
+                WHERE type = 'folder' AND folder_id = %s""",
+            self.env["documents.document"]._field_to_sql("documents_document", "name"),
+            parent.id,
+        )
+
+    @api.model
     def _tal_lock_children(self, parent):
         """Hold the right to add folders to `parent` until this transaction
         ends; call it before the search that decides to add one.
@@ -1041,138 +1052,23 @@ class TalTransferTargetDocuments(models.AbstractModel):
     # Taking over from an upload script: duplicates
     # ------------------------------------------------------------------
 
-    @api.model
-    def _tal_duplicate_groups(self, company_ids=None, move_ids=None):
-        """What upload scripts filed twice, set-based: [(move id, kind,
-        checksum, [document ids])], live documents only.
-
-        * 'pdf': the invoice holds more than one document that is its PDF
-          (the rule of tal.invoice.transfer.pdf._tal_held_pdfs): the old
-          script's restarts;
-        * 'content': more than one document holds the same content of the
-          invoice's files (linked to the invoice, or left in the company's
-          folder when no other invoice of the transfer holds that content);
-        * 'ambiguous': a document in the company's folder, linked to no
-          record, holds a content several invoices hold: whose it is is not
-          known; reported for each of those invoices, never cleaned up.
-        """
-        self.env.flush_all()
-        scope = self.env["tal.invoice.transfer.scope"]
-        where = SQL(
-            "%s %s",
-            SQL("AND m.company_id = ANY(%s)", list(company_ids))
-            if company_ids is not None
-            else SQL(),
-            SQL("AND m.id = ANY(%s)", list(move_ids))
-            if move_ids is not None
-            else SQL(),
-        )
-        self.env.cr.execute(
-            SQL(
-                """
-                WITH files AS (
-                    SELECT DISTINCT m.id AS move_id, m.company_id, a.checksum
-                      FROM account_move m
-                      JOIN ir_attachment a ON a.res_model = 'account.move'
-                                          AND a.res_id = m.id
-                     WHERE m.tal_transfer_state IS NOT NULL %(where)s
-                       AND a.type = 'binary' AND a.checksum IS NOT NULL
-                       AND (a.res_field IS NULL OR a.res_field IN %(fields)s)
-                ),
-                folders AS (
-                    SELECT c.id AS company_id, f.parent_path
-                      FROM res_company c
-                      JOIN documents_document f
-                        ON c.tal_transfer_folder_ref = 'documents.document,' || f.id
-                ),
-                holders AS (
-                    SELECT f.move_id, f.checksum, d.id AS document_id, TRUE AS linked
-                      FROM files f
-                      JOIN ir_attachment a ON a.res_model = 'account.move'
-                                          AND a.res_id = f.move_id
-                                          AND a.checksum = f.checksum
-                      JOIN documents_document d ON d.attachment_id = a.id
-                     WHERE d.active
-                       AND (d.company_id IS NULL OR d.company_id = f.company_id)
-                     UNION
-                    SELECT f.move_id, f.checksum, d.id, FALSE
-                      FROM files f
-                      JOIN folders tree ON tree.company_id = f.company_id
-                      JOIN ir_attachment a ON a.checksum = f.checksum
-                                          AND (a.res_model IS NULL
-                                               OR a.res_model = 'documents.document')
-                      JOIN documents_document d ON d.attachment_id = a.id
-                     WHERE d.active AND d.type = 'binary'
-                       AND d.parent_path LIKE tree.parent_path || '%%'
-                       AND (d.company_id IS NULL OR d.company_id = f.company_id)
-                ),
-                shared AS (%(shared)s)
-                SELECT h.move_id, h.checksum,
-                       array_agg(h.document_id ORDER BY h.document_id)
-                           FILTER (WHERE h.linked),
-                       array_agg(h.document_id ORDER BY h.document_id)
-                           FILTER (WHERE NOT h.linked),
-                       h.checksum IN (SELECT checksum FROM shared)
-                  FROM holders h
-                 GROUP BY h.move_id, h.checksum
-                HAVING count(*) > 1 OR bool_or(NOT h.linked)
-                """,
-                where=where,
-                fields=tuple(scope._file_fields()),
-                shared=scope._tal_shared_contents_sql(
-                    SQL("SELECT checksum FROM holders WHERE NOT linked")
-                ),
-            )
-        )
-        groups = []
-        for move_id, checksum, linked, unlinked, shared in self.env.cr.fetchall():
-            linked, unlinked = linked or [], unlinked or []
-            if shared and unlinked:
-                groups.append((move_id, "ambiguous", checksum, unlinked))
-                unlinked = []
-            holders = sorted(linked + unlinked)
-            if len(holders) > 1:
-                groups.append((move_id, "content", checksum, holders))
-        groups += self._tal_duplicate_pdfs(company_ids, move_ids)
-        return groups
+    _tal_lists_duplicates = True
 
     @api.model
-    def _tal_duplicate_pdfs(self, company_ids=None, move_ids=None):
-        """The invoices holding more than one live document that is their
-        PDF: [(move id, 'pdf', None, [document ids])]. SQL finds the
-        invoices with several live PDF documents linked to them; the rule
-        of _tal_held_pdfs says which of those are the invoice's PDF."""
-        self.env.cr.execute(
-            SQL(
-                """
-                SELECT a.res_id
-                  FROM documents_document d
-                  JOIN ir_attachment a ON a.id = d.attachment_id
-                  JOIN account_move m ON m.id = a.res_id
-                 WHERE a.res_model = 'account.move' AND d.active
-                   AND d.type = 'binary' AND a.mimetype = 'application/pdf'
-                   AND m.tal_transfer_state IS NOT NULL %s %s
-                 GROUP BY a.res_id
-                HAVING count(*) > 1
-                """,
-                SQL("AND m.company_id = ANY(%s)", list(company_ids))
-                if company_ids is not None
-                else SQL(),
-                SQL("AND m.id = ANY(%s)", list(move_ids))
-                if move_ids is not None
-                else SQL(),
-            )
+    def _tal_documents_sql(self, live=True):
+        return SQL(
+            """SELECT id, attachment_id, company_id, parent_path
+                 FROM documents_document WHERE type = 'binary' %s""",
+            SQL("AND active") if live else SQL(),
         )
-        candidates = [row[0] for row in self.env.cr.fetchall()]
-        maker = self.env["tal.invoice.transfer.pdf"]
-        groups = []
-        for start in range(0, len(candidates), 1000):
-            moves = self.env["account.move"].browse(candidates[start : start + 1000])
-            for move_id, documents in maker._tal_held_pdfs(moves, self).items():
-                live = documents.filtered("active")
-                if len(live) > 1:
-                    groups.append((move_id, "pdf", None, live.sorted("id").ids))
-        return groups
+
+    @api.model
+    def _tal_unlinked_sql(self, attachment):
+        # An upload's own file: of no record, or its document's.
+        return SQL(
+            "(%(a)s.res_model IS NULL OR %(a)s.res_model = 'documents.document')",
+            a=SQL.identifier(attachment),
+        )
 
     @api.model
     def _tal_worked_on(self, document_ids):
@@ -1184,29 +1080,6 @@ class TalTransferTargetDocuments(models.AbstractModel):
         if not document_ids:
             return set()
         self.env.flush_all()
-        tag_field = self.env["documents.document"]._fields["tag_ids"]
-        our_tags = (
-            self.env["documents.tag"]
-            .sudo()
-            .search(
-                [
-                    (
-                        "name",
-                        "in",
-                        [
-                            name.strip()
-                            for names in self.env["res.company"]
-                            .sudo()
-                            .search([])
-                            .mapped("tal_transfer_tag_names")
-                            if names
-                            for name in names.split(",")
-                            if name.strip()
-                        ],
-                    )
-                ]
-            )
-        )
         self.env.cr.execute(
             SQL(
                 """
@@ -1214,17 +1087,7 @@ class TalTransferTargetDocuments(models.AbstractModel):
                   FROM documents_document d
                   LEFT JOIN documents_document folder ON folder.id = d.folder_id
                  WHERE d.id = ANY(%(ids)s) AND (
-                    EXISTS (
-                        SELECT 1 FROM mail_message msg
-                         WHERE msg.model = 'documents.document' AND msg.res_id = d.id
-                           AND msg.author_id IS DISTINCT FROM %(bot)s
-                           AND (msg.message_type = 'comment' OR EXISTS (
-                                SELECT 1 FROM mail_tracking_value tv
-                                 WHERE tv.mail_message_id = msg.id)))
-                    OR EXISTS (
-                        SELECT 1 FROM %(tag_table)s rel
-                         WHERE rel.%(tag_doc)s = d.id
-                           AND NOT rel.%(tag_tag)s = ANY(%(our_tags)s))
+                    %(touched)s
                     OR EXISTS (
                         SELECT 1 FROM documents_access member
                          WHERE member.document_id = d.id AND member.role IS NOT NULL
@@ -1242,29 +1105,10 @@ class TalTransferTargetDocuments(models.AbstractModel):
                         AND d.access_via_link IS DISTINCT FROM folder.access_via_link))
                 """,
                 ids=list(document_ids),
-                bot=self.env.ref("base.partner_root").id,
-                tag_table=SQL.identifier(tag_field.relation),
-                tag_doc=SQL.identifier(tag_field.column1),
-                tag_tag=SQL.identifier(tag_field.column2),
-                our_tags=our_tags.ids,
+                touched=self._tal_touched_sql("d", "documents.tag"),
             )
         )
         return {row[0] for row in self.env.cr.fetchall()}
-
-    @api.model
-    def _tal_lock_documents(self, document_ids):
-        """Lock the documents for this transaction, or raise at once if a
-        person's transaction holds one, or changed one since this
-        transaction began (psycopg2 errors, expected: not logged)."""
-        self.env["documents.document"].flush_model()
-        self.env.cr.execute(
-            SQL(
-                """SELECT id FROM documents_document WHERE id = ANY(%s)
-                    ORDER BY id FOR NO KEY UPDATE NOWAIT""",
-                list(document_ids),
-            ),
-            log_exceptions=False,
-        )
 
     @api.model
     def _tal_trash(self, documents, copies):
@@ -1397,152 +1241,5 @@ class TalTransferTargetDocuments(models.AbstractModel):
         return self._tal_check_excuse(missing)
 
     @api.model
-    def _tal_check_excuse(self, missing):
-        """Copies of an invoice's PDF get no document while its PDF is held
-        by a live one (see _tal_transfer): they are not missing."""
-        moves = self.env["account.move"].sudo().browse(list(missing))
-        maker = self.env["tal.invoice.transfer.pdf"]
-        held = maker._tal_held_pdfs(moves, self)
-        scope = self.env["tal.invoice.transfer.scope"]
-        for move in moves:
-            live = held.get(move.id, self.env["documents.document"]).filtered("active")
-            names = [name for name in missing[move.id] if name is not None]
-            if not live or not names:
-                continue
-            copies = maker._tal_pdf_copies(move, scope._files(move))
-            missing[move.id] = [
-                name
-                for name in missing[move.id]
-                if name is None or name not in copies.mapped("name")
-            ]
-        return {move_id: names for move_id, names in missing.items() if names}
-
-    # ------------------------------------------------------------------
-    # Taking over from an upload script: the preview
-    # ------------------------------------------------------------------
-
-    @api.model
-    def _tal_preview(self, company):
-        """What the first run will find in Documents for `company`,
-        set-based: invoices whose files all have their document already,
-        whose PDF an upload script filed (the rule of _tal_held_pdfs), whose
-        files are held by copies; files left to file; duplicates and
-        ambiguous contents (see _tal_duplicate_groups); the folders of the
-        plan no accounting user may read."""
-        self.env.flush_all()
-        scope = self.env["tal.invoice.transfer.scope"]
-        folder = self._tal_folder_record(company)
-        self.env.cr.execute(
-            SQL(
-                """
-                WITH files AS (
-                    SELECT m.id AS move_id, a.id AS att_id, a.checksum, a.res_field
-                      FROM account_move m
-                      JOIN ir_attachment a ON a.res_model = 'account.move'
-                                          AND a.res_id = m.id
-                     WHERE m.company_id = %(company)s
-                       AND m.tal_transfer_state IS NOT NULL
-                       AND m.tal_transfer_state != 'excluded'
-                       AND a.type = 'binary'
-                       AND (a.res_field IS NULL OR a.res_field IN %(fields)s)
-                ),
-                own AS (
-                    SELECT f.att_id FROM files f
-                      JOIN documents_document d ON d.attachment_id = f.att_id
-                ),
-                shared AS (%(shared)s),
-                copied AS (
-                    SELECT f.att_id FROM files f
-                     WHERE f.res_field IS NULL
-                       AND f.att_id NOT IN (SELECT att_id FROM own)
-                       AND (EXISTS (
-                                SELECT 1 FROM ir_attachment later
-                                  JOIN documents_document ld
-                                    ON ld.attachment_id = later.id
-                                 WHERE later.res_model = 'account.move'
-                                   AND later.res_id = f.move_id
-                                   AND later.checksum = f.checksum
-                                   AND later.id > f.att_id
-                                   AND (ld.company_id IS NULL
-                                        OR ld.company_id = %(company)s))
-                            OR (f.checksum NOT IN (SELECT checksum FROM shared)
-                                AND EXISTS (
-                                SELECT 1 FROM ir_attachment up
-                                  JOIN documents_document ud
-                                    ON ud.attachment_id = up.id
-                                 WHERE up.checksum = f.checksum
-                                   AND (up.res_model IS NULL
-                                        OR up.res_model = 'documents.document')
-                                   AND ud.parent_path LIKE %(tree)s
-                                   AND (ud.company_id IS NULL
-                                        OR ud.company_id = %(company)s))))
-                )
-                SELECT
-                    (SELECT count(*) FROM (
-                        SELECT move_id FROM files GROUP BY move_id
-                        HAVING bool_and(att_id IN (SELECT att_id FROM own))) filed),
-                    (SELECT count(DISTINCT move_id) FROM files
-                      WHERE att_id IN (SELECT att_id FROM copied)),
-                    (SELECT count(*) FROM files
-                      WHERE att_id NOT IN (SELECT att_id FROM own)
-                        AND att_id NOT IN (SELECT att_id FROM copied))
-                """,
-                company=company.id,
-                fields=tuple(scope._file_fields()),
-                shared=scope._tal_shared_contents_sql(
-                    SQL("SELECT checksum FROM files")
-                ),
-                # No folder set: no copy in it.
-                tree=f"{folder.parent_path}%" if folder else "-",
-            )
-        )
-        filed, by_content, to_file = self.env.cr.fetchone()
-        held = self._tal_preview_held_pdfs(company)
-        groups = self._tal_duplicate_groups(company_ids=company.ids)
-        hidden = self._tal_hidden_folders(company, self._tal_plan_folders(company))
-        return {
-            "filed": filed,
-            "pdf_held": len(held),
-            "by_content": by_content,
-            "to_file": to_file,
-            "duplicates": len({g[0] for g in groups if g[1] != "ambiguous"}),
-            "ambiguous": len({g[2] for g in groups if g[1] == "ambiguous"}),
-            "held_pdf_ids": held,
-            "hidden_folders": hidden,
-        }
-
-    @api.model
-    def _tal_preview_plan(self, company):
-        """What the company's filing plan will reuse or make, for the
-        preview (e.g. the customer folders of a plan *By customer*): a text,
-        or "". Hook for the filing plans; this addon files into the
-        company's folder only."""
-        return ""
-
-    @api.model
-    def _tal_preview_held_pdfs(self, company):
-        """The invoices of the company's scope whose PDF an upload filed:
-        those with a PDF document linked to them other than their official
-        PDF's, then the rule of _tal_held_pdfs."""
-        self.env.cr.execute(
-            SQL(
-                """
-                SELECT DISTINCT a.res_id
-                  FROM documents_document d
-                  JOIN ir_attachment a ON a.id = d.attachment_id
-                  JOIN account_move m ON m.id = a.res_id
-                 WHERE a.res_model = 'account.move' AND a.res_field IS NULL
-                   AND a.mimetype = 'application/pdf' AND d.type = 'binary'
-                   AND m.company_id = %s AND m.tal_transfer_state IS NOT NULL
-                   AND m.tal_transfer_state != 'excluded'
-                """,
-                company.id,
-            )
-        )
-        candidates = [row[0] for row in self.env.cr.fetchall()]
-        maker = self.env["tal.invoice.transfer.pdf"]
-        held = set()
-        for start in range(0, len(candidates), 1000):
-            moves = self.env["account.move"].browse(candidates[start : start + 1000])
-            held.update(maker._tal_held_pdfs(moves, self))
-        return held
+    def _tal_preview_hidden(self, company):
+        return self._tal_hidden_folders(company, self._tal_plan_folders(company))

@@ -39,3 +39,4 @@ from . import test_takeover_adoption
 from . import test_takeover_duplicates
 from . import test_takeover_check
 from . import test_takeover_preview
+from . import test_takeover_dms

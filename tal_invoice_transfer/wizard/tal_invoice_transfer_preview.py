@@ -1,7 +1,7 @@
 # Copyright 2026 TAL
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 from odoo import api, fields, models
-from odoo.exceptions import UserError
+from odoo.exceptions import AccessError, UserError
 from odoo.tools import SQL
 
 
@@ -76,8 +76,22 @@ class TalInvoiceTransferPreview(models.TransientModel):
                 preview[name] = values.get(name, False)
 
     @api.model
-    def _tal_figures(self, company):
+    def _tal_check_company(self, company):
+        """Accounting administrators of the company only: the figures, the
+        hidden folders' names and their opening are read and done as
+        superuser, and a company id comes from the caller."""
         self.env["account.move"]._tal_transfer_check_manager()
+        if company not in self.env.user.company_ids:
+            raise AccessError(
+                self.env._(
+                    "You are not an accounting administrator of company %s.",
+                    company.sudo().name,
+                )
+            )
+
+    @api.model
+    def _tal_figures(self, company):
+        self._tal_check_company(company)
         company = company.sudo()
         try:
             target = self.env["tal.transfer.target"]._tal_get_target()
@@ -141,7 +155,7 @@ class TalInvoiceTransferPreview(models.TransientModel):
         """Give internal users read access to the plan's folders no
         accounting user may read (accounting administrators only)."""
         self.ensure_one()
-        self.env["account.move"]._tal_transfer_check_manager()
+        self._tal_check_company(self.company_id)
         target = self.env["tal.transfer.target"]._tal_get_target()
         if not hasattr(target, "_tal_grant_access"):
             raise UserError(self.env._("This document app has no folders to open."))
