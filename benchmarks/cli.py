@@ -265,7 +265,7 @@ def cmd_one(args):
     )
     workdir = _workdir("one")
     src = prepare(args.size)
-    label = f"{args.target}_{args.size}_direct"
+    label = f"{args.target}_{args.size}_{args.filing_plan or 'noplan'}_direct"
     result = profile_run(
         src,
         args.target,
@@ -275,6 +275,8 @@ def cmd_one(args):
         profile=args.profile,
         keep=args.keep,
         sqlstats=args.sqlstats,
+        filing_plan=args.filing_plan,
+        size=args.size,
     )
     print(json.dumps(result))
 
@@ -362,6 +364,11 @@ def main():
     p.add_argument("--limit", type=int, default=500)
     p.add_argument("--profile", action="store_true")
     p.add_argument("--sqlstats", action="store_true")
+    p.add_argument(
+        "--filing-plan",
+        choices=("single", "customer", "journal_period", "accounting"),
+        help="the company's filing plan (as --filing-plans sets it)",
+    )
     p.add_argument("--keep", action="store_true")
     p.set_defaults(func=cmd_one)
     p = sub.add_parser("render")
