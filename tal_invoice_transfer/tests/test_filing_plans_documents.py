@@ -158,6 +158,30 @@ class TestFilingPlanByCustomer(TalPlanCase):
             [self.beta.id, twin.id, third.id, fourth.id],
         )
 
+    def test_a_customer_whose_names_are_all_taken_gets_the_next_number(self):
+        # Folders of other customers hold every name the customer's folder
+        # could take, and the first numbered one: the next number is used.
+        Partner = self.env["res.partner"]
+        for name in ("Beta", f"Beta (#{self.beta.id})", "Beta (2)", "Betamax"):
+            self.Folders.create(
+                {
+                    "name": name,
+                    "type": "folder",
+                    "folder_id": self.folder.id,
+                    "res_model": "res.partner",
+                    "res_id": Partner.create({"name": name}).id,
+                }
+            )
+        invoice = self._make_invoice(partner_id=self.beta.id)
+
+        self.Transfer._run()
+
+        folder = self._folder_of(invoice)
+        self.assertEqual(folder.name, "Beta (3)")
+        self.assertEqual(
+            (folder.res_model, folder.res_id), ("res.partner", self.beta.id)
+        )
+
     def test_a_folder_linked_to_another_customer_is_not_taken_by_name(self):
         other = self.env["res.partner"].create({"name": "Beta", "is_company": True})
         taken = self.Folders.create(
