@@ -294,6 +294,32 @@ class TestFilingPlanByCustomer(TalPlanCase):
         self.assertEqual(folder.access_internal, "view")
         self.assertIn(clerk.partner_id, folder.access_ids.partner_id)
         self.assertFalse(folder.owner_id)
+        documents = self._documents_of(self._files_of(invoice))
+        self.assertEqual(set(documents.mapped("access_internal")), {"view"})
+        for document in documents:
+            self.assertIn(clerk.partner_id, document.access_ids.partner_id)
+
+    def test_documents_take_their_folders_access_as_it_is_now(self):
+        # A person changes the customer folder's access after it was made
+        # (and after the run read it): the next invoice's documents take the
+        # folder's access as it is when they are filed.
+        self.folder.access_internal = "view"
+        first = self._make_invoice(partner_id=self.beta.id)
+        self._run_committing(first)
+        folder = self._folder_of(first)
+        self.assertEqual(folder.access_internal, "view")
+        self.env.cr.execute(
+            "UPDATE documents_document SET access_internal = 'edit' WHERE id = %s",
+            [folder.id],
+        )
+        self.env.invalidate_all()
+        second = self._make_invoice(partner_id=self.beta.id)
+
+        self._run_committing(second)
+
+        self.assertEqual(self._folder_of(second), folder)
+        documents = self._documents_of(self._files_of(second))
+        self.assertEqual(set(documents.mapped("access_internal")), {"edit"})
 
     def test_a_prepared_batch_makes_each_customer_folder_once(self):
         """Through the scheduled action's path: the batch's folders are made
