@@ -33,6 +33,7 @@ SINGLE_UP_TO = 10000
 # folders' preparation in the servers (see its docstring).
 SITE_DIR = os.path.join(HERE, "plans_site")
 FOLDERS_LINE = re.compile(r"TAL_BENCH_FOLDERS (\{.*\})")
+PREPARE_FAILED = "could not be prepared in one go"
 
 
 def server_env():
@@ -47,10 +48,12 @@ def folder_times(workdir, run):
     """The folders' preparation of a measurement, summed from its servers'
     logs (this start of each): calls, wall and CPU seconds; and the cost
     per invoice without it."""
-    calls, wall, odoo, pg = 0, 0.0, 0.0, 0.0
+    calls, wall, odoo, pg, failed = 0, 0.0, 0.0, 0.0, 0
     for i in range(run["servers"]):
         with open(f"{workdir}/{run['label']}.server{i}.log", errors="replace") as f:
             this_start = f.read().rsplit(START_HEADER, 1)[-1]
+        # A batch whose preparation failed: its invoices made their own.
+        failed += this_start.count(PREPARE_FAILED)
         for match in FOLDERS_LINE.finditer(this_start):
             line = json.loads(match.group(1))
             calls += 1
@@ -62,6 +65,7 @@ def folder_times(workdir, run):
     folders = run.get("folders") or 0
     return {
         "calls": calls,
+        "failed_calls": failed,
         "wall_s": round(wall, 2),
         "odoo_cpu_s": round(odoo, 2),
         "pg_cpu_s": round(pg, 2),
@@ -196,7 +200,11 @@ def render(report):
             if cpu_without <= base
             else f"missed by {cpu_without - base:.2f} ms"
         )
-        ok = "" if run.get("ok") else " (NOT OK: see the JSON)"
+        ok = (
+            " (NOT OK: see the JSON)"
+            if not run.get("ok") or (prep and prep["failed_calls"])
+            else ""
+        )
         lines.append(
             f"| {run['target']} | {run['filing_plan']}{ok} | {run['invoices']:,} "
             f"| {run['ms_per_invoice']} | {run['cpu_ms_per_invoice']} "

@@ -37,8 +37,9 @@ def _timed(prepare):
     # wraps: keeps the method's Odoo markers (api.model) and its doc.
     @functools.wraps(prepare)
     def _tal_prepare_folders(self, move_ids):
-        self.env.cr.execute("SELECT pg_backend_pid()")
-        pid = self.env.cr.fetchone()[0]
+        # libpq knows it: no statement (the preparation's first one must
+        # set its transaction's isolation level).
+        pid = self.env.cr._cnx.get_backend_pid()
         pg0, cpu0, t0 = _backend_cpu(pid), time.thread_time(), time.perf_counter()
         try:
             return prepare(self, move_ids)
