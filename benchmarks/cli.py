@@ -316,6 +316,12 @@ def main():
         "results/filing_plans.md",
     )
     p.add_argument(
+        "--plans-first",
+        type=int,
+        help="with --filing-plans: at sizes above 10,000 only the first N "
+        "invoices of the backlog are transferred (the rest excluded)",
+    )
+    p.add_argument(
         "--targets", help="with --filing-plans: dms, documents (default documents)"
     )
     pdf = p.add_argument_group(

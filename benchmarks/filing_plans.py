@@ -121,6 +121,7 @@ def run_filing_plans(args, prepare):
                         size=size,
                         filing_plan=plan,
                         server_env=server_env(),
+                        first=args.plans_first if size > SINGLE_UP_TO else None,
                     )
                     run.pop("samples", None)
                     if target == "documents":
@@ -206,7 +207,9 @@ def render(report):
             else ""
         )
         lines.append(
-            f"| {run['target']} | {run['filing_plan']}{ok} | {run['invoices']:,} "
+            f"| {run['target']} | {run['filing_plan']}{ok} | {run['invoices']:,}"
+            + (f" first of {run['size']:,}" if run.get("first") else "")
+            + " "
             f"| {run['ms_per_invoice']} | {run['cpu_ms_per_invoice']} "
             f"| {run.get('folders')} "
             + (
