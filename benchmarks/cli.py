@@ -316,6 +316,13 @@ def main():
         "results/filing_plans.md",
     )
     p.add_argument(
+        "--single-up-to",
+        type=int,
+        default=10000,
+        help="with --filing-plans: One folder (the goal's reference) is measured "
+        "at the smallest size and at the sizes up to this one (default 10000)",
+    )
+    p.add_argument(
         "--plans-first",
         type=int,
         help="with --filing-plans: at sizes above 10,000 only the first N "

@@ -26,9 +26,8 @@ from .scheduler import measure, retried
 from .settings import DATA_DIR, HERE, RESULTS, bench_cmd, log
 
 DEFAULT_SIZES = (1000, 10000)
-# One folder, the goal's reference, is measured at the smallest size, and at
-# the others up to this one (a run of 100,000 lasts most of an hour).
-SINGLE_UP_TO = 10000
+# --plans-first applies to the backlogs above this size.
+FIRST_ABOVE = 10000
 # Read by Python at start-up when its folder leads PYTHONPATH: times the
 # folders' preparation in the servers (see its docstring).
 SITE_DIR = os.path.join(HERE, "plans_site")
@@ -108,7 +107,11 @@ def run_filing_plans(args, prepare):
         for attempt in range(1, args.repeat + 1):
             for target in targets:
                 for plan in plans:
-                    if plan == "single" and size > SINGLE_UP_TO and size != sizes[0]:
+                    if (
+                        plan == "single"
+                        and size > args.single_up_to
+                        and size != sizes[0]
+                    ):
                         continue
                     label = f"{target}_{size}_{plan}_try{attempt}"
                     log(f"filing plan {plan}: {target}, {size} invoices")
@@ -121,7 +124,7 @@ def run_filing_plans(args, prepare):
                         size=size,
                         filing_plan=plan,
                         server_env=server_env(),
-                        first=args.plans_first if size > SINGLE_UP_TO else None,
+                        first=args.plans_first if size > FIRST_ABOVE else None,
                     )
                     run.pop("samples", None)
                     if target == "documents":
