@@ -98,6 +98,8 @@ def run_filing_plans(args, prepare):
         "sizes": sizes,
         "targets": targets,
         "repeat": args.repeat,
+        "plans_first": args.plans_first,
+        "single_up_to": args.single_up_to,
         "runs": [],
     }
     workdir = os.path.join(DATA_DIR, "runs", f"plans-{report['started']}")
@@ -124,7 +126,7 @@ def run_filing_plans(args, prepare):
                         size=size,
                         filing_plan=plan,
                         server_env=server_env(),
-                        first=args.plans_first if size > FIRST_ABOVE else None,
+                        only_first=args.plans_first if size > FIRST_ABOVE else None,
                     )
                     run.pop("samples", None)
                     if target == "documents":
@@ -211,7 +213,7 @@ def render(report):
         )
         lines.append(
             f"| {run['target']} | {run['filing_plan']}{ok} | {run['invoices']:,}"
-            + (f" first of {run['size']:,}" if run.get("first") else "")
+            + (f" first of {run['size']:,}" if run.get("only_first") else "")
             + " "
             f"| {run['ms_per_invoice']} | {run['cpu_ms_per_invoice']} "
             f"| {run.get('folders')} "

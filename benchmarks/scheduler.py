@@ -271,7 +271,7 @@ class TakenPorts:
         return self.ports.pop(0)
 
 
-def only_first(db, count):
+def leave_first_pending(db, count):
     """Leave only the first `count` pending invoices (by id) pending, the
     rest of the backlog excluded (plain SQL on a clone): the transfer on a
     database holding the whole backlog, for part of it."""
@@ -304,7 +304,7 @@ def _measure(
     watcher=None,
     more_checks=None,
     stall_timeout=STALL_TIMEOUT,
-    first=None,
+    only_first=None,
 ):
     """One measurement through the scheduler. The PDF benchmark's (pdf.py)
     options: `filestore_copy` (its clones write files), `server_env` (the
@@ -316,8 +316,8 @@ def _measure(
     clone_backlog(src_db, db, filestore_copy=filestore_copy)
     set_target(db, target)
     customers = set_filing_plan(db, filing_plan, size or 0) if filing_plan else None
-    if first:
-        only_first(db, first)
+    if only_first:
+        leave_first_pending(db, only_first)
     procs = ProcessGroup()
     addons = ensure_stock_addons()
     crons = run_task(
@@ -413,7 +413,7 @@ def _measure(
         "customers": customers,
         "folders": folders,
         "size": size,
-        "first": first,
+        "only_first": only_first,
         "workers": workers,
         "servers": n_servers,
         "cron_threads": threads,
