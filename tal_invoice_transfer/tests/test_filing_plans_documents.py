@@ -274,6 +274,40 @@ class TestFilingPlanByCustomer(TalPlanCase):
         self.assertIn("trash", second.tal_transfer_error)
         self.assertEqual(len(self._children()), 1, "no second folder made")
 
+    def test_a_customer_folder_no_accountant_sees_fails_its_invoices_in_a_batch(self):
+        # The old script's folder of the customer, made private since the
+        # settings were saved: the batch's preparation finds it, and its
+        # invoices fail on it as the invoice's own path fails them, instead
+        # of filing files no accounting user could see.
+        hidden = self.Folders.create(
+            {
+                "name": "Beta",
+                "type": "folder",
+                "folder_id": self.folder.id,
+                "res_model": "res.partner",
+                "res_id": self.beta.id,
+                "owner_id": False,
+            }
+        )
+        self.env.cr.execute(
+            "UPDATE documents_document SET access_internal = 'none' WHERE id = %s",
+            [hidden.id],
+        )
+        self.env["documents.access"].sudo().search(
+            [("document_id", "=", hidden.id)]
+        ).unlink()
+        self.env.invalidate_all()
+        invoice = self._make_invoice(partner_id=self.beta.id)
+
+        with self.assertLogs("odoo.addons.tal_invoice_transfer", "WARNING"):
+            self._run_committing(invoice)
+
+        self.assertEqual(invoice.tal_transfer_state, "failed")
+        self.assertEqual(invoice.tal_transfer_error_kind, "settings")
+        self.assertIn("customer Beta", invoice.tal_transfer_error)
+        self.assertIn("no accounting user", invoice.tal_transfer_error)
+        self.assertFalse(self._documents_of(self._files_of(invoice)))
+
     def test_new_folders_take_the_company_folders_access(self):
         clerk = new_test_user(
             self.env, login="tal_plan_clerk", groups="base.group_user"
