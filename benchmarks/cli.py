@@ -265,7 +265,7 @@ def cmd_one(args):
     )
     workdir = _workdir("one")
     src = prepare(args.size)
-    label = f"{args.target}_{args.size}_direct"
+    label = f"{args.target}_{args.size}_{args.filing_plan or 'noplan'}_direct"
     result = profile_run(
         src,
         args.target,
@@ -275,6 +275,8 @@ def cmd_one(args):
         profile=args.profile,
         keep=args.keep,
         sqlstats=args.sqlstats,
+        filing_plan=args.filing_plan,
+        size=args.size,
     )
     print(json.dumps(result))
 
@@ -312,6 +314,19 @@ def main():
         help="measure these filing plans instead (e.g. single,customer,"
         "journal_period), 1 worker, at --sizes (default 1000,10000); "
         "results/filing_plans.md",
+    )
+    p.add_argument(
+        "--single-up-to",
+        type=int,
+        default=10000,
+        help="with --filing-plans: One folder (the goal's reference) is measured "
+        "at the smallest size and at the sizes up to this one (default 10000)",
+    )
+    p.add_argument(
+        "--plans-first",
+        type=int,
+        help="with --filing-plans: at sizes above 10,000 only the first N "
+        "invoices of the backlog are transferred (the rest excluded)",
     )
     p.add_argument(
         "--targets", help="with --filing-plans: dms, documents (default documents)"
@@ -370,6 +385,11 @@ def main():
     p.add_argument("--limit", type=int, default=500)
     p.add_argument("--profile", action="store_true")
     p.add_argument("--sqlstats", action="store_true")
+    p.add_argument(
+        "--filing-plan",
+        choices=("single", "customer", "journal_period", "accounting"),
+        help="the company's filing plan (as --filing-plans sets it)",
+    )
     p.add_argument("--keep", action="store_true")
     p.set_defaults(func=cmd_one)
     p = sub.add_parser("render")

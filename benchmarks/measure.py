@@ -6,7 +6,7 @@ import json
 
 from harness_tools.procs import ProcessGroup, StartLine
 
-from .backlog import clone_backlog, drop_db, set_target
+from .backlog import clone_backlog, drop_db, set_filing_plan, set_target
 from .scheduler import checks
 from .settings import bench_cmd, db_name, log
 
@@ -15,15 +15,28 @@ TRANSFER_TIMEOUT = 7200
 
 
 def profile_run(
-    src_db, target, limit, workdir, label, profile=False, keep=False, sqlstats=False
+    src_db,
+    target,
+    limit,
+    workdir,
+    label,
+    profile=False,
+    keep=False,
+    sqlstats=False,
+    filing_plan=None,
+    size=0,
 ):
     """PROFILING ONLY, not the scheduler path: one process calls the scheduled
     action's method directly, with the context the scheduler gives it, for
     `limit` invoices of a fresh clone, under cProfile or per-query SQL
-    statistics if asked. The benchmark's figures come from scheduler.py."""
+    statistics if asked, under the company's `filing_plan` if given (set as
+    the filing plans' mode sets it for a backlog of `size`). The
+    benchmark's figures come from scheduler.py."""
     db = db_name("r_", label)
     clone_backlog(src_db, db)
     set_target(db, target)
+    if filing_plan:
+        set_filing_plan(db, filing_plan, size)
     out = f"{workdir}/{label}.json"
     cmd = bench_cmd("transfer", "--db", db, "--limit", str(limit), "--out", out)
     if profile:

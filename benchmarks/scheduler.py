@@ -271,6 +271,23 @@ class TakenPorts:
         return self.ports.pop(0)
 
 
+def leave_first_pending(db, count):
+    """Leave only the first `count` pending invoices (by id) pending, the
+    rest of the backlog excluded (plain SQL on a clone): the transfer on a
+    database holding the whole backlog, for part of it."""
+    q(
+        db,
+        """
+        UPDATE account_move SET tal_transfer_state = 'excluded'
+         WHERE tal_transfer_state = 'pending'
+           AND id > (SELECT max(id) FROM (
+                   SELECT id FROM account_move WHERE tal_transfer_state = 'pending'
+                    ORDER BY id LIMIT %s) head)
+        """,
+        [count],
+    )
+
+
 def _measure(
     src_db,
     target,
@@ -287,6 +304,7 @@ def _measure(
     watcher=None,
     more_checks=None,
     stall_timeout=STALL_TIMEOUT,
+    only_first=None,
 ):
     """One measurement through the scheduler. The PDF benchmark's (pdf.py)
     options: `filestore_copy` (its clones write files), `server_env` (the
@@ -298,6 +316,8 @@ def _measure(
     clone_backlog(src_db, db, filestore_copy=filestore_copy)
     set_target(db, target)
     customers = set_filing_plan(db, filing_plan, size or 0) if filing_plan else None
+    if only_first:
+        leave_first_pending(db, only_first)
     procs = ProcessGroup()
     addons = ensure_stock_addons()
     crons = run_task(
@@ -393,6 +413,7 @@ def _measure(
         "customers": customers,
         "folders": folders,
         "size": size,
+        "only_first": only_first,
         "workers": workers,
         "servers": n_servers,
         "cron_threads": threads,

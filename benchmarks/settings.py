@@ -23,8 +23,12 @@ TEMPLATE_VERSION = 2
 # The references' own progress field on invoices (a manual field of the
 # template): the addon refuses ORM writes of its transfer state.
 REFERENCE_DONE_FIELD = "x_bench_done"
-PORTS = range(18210, 18299)  # the XML-RPC reference's server
-TEMPLATE_PORT = 18299  # install and upgrade of the template
+# The servers' ports: PORT_BASE+10 .. PORT_BASE+98 (the servers of a run, the
+# XML-RPC reference's server) and PORT_BASE+99 (install and upgrade of the
+# template). Another base keeps two runs on one machine apart.
+PORT_BASE = int(os.environ.get("TAL_BENCH_PORT_BASE", "18200"))
+PORTS = range(PORT_BASE + 10, PORT_BASE + 99)
+TEMPLATE_PORT = PORT_BASE + 99
 CLONE_FIRST_DAY = date(2016, 1, 1)  # clones span 4 years: 48 month folders per journal
 CLONE_DAYS = 4 * 365
 TASK_MODULE = "benchmarks.odoo_tasks"

@@ -461,9 +461,7 @@ class TalTransferTarget(models.AbstractModel):
             shown.filtered(lambda customer: customer not in linked),
             partners,
         )
-        taken = self._tal_taken_folder_names(
-            folder, [self._tal_script_name(customer) for customer in shown]
-        )
+        taken = self._tal_taken_folder_names(folder, shown)
         lines = []
         for customer in shown:
             if customer in linked:
@@ -472,7 +470,7 @@ class TalTransferTarget(models.AbstractModel):
                 name = named[customer].name
                 how = _("the old script's folder, to be linked to it")
             else:
-                name = self._tal_new_customer_folder_name(customer, taken)
+                name = self._tal_new_customer_folder_name(folder, customer, taken)
                 taken.add(name)
                 how = _("a new folder")
             lines.append(
@@ -808,13 +806,11 @@ class TalTransferTarget(models.AbstractModel):
             result[customer] = folder
         rest = rest.filtered(lambda customer: customer not in result)
         if rest:
-            taken = self._tal_taken_folder_names(
-                parent, [self._tal_script_name(customer) for customer in rest]
-            )
+            taken = self._tal_taken_folder_names(parent, rest)
             vals_list = []
             rest = rest.sorted("id")
             for customer in rest:
-                name = self._tal_new_customer_folder_name(customer, taken)
+                name = self._tal_new_customer_folder_name(parent, customer, taken)
                 taken.add(name)
                 vals_list.append(self._tal_new_folder_vals(parent, name, customer))
             made = self._tal_folders().create(vals_list)
@@ -885,31 +881,58 @@ class TalTransferTarget(models.AbstractModel):
         folder.write({"res_model": "res.partner", "res_id": customer.id})
 
     @api.model
-    def _tal_taken_folder_names(self, parent, names):
-        """The names of `parent`'s children that `names` could clash with."""
-        patterns = [
-            re.sub(r"([\\%_])", r"\\\1", self._tal_folder_name(name)) + "%"
-            for name in names
-        ]
-        domain = Domain(self._tal_child_folder_domain(parent)) & Domain.OR(
-            [("name", "=like", pattern)] for pattern in patterns
-        )
-        return set(self._tal_folders().search(domain).mapped("name"))
-
-    @api.model
-    def _tal_new_customer_folder_name(self, customer, taken):
-        """The customer's folder name, told apart from a homonym's: its
-        reference, else its VAT number, else its id, in brackets."""
+    def _tal_customer_folder_names(self, customer):
+        """(base, names): the names a new folder of `customer` may take, in
+        order: the old script's name of the customer, then that name with
+        its reference, else its VAT number, else its id, in brackets."""
         base = self._tal_script_name(customer) or f"#{customer.id}"
         candidates = [base] + [
             f"{base} ({SCRIPT_NAME_CHARS.sub('_', mark.strip())})"
             for mark in (customer.ref, customer.vat, f"#{customer.id}")
             if mark and mark.strip()
         ]
-        for candidate in candidates:
-            name = self._tal_folder_name(candidate)
+        return base, [self._tal_folder_name(name) for name in candidates]
+
+    @api.model
+    def _tal_taken_folder_names(self, parent, customers):
+        """The names of `parent`'s children that new folders of `customers`
+        would take first (see _tal_customer_folder_names), in one query by
+        exact names: a parent holding thousands of customer folders is not
+        compared name by name with each new customer (a customer all of
+        whose names are taken looks further, see
+        _tal_new_customer_folder_name)."""
+        names = {
+            name
+            for customer in customers
+            for name in self._tal_customer_folder_names(customer)[1]
+        }
+        if not names:
+            return set()
+        found = self._tal_folders().search(
+            [*self._tal_child_folder_domain(parent), ("name", "in", sorted(names))]
+        )
+        return set(found.mapped("name"))
+
+    @api.model
+    def _tal_names_starting(self, parent, base):
+        """The names of `parent`'s children that start with `base`."""
+        pattern = re.sub(r"([\\%_])", r"\\\1", self._tal_folder_name(base)) + "%"
+        domain = Domain(self._tal_child_folder_domain(parent)) & Domain(
+            "name", "=like", pattern
+        )
+        return set(self._tal_folders().search(domain).mapped("name"))
+
+    @api.model
+    def _tal_new_customer_folder_name(self, parent, customer, taken):
+        """The customer's folder name, told apart from a homonym's: its
+        first name (see _tal_customer_folder_names) not in `taken`; when
+        all are, the base name numbered past every child of `parent`
+        starting with it (added to `taken`)."""
+        base, candidates = self._tal_customer_folder_names(customer)
+        for name in candidates:
             if name not in taken:
                 return name
+        taken |= self._tal_names_starting(parent, base)
         return self._tal_folder_name(self._tal_safe_name(base, taken))
 
     @api.model

@@ -83,8 +83,9 @@ class TalTransferTargetDocumentsBatch(models.AbstractModel):
                 committed = True
                 documents._tal_begin_prepare_transaction()
                 cache = caches[PREPARED_PLANS["customer"]]
+                usable = self._tal_usable_folders(company, folders.values())
                 for customer, folder in folders.items():
-                    if folder.active:
+                    if folder in usable:
                         cache[root.id, customer.id] = folder.id
                 continue
             cache = caches[PREPARED_PLANS["journal_period"]]
@@ -106,6 +107,27 @@ class TalTransferTargetDocumentsBatch(models.AbstractModel):
                 documents._tal_begin_prepare_transaction()
                 cache[key] = folder.id
         return committed, caches
+
+    @api.model
+    def _tal_usable_folders(self, company, folders):
+        """Those of `folders` the company's invoices may be filed in, as
+        tal.transfer.target.documents._tal_check_plan_folder judges a
+        folder, for the whole batch at once: out of the trash, a folder (not
+        a shortcut), of the company or of none, seen by an accounting user.
+        The others are left to their invoices' own path, which fails them
+        with the reason."""
+        documents = self.env["tal.transfer.target.documents"]
+        candidates = (
+            documents._tal_folders()
+            .browse({folder.id for folder in folders})
+            .filtered(
+                lambda folder: folder.active
+                and folder.type == "folder"
+                and not folder.shortcut_document_id
+                and folder.company_id in (company, company.browse())
+            )
+        )
+        return candidates - documents._tal_hidden_folders(company, candidates)
 
     @api.model
     def _tal_moves_wanting_folder(self, moves):

@@ -158,6 +158,30 @@ class TestFilingPlanByCustomer(TalPlanCase):
             [self.beta.id, twin.id, third.id, fourth.id],
         )
 
+    def test_a_customer_whose_names_are_all_taken_gets_the_next_number(self):
+        # Folders of other customers hold every name the customer's folder
+        # could take, and the first numbered one: the next number is used.
+        Partner = self.env["res.partner"]
+        for name in ("Beta", f"Beta (#{self.beta.id})", "Beta (2)", "Betamax"):
+            self.Folders.create(
+                {
+                    "name": name,
+                    "type": "folder",
+                    "folder_id": self.folder.id,
+                    "res_model": "res.partner",
+                    "res_id": Partner.create({"name": name}).id,
+                }
+            )
+        invoice = self._make_invoice(partner_id=self.beta.id)
+
+        self.Transfer._run()
+
+        folder = self._folder_of(invoice)
+        self.assertEqual(folder.name, "Beta (3)")
+        self.assertEqual(
+            (folder.res_model, folder.res_id), ("res.partner", self.beta.id)
+        )
+
     def test_a_folder_linked_to_another_customer_is_not_taken_by_name(self):
         other = self.env["res.partner"].create({"name": "Beta", "is_company": True})
         taken = self.Folders.create(
@@ -250,6 +274,40 @@ class TestFilingPlanByCustomer(TalPlanCase):
         self.assertIn("trash", second.tal_transfer_error)
         self.assertEqual(len(self._children()), 1, "no second folder made")
 
+    def test_a_customer_folder_no_accountant_sees_fails_its_invoices_in_a_batch(self):
+        # The old script's folder of the customer, made private since the
+        # settings were saved: the batch's preparation finds it, and its
+        # invoices fail on it as the invoice's own path fails them, instead
+        # of filing files no accounting user could see.
+        hidden = self.Folders.create(
+            {
+                "name": "Beta",
+                "type": "folder",
+                "folder_id": self.folder.id,
+                "res_model": "res.partner",
+                "res_id": self.beta.id,
+                "owner_id": False,
+            }
+        )
+        self.env.cr.execute(
+            "UPDATE documents_document SET access_internal = 'none' WHERE id = %s",
+            [hidden.id],
+        )
+        self.env["documents.access"].sudo().search(
+            [("document_id", "=", hidden.id)]
+        ).unlink()
+        self.env.invalidate_all()
+        invoice = self._make_invoice(partner_id=self.beta.id)
+
+        with self.assertLogs("odoo.addons.tal_invoice_transfer", "WARNING"):
+            self._run_committing(invoice)
+
+        self.assertEqual(invoice.tal_transfer_state, "failed")
+        self.assertEqual(invoice.tal_transfer_error_kind, "settings")
+        self.assertIn("customer Beta", invoice.tal_transfer_error)
+        self.assertIn("no accounting user", invoice.tal_transfer_error)
+        self.assertFalse(self._documents_of(self._files_of(invoice)))
+
     def test_new_folders_take_the_company_folders_access(self):
         clerk = new_test_user(
             self.env, login="tal_plan_clerk", groups="base.group_user"
@@ -270,6 +328,32 @@ class TestFilingPlanByCustomer(TalPlanCase):
         self.assertEqual(folder.access_internal, "view")
         self.assertIn(clerk.partner_id, folder.access_ids.partner_id)
         self.assertFalse(folder.owner_id)
+        documents = self._documents_of(self._files_of(invoice))
+        self.assertEqual(set(documents.mapped("access_internal")), {"view"})
+        for document in documents:
+            self.assertIn(clerk.partner_id, document.access_ids.partner_id)
+
+    def test_documents_take_their_folders_access_as_it_is_now(self):
+        # A person changes the customer folder's access after it was made
+        # (and after the run read it): the next invoice's documents take the
+        # folder's access as it is when they are filed.
+        self.folder.access_internal = "view"
+        first = self._make_invoice(partner_id=self.beta.id)
+        self._run_committing(first)
+        folder = self._folder_of(first)
+        self.assertEqual(folder.access_internal, "view")
+        self.env.cr.execute(
+            "UPDATE documents_document SET access_internal = 'edit' WHERE id = %s",
+            [folder.id],
+        )
+        self.env.invalidate_all()
+        second = self._make_invoice(partner_id=self.beta.id)
+
+        self._run_committing(second)
+
+        self.assertEqual(self._folder_of(second), folder)
+        documents = self._documents_of(self._files_of(second))
+        self.assertEqual(set(documents.mapped("access_internal")), {"edit"})
 
     def test_a_prepared_batch_makes_each_customer_folder_once(self):
         """Through the scheduled action's path: the batch's folders are made
