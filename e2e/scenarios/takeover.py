@@ -101,10 +101,11 @@ def customers_of(db, move_ids):
     ]
 
 
-def run_script(h, db, server, uid, stops):
+def run_script(h, db, server, uid, stops, max_id):
     """The script's runs: each SIGKILLed once `stops[i]` invoices have a
-    document of it, then relaunched (its progress file read again). Returns
-    the runs' count."""
+    document of it, then relaunched (its progress file read again); none goes
+    past invoice `max_id` (the kill lands a request or two after the count
+    is seen). Returns the runs' count."""
     progress = os.path.join(h.work, f"{db}.script-progress.json")
     cmd = [
         sys.executable,
@@ -116,6 +117,7 @@ def run_script(h, db, server, uid, stops):
         f"--password={SCRIPT_USER[1]}",
         f"--progress={progress}",
         f"--save-every={SAVE_EVERY}",
+        f"--max-id={max_id}",
     ]
     env = dict(os.environ, PYTHONPATH=REPO)
     for stop in stops:
@@ -167,7 +169,7 @@ def run(h, target):
     )
     uid = setup["user_id"]
     script_server.wait_ready()
-    progress = run_script(h, db, script_server, uid, stops)
+    progress = run_script(h, db, script_server, uid, stops, customer[reach - 1])
     script_server.stop()
     # Stopped for good, its user archived: nobody in accounting may read
     # the tree it made as that user (the preview names it).
