@@ -90,6 +90,31 @@ def classify(states):
     return "between transactions"
 
 
+def kill_when_committing(db, server, seconds, before_kill=lambda: None):
+    """Poll the server's PostgreSQL sessions until one is committing (at most
+    `seconds`), then SIGKILL the server. Returns the sessions last seen and
+    what `before_kill()` said just before the kill."""
+    deadline = time.time() + seconds
+    states = []
+    conn = connect(db)
+    try:
+        with conn.cursor() as cr:
+            while time.time() < deadline:
+                cr.execute(
+                    "SELECT state, left(query, 40) FROM pg_stat_activity "
+                    "WHERE application_name = %s",
+                    [f"odoo-{server.proc.pid}"],
+                )
+                states = cr.fetchall()
+                if classify(states) == "during COMMIT":
+                    break
+            seen = before_kill()
+            server.kill()
+    finally:
+        conn.close()
+    return states, seen
+
+
 def wait_handled(h, db, count, timeout, what=None):
     """Until `count` invoices are handled (or nothing is pending), waking the
     scheduled actions when they idle."""
@@ -163,22 +188,7 @@ def kill_at_random(h, db, server, wanted, running=False):
         )
         hunt_commit = kills % 3 == 2
         if hunt_commit:
-            # poll the server's sessions until one is committing, then kill
-            deadline = time.time() + max(budget, 0.3)
-            conn = connect(db)
-            states = []
-            with conn.cursor() as cr:
-                while time.time() < deadline:
-                    cr.execute(
-                        "SELECT state, left(query, 40) FROM pg_stat_activity "
-                        "WHERE application_name = %s",
-                        [f"odoo-{server.proc.pid}"],
-                    )
-                    states = cr.fetchall()
-                    if classify(states) == "during COMMIT":
-                        break
-                server.kill()
-            conn.close()
+            states, _seen = kill_when_committing(db, server, max(budget, 0.3))
         else:
             time.sleep(h.rng.uniform(0.02, max(budget, 0.05)))
             states = backend_states(db, server.proc.pid)

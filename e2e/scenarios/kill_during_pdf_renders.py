@@ -38,12 +38,18 @@ import re
 import time
 from collections import Counter
 
-from harness_tools.db import connect, q
+from harness_tools.db import q
 from harness_tools.procs import HarnessError, PortPool, wait_until
 
 from ..harness import log
 from ..invariant import check_made_pdfs, pdf_snapshot, run_all_done, snapshot
-from ..steps import backend_states, classify, handled_count, pending_count
+from ..steps import (
+    backend_states,
+    classify,
+    handled_count,
+    kill_when_committing,
+    pending_count,
+)
 
 WORKERS = 2
 MOMENTS = ("render", "filing", "commit", "render")
@@ -218,21 +224,9 @@ def _kill_once(h, db, server, moment):
         )
     states = backend_states(db, server.proc.pid)
     if moment == "commit":
-        deadline = time.time() + 2
-        conn = connect(db)
-        with conn.cursor() as cr:
-            while time.time() < deadline:
-                cr.execute(
-                    "SELECT state, left(query, 40) FROM pg_stat_activity "
-                    "WHERE application_name = %s",
-                    [f"odoo-{server.proc.pid}"],
-                )
-                states = cr.fetchall()
-                if classify(states) == "during COMMIT":
-                    break
-            rendering = bool(render_pids(server))
-            server.kill()
-        conn.close()
+        states, rendering = kill_when_committing(
+            db, server, 2, lambda: bool(render_pids(server))
+        )
     else:
         rendering = bool(render_pids(server))
         server.kill()

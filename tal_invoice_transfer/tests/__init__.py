@@ -38,5 +38,5 @@ from . import test_filing_plans_accounting
 from . import test_takeover_adoption
 from . import test_takeover_duplicates
 from . import test_takeover_check
-from . import test_takeover_preview
+from . import test_takeover_dry_run
 from . import test_takeover_dms
