@@ -4,7 +4,11 @@ from . import account_move
 from . import ir_attachment
 from . import res_config_settings
 from . import tal_transfer_target
+from . import tal_transfer_target_plan
+from . import tal_transfer_target_takeover
 from . import tal_transfer_target_documents
+from . import tal_transfer_target_documents_plan
+from . import tal_transfer_target_documents_takeover
 from . import tal_transfer_target_documents_batch
 from . import tal_transfer_target_dms
 from . import tal_transfer_target_dms_batch

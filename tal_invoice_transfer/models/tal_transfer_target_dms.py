@@ -652,24 +652,12 @@ class TalTransferTargetDms(models.AbstractModel):
         the invoice's transaction and any retry find it; an invoice that then
         fails keeps its empty directory for its retry.
         """
-        try:
-            with self.env.registry.cursor() as cr:
-                committed, prepared = (
-                    self.env["tal.transfer.target.dms.batch"]
-                    .with_env(self.env(cr=cr))
-                    ._tal_prepare_directories(move_ids)
-                )
-        except Exception:  # noqa: BLE001 - the invoices then make their own
-            _logger.warning(
-                "DMS directories of invoices %s..%s could not be prepared in one "
-                "go; each invoice makes its own.",
-                move_ids[0],
-                move_ids[-1],
-                exc_info=True,
-            )
-            return True  # month folders may have been committed
-        self._tal_run_cache("dms_prepared_directories").update(prepared)
-        return committed
+        return self._tal_prepare_apart(
+            move_ids,
+            "tal.transfer.target.dms.batch",
+            "_tal_prepare_directories",
+            "DMS directories",
+        )
 
     @api.model
     def _tal_check_missing(self, company_ids=None):
@@ -677,82 +665,28 @@ class TalTransferTargetDms(models.AbstractModel):
         no live DMS file any more, nor a copy taken for it (see
         _tal_taken_over), or whose DMS file the invoice points to is gone
         (None in the names); set-based."""
-        self.env.flush_all()
-        scope = self.env["tal.invoice.transfer.scope"]
-        self.env.cr.execute(
-            SQL(
-                """
-                WITH done AS (
-                    SELECT m.id, m.company_id, m.tal_transfer_document_ref AS ref,
-                           m.message_main_attachment_id AS main,
-                           c.tal_transfer_attachment_mode AS mode
-                      FROM account_move m
-                      JOIN res_company c ON c.id = m.company_id
-                     WHERE m.tal_transfer_state = 'done' %(companies)s
-                ),
-                ranked AS (
-                    SELECT d.id AS move_id, d.company_id, d.mode, a.id AS att_id,
-                           a.name, a.checksum,
-                           row_number() OVER (
-                               PARTITION BY d.id
-                               ORDER BY (a.id = d.main) DESC NULLS LAST,
-                                        (a.res_field = %(pdf_field)s) DESC NULLS LAST,
-                                        a.id) AS rank
-                      FROM done d
-                      JOIN ir_attachment a ON a.res_model = 'account.move'
-                                          AND a.res_id = d.id
-                     WHERE a.type = 'binary'
-                       AND (a.res_field IS NULL OR a.res_field IN %(fields)s)
-                ),
-                files AS (
-                    SELECT * FROM ranked
-                     WHERE mode IS DISTINCT FROM 'main' OR rank = 1
-                ),
-                roots AS (
-                    SELECT c.id AS company_id, r.parent_path
-                      FROM res_company c
-                      JOIN dms_directory r
-                        ON c.tal_transfer_folder_ref = 'dms.directory,' || r.id
-                ),
-                shared AS (%(shared)s)
-                SELECT f.move_id, f.name
-                  FROM files f
-                 WHERE NOT EXISTS (
-                       SELECT 1 FROM dms_file df
-                        WHERE df.attachment_id = f.att_id AND df.active)
-                   AND NOT EXISTS (
-                       SELECT 1 FROM ir_attachment up
-                         JOIN dms_file uf ON uf.attachment_id = up.id
-                         JOIN dms_directory ud ON ud.id = uf.directory_id
-                         JOIN dms_storage us ON us.id = ud.storage_id
-                         LEFT JOIN roots tree ON tree.company_id = f.company_id
-                        WHERE up.checksum = f.checksum AND uf.active
-                          AND (us.company_id IS NULL OR us.company_id = f.company_id)
-                          AND ((up.res_model = 'account.move'
-                                AND up.res_id = f.move_id)
-                               OR (up.res_model IS DISTINCT FROM 'account.move'
-                                   AND ud.parent_path LIKE tree.parent_path || '%%'
-                                   AND f.checksum NOT IN (
-                                       SELECT checksum FROM shared))))
-                 UNION ALL
-                SELECT d.id, NULL
-                  FROM done d
-                 WHERE d.ref LIKE 'dms.file,%%'
-                   AND NOT EXISTS (
-                       SELECT 1 FROM dms_file rf
-                        WHERE rf.id = split_part(d.ref, ',', 2)::int AND rf.active)
-                """,
-                companies=SQL("AND m.company_id = ANY(%s)", list(company_ids))
-                if company_ids is not None
-                else SQL(),
-                pdf_field="invoice_pdf_report_file",
-                fields=tuple(scope._file_fields()),
-                shared=scope._tal_shared_contents_sql(
-                    SQL("SELECT checksum FROM files")
-                ),
-            )
+        file_held = SQL(
+            """EXISTS (
+                    SELECT 1 FROM dms_file df
+                     WHERE df.attachment_id = f.att_id AND df.active)
+                OR EXISTS (
+                    SELECT 1 FROM ir_attachment up
+                      JOIN dms_file uf ON uf.attachment_id = up.id
+                      JOIN dms_directory ud ON ud.id = uf.directory_id
+                      JOIN dms_storage us ON us.id = ud.storage_id
+                      LEFT JOIN tree ON tree.company_id = f.company_id
+                     WHERE up.checksum = f.checksum AND uf.active
+                       AND (us.company_id IS NULL OR us.company_id = f.company_id)
+                       AND ((up.res_model = 'account.move'
+                             AND up.res_id = f.move_id)
+                            OR (up.res_model IS DISTINCT FROM 'account.move'
+                                AND starts_with(ud.parent_path, tree.parent_path)
+                                AND f.checksum NOT IN (
+                                    SELECT checksum FROM shared))))"""
         )
-        missing = {}
-        for move_id, name in self.env.cr.fetchall():
-            missing.setdefault(move_id, []).append(name)
-        return self._tal_check_excuse(missing)
+        document_held = SQL(
+            """EXISTS (
+                    SELECT 1 FROM dms_file rf
+                     WHERE rf.id = split_part(d.ref, ',', 2)::int AND rf.active)"""
+        )
+        return self._tal_missing_files(company_ids, file_held, document_held)

@@ -39,7 +39,8 @@ class TalTransferTargetDmsBatch(models.AbstractModel):
     @api.model
     def _tal_prepare_directories(self, move_ids):
         """`_tal_prepare`'s work, in a cursor of its own. Returns whether it
-        committed anything and the directories made, by (storage, invoice).
+        committed anything, and {run cache name: {(storage, invoice):
+        directory id}} of the directories made.
 
         What this cursor cannot see (a caller's uncommitted invoices) is left
         to each invoice's own path.
@@ -150,8 +151,10 @@ class TalTransferTargetDmsBatch(models.AbstractModel):
                 vals_list.append(dms._tal_invoice_directory_vals(move, parent, name))
         directories = dms._tal_directories().create(vals_list)
         return True, {
-            (directory.storage_id.id, directory.res_id): directory.id
-            for directory in directories
+            "dms_prepared_directories": {
+                (directory.storage_id.id, directory.res_id): directory.id
+                for directory in directories
+            }
         }
 
     @api.model
