@@ -57,6 +57,8 @@ class PdfRender:
     rule: object
     write_date: object
     raw: bytes = None
+    # The file name Send gives it (computed by its render).
+    name: str = None
     error: object = None
     # A failure another try may not meet (a timeout, a busy invoice).
     retry: bool = False
@@ -87,9 +89,9 @@ class _Renders:
     write_dates: dict
     results: dict = field(default_factory=dict)
 
-    def made(self, move, rule, report, raw):
+    def made(self, move, rule, report, raw, name):
         self.results[move.id] = PdfRender(
-            report, rule, self.write_dates[move.id], raw=raw
+            report, rule, self.write_dates[move.id], raw=raw, name=name
         )
 
     def failed(self, move, rule, report, message, retry=False):
@@ -499,8 +501,34 @@ class TalInvoiceTransferPdf(models.AbstractModel):
             self._tal_mark_unsplittable(report)
             return [[item] for item in missing]
         for move, rule in chunk:
-            if move.id in raws:
-                renders.made(move, rule, report, raws[move.id])
+            raw = raws.get(move.id)
+            if isinstance(raw, tuple):
+                renders.made(move, rule, report, *raw)
+            elif isinstance(raw, BUSY_ERRORS):
+                self._tal_render_failed(raw, [(move, rule)], report, renders)
+            elif isinstance(raw, Exception):
+                reason = render_error_text(raw)
+                _logger.warning(
+                    "Invoice %s (id %s): Send's after-render step failed on "
+                    "PDF '%s': %s: %s",
+                    move.name,
+                    move.id,
+                    report.name,
+                    type(raw).__name__,
+                    reason,
+                )
+                renders.failed(
+                    move,
+                    rule,
+                    report,
+                    _lt(
+                        "The PDF of template '%(template)s' was rendered, but "
+                        "Odoo's next step on it (the electronic invoice it "
+                        "embeds in the PDF) failed for this invoice: %(error)s",
+                        template=report.name,
+                        error=reason,
+                    ),
+                )
             else:
                 renders.failed(
                     move,
@@ -591,10 +619,17 @@ class TalInvoiceTransferPdf(models.AbstractModel):
 
     @api.model
     def _tal_render_chunk(self, company, report, moves, timeout):
-        """One run of Send's PDF step for `moves` (one company, one report):
-        {move id: PDF bytes}, the render's own writes undone."""
+        """One run of Send's PDF step for `moves` (one company, one report),
+        then Send's after-render step (an embedded e-invoice, PDF/A) on each
+        PDF: {move id: (PDF bytes, file name), or the error of its
+        after-render step}, the render's own writes undone.
+
+        The after-render step runs here, before the lock, for the whole
+        chunk at once (the invoices' data read together): an invoice changed
+        since is told by its write_date, see _tal_store."""
         sender = self.env["account.move.send"].sudo().with_company(company)
         invoices_data = {move.sudo(): {"pdf_report": report} for move in moves}
+        results = {}
         with (
             self._tal_undoing_writes(
                 self.env["account.move"].browse([move.id for move in moves])
@@ -602,11 +637,20 @@ class TalInvoiceTransferPdf(models.AbstractModel):
             render_deadline(timeout),
         ):
             sender._prepare_invoice_pdf_report(invoices_data)
-        return {
-            move.id: data["pdf_attachment_values"]["raw"]
-            for move, data in invoices_data.items()
-            if data.get("pdf_attachment_values", {}).get("raw")
-        }
+            for invoice, invoice_data in invoices_data.items():
+                if not invoice_data.get("pdf_attachment_values", {}).get("raw"):
+                    continue
+                try:
+                    with self.env.cr.savepoint():
+                        sender._hook_invoice_document_after_pdf_report_render(
+                            invoice, invoice_data
+                        )
+                except Exception as error:  # noqa: BLE001 - this invoice fails alone
+                    results[invoice.id] = error
+                    continue
+                values = invoice_data["pdf_attachment_values"]
+                results[invoice.id] = (values["raw"], values["name"])
+        return results
 
     # ------------------------------------------------------------------
     # Storing, once the invoice is locked
@@ -638,25 +682,21 @@ class TalInvoiceTransferPdf(models.AbstractModel):
             return None
         if write_date != render.write_date:
             raise StaleRender()
-        sender = self.env["account.move.send"].sudo().with_company(move.company_id)
         invoice = move.sudo()
-        invoice_data = {
-            "pdf_report": render.report,
-            "pdf_attachment_values": {
-                "name": invoice._get_invoice_report_filename(report=render.report),
-                "raw": render.raw,
-                "mimetype": "application/pdf",
-                "res_model": "account.move",
-                "res_id": move.id,
-                "res_field": OFFICIAL_PDF_FIELD,
-            },
-        }
-        # What Send adds to the PDF (an embedded e-invoice, PDF/A).
-        sender._hook_invoice_document_after_pdf_report_render(invoice, invoice_data)
+        # As Send stores it; the render already has Send's after-render step.
         attachment = (
             self.env["ir.attachment"]
             .sudo()
-            .create(invoice_data["pdf_attachment_values"])
+            .create(
+                {
+                    "name": render.name,
+                    "raw": render.raw,
+                    "mimetype": "application/pdf",
+                    "res_model": "account.move",
+                    "res_id": move.id,
+                    "res_field": OFFICIAL_PDF_FIELD,
+                }
+            )
         )
         invoice.invalidate_recordset(
             ["invoice_pdf_report_id", "invoice_pdf_report_file"]

@@ -115,6 +115,10 @@ class TalTransferTargetDocuments(models.AbstractModel):
         included. Documents administrators read everything whatever the
         folder says, so they do not count.
         """
+        if folder.access_internal != "none":
+            # Every internal user reads it: no need to look for accountants
+            # (this runs for each invoice).
+            return True
         return not self._tal_hidden_folders(company, folder)
 
     @api.model

@@ -26,6 +26,7 @@ from . import test_invoice_pdf
 from . import test_invoice_pdf_rules
 from . import test_invoice_pdf_failures
 from . import test_invoice_pdf_concurrency
+from . import test_invoice_pdf_send_step
 from . import test_transfer_pause
 from . import test_transfer_window
 from . import test_transfer_pace
