@@ -167,7 +167,7 @@ class TalTransferTargetTakeover(models.AbstractModel):
                       JOIN folders tree ON tree.company_id = f.company_id
                       JOIN ir_attachment a ON a.checksum = f.checksum AND %(unlinked)s
                       JOIN live d ON d.attachment_id = a.id
-                     WHERE d.parent_path LIKE tree.parent_path || '%%'
+                     WHERE starts_with(d.parent_path, tree.parent_path)
                        AND (d.company_id IS NULL OR d.company_id = f.company_id)
                 ),
                 shared AS (%(shared)s)
@@ -299,7 +299,7 @@ class TalTransferTargetTakeover(models.AbstractModel):
                                 SELECT 1 FROM ir_attachment up
                                   JOIN docs ud ON ud.attachment_id = up.id
                                   JOIN tree
-                                    ON ud.parent_path LIKE tree.parent_path || '%%'
+                                    ON starts_with(ud.parent_path, tree.parent_path)
                                  WHERE up.checksum = f.checksum AND %(unlinked)s
                                    AND (ud.company_id IS NULL
                                         OR ud.company_id = %(company)s))))
