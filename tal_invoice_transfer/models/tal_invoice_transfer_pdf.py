@@ -246,6 +246,11 @@ class TalInvoiceTransferPdf(models.AbstractModel):
         pdfs = attachments.filtered(
             lambda a: a.mimetype == "application/pdf" and not a.res_field
         )
+        # Only a name holding the number's last part may be either (as the
+        # takeover preview's _tal_pdf_name_sql says): Odoo's name evaluates
+        # the report's name template, worth doing for such a file only.
+        number = (move.name or "").rsplit("/", 1)[-1]
+        pdfs = pdfs.filtered(lambda a: number and number in (a.name or ""))
         if not pdfs:
             return pdfs
         names = self._tal_pdf_names(move)

@@ -131,6 +131,24 @@ class TestTakeoverScriptPdf(TakeoverCase, TalPdfCommon):
         self.assertEqual(self._documents_of(files).attachment_id, files)
         self.assertEqual(invoice.tal_transfer_document_count, len(files))
 
+    def test_files_named_otherwise_never_ask_for_odoos_file_name(self):
+        # Odoo's name of an invoice's PDF evaluates its report's name
+        # template: asked per invoice, it cost a third of a transfer of files.
+        self.env.company.tal_transfer_make_pdf = False
+        invoice = self._make_invoice(files=("scan.pdf", "delivery note.pdf"))
+        moves = type(self.env["account.move"])
+        with patch.object(
+            moves,
+            "_get_invoice_report_filename",
+            autospec=True,
+            side_effect=moves._get_invoice_report_filename,
+        ) as asked:
+            self.Transfer._run()
+
+        self.assertEqual(invoice.tal_transfer_state, "done")
+        self.assertEqual(invoice.tal_transfer_document_count, 2)
+        self.assertFalse(asked.call_args_list)
+
     def test_another_companys_script_document_is_not_adopted(self):
         invoice = self._make_invoice(files=())
         other = self.setup_other_company(name="Other Co")["company"]
