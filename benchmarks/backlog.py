@@ -402,6 +402,10 @@ def cmd_prepare(args):
             ("ir_attachment_id_seq", "ir_attachment"),
         ):
             cr.execute(f"SELECT setval('{seq}', (SELECT max(id) FROM {table}))")
+        if not pdf:
+            # Files only: the transfer's own figures. Invoices without their
+            # official PDF would else have it made (--pdf measures that).
+            cr.execute("UPDATE res_company SET tal_transfer_make_pdf = FALSE")
         # The state last, through the addon's own set-based marking.
         marked = addon.mark_in_scope(superuser_env(cr))
         cr.commit()  # pylint: disable=invalid-commit - a benchmark script: its setup must be saved
