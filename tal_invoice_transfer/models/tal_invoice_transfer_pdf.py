@@ -234,6 +234,21 @@ class TalInvoiceTransferPdf(models.AbstractModel):
         return {f"{move.name}.pdf", move._get_invoice_report_filename()}
 
     @api.model
+    def _tal_stock_name_template(self, move):
+        """Whether the invoice's PDF is named by Odoo's own name template
+        (its display name), not one a company wrote (which may leave the
+        number out)."""
+        partner = move.partner_id
+        report = (
+            "invoice_template_pdf_report_id" in partner._fields
+            and partner.invoice_template_pdf_report_id
+        ) or self.env.ref("account.account_invoices", raise_if_not_found=False)
+        return not report or report.sudo().print_report_name in (
+            False,
+            "(object._get_report_base_filename())",
+        )
+
+    @api.model
     def _tal_pdf_copies(self, move, attachments):
         """The copies of the invoice's PDF among its files `attachments`.
 
@@ -246,11 +261,13 @@ class TalInvoiceTransferPdf(models.AbstractModel):
         pdfs = attachments.filtered(
             lambda a: a.mimetype == "application/pdf" and not a.res_field
         )
-        # Only a name holding the number's last part may be either (as the
-        # takeover preview's _tal_pdf_name_sql says): Odoo's name evaluates
-        # the report's name template, worth doing for such a file only.
-        number = (move.name or "").rsplit("/", 1)[-1]
-        pdfs = pdfs.filtered(lambda a: number and number in (a.name or ""))
+        # Odoo's name evaluates the report's name template: with Odoo's own
+        # template it holds the number's last part, as the old script's
+        # does (the takeover preview's _tal_pdf_name_sql), so a file whose
+        # name does not is neither and Odoo's name is not asked for it.
+        if self._tal_stock_name_template(move):
+            number = (move.name or "").rsplit("/", 1)[-1]
+            pdfs = pdfs.filtered(lambda a: number and number in (a.name or ""))
         if not pdfs:
             return pdfs
         names = self._tal_pdf_names(move)
