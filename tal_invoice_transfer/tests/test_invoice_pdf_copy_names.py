@@ -17,9 +17,9 @@ class CopyNames:
 
     def _template_without_number(self):
         # A print name template that does not say the number.
-        self.env.ref("account.account_invoices").sudo().print_report_name = (
-            "'Invoice of %s' % object.partner_id.name"
-        )
+        self.env.ref(
+            "account.account_invoices"
+        ).sudo().print_report_name = "'Invoice of %s' % object.partner_id.name"
 
 
 @tagged("post_install", "-at_install")
