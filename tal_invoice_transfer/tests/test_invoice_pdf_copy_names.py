@@ -80,3 +80,16 @@ class TestInvoicePdfCopyNamesDms(CopyNames, TakeoverDmsCase):
     def test_a_copy_named_by_a_template_without_the_number_is_known(self):
         self._template_without_number()
         self._assert_one_copy_is_filed(self._odoo_name)
+
+
+@tagged("post_install", "-at_install")
+class TestInvoicePdfCopyNamesPreview(CopyNames, TalPdfCommon, TakeoverDmsCase):
+    def test_the_preview_counts_copies_named_by_a_template_without_the_number(self):
+        self._template_without_number()
+        invoice = self._make_invoice(files=())
+        self._script_upload(invoice, name=self._odoo_name(invoice), days_ago=30)
+
+        preview = self.env["tal.invoice.transfer.preview"].create({})
+
+        self.assertEqual(preview.pdf_held, 1)
+        self.assertEqual(preview.pdfs_to_make, 0)
