@@ -24,6 +24,11 @@ _logger = logging.getLogger(__name__)
 _lt = LazyTranslate(__name__)
 
 OFFICIAL_PDF_FIELD = "invoice_pdf_report_file"
+
+# Odoo's name template of an invoice's PDF: its display name, which holds
+# the number.
+STOCK_NAME_TEMPLATE = "(object._get_report_base_filename())"
+
 # Invoices rendered in one wkhtmltopdf run: Odoo's own batch for Send
 # (account.pdf_generation_batch). wkhtmltopdf's memory grows by about 9 MB per
 # invoice of a run (733 MB at 80) while its fixed cost per run (about 2 s)
@@ -243,10 +248,20 @@ class TalInvoiceTransferPdf(models.AbstractModel):
             "invoice_template_pdf_report_id" in partner._fields
             and partner.invoice_template_pdf_report_id
         ) or self.env.ref("account.account_invoices", raise_if_not_found=False)
-        return not report or report.sudo().print_report_name in (
-            False,
-            "(object._get_report_base_filename())",
-        )
+        return not report or self._tal_stock_name(report)
+
+    @api.model
+    def _tal_stock_name(self, report):
+        return report.sudo().print_report_name in (False, STOCK_NAME_TEMPLATE)
+
+    @api.model
+    def _tal_stock_name_templates(self):
+        """Whether every invoice report names its PDF by Odoo's own template."""
+        Report = self.env["ir.actions.report"].sudo()
+        domain = [("model", "=", "account.move")]
+        if "is_invoice_report" in Report._fields:
+            domain.append(("is_invoice_report", "=", True))
+        return all(self._tal_stock_name(report) for report in Report.search(domain))
 
     @api.model
     def _tal_pdf_copies(self, move, attachments):
