@@ -24,6 +24,11 @@ _logger = logging.getLogger(__name__)
 _lt = LazyTranslate(__name__)
 
 OFFICIAL_PDF_FIELD = "invoice_pdf_report_file"
+
+# Odoo's name template of an invoice's PDF: its display name, which holds
+# the number.
+STOCK_NAME_TEMPLATE = "(object._get_report_base_filename())"
+
 # Invoices rendered in one wkhtmltopdf run: Odoo's own batch for Send
 # (account.pdf_generation_batch). wkhtmltopdf's memory grows by about 9 MB per
 # invoice of a run (733 MB at 80) while its fixed cost per run (about 2 s)
@@ -234,6 +239,31 @@ class TalInvoiceTransferPdf(models.AbstractModel):
         return {f"{move.name}.pdf", move._get_invoice_report_filename()}
 
     @api.model
+    def _tal_stock_name_template(self, move):
+        """Whether the invoice's PDF is named by Odoo's own name template
+        (its display name), not one a company wrote (which may leave the
+        number out)."""
+        partner = move.partner_id
+        report = (
+            "invoice_template_pdf_report_id" in partner._fields
+            and partner.invoice_template_pdf_report_id
+        ) or self.env.ref("account.account_invoices", raise_if_not_found=False)
+        return not report or self._tal_stock_name(report)
+
+    @api.model
+    def _tal_stock_name(self, report):
+        return report.sudo().print_report_name in (False, STOCK_NAME_TEMPLATE)
+
+    @api.model
+    def _tal_stock_name_templates(self):
+        """Whether every invoice report names its PDF by Odoo's own template."""
+        Report = self.env["ir.actions.report"].sudo()
+        domain = [("model", "=", "account.move")]
+        if "is_invoice_report" in Report._fields:
+            domain.append(("is_invoice_report", "=", True))
+        return all(self._tal_stock_name(report) for report in Report.search(domain))
+
+    @api.model
     def _tal_pdf_copies(self, move, attachments):
         """The copies of the invoice's PDF among its files `attachments`.
 
@@ -246,11 +276,13 @@ class TalInvoiceTransferPdf(models.AbstractModel):
         pdfs = attachments.filtered(
             lambda a: a.mimetype == "application/pdf" and not a.res_field
         )
-        # Only a name holding the number's last part may be either (as the
-        # takeover preview's _tal_pdf_name_sql says): Odoo's name evaluates
-        # the report's name template, worth doing for such a file only.
-        number = (move.name or "").rsplit("/", 1)[-1]
-        pdfs = pdfs.filtered(lambda a: number and number in (a.name or ""))
+        # Odoo's name evaluates the report's name template: with Odoo's own
+        # template it holds the number's last part, as the old script's
+        # does (the takeover preview's _tal_pdf_name_sql), so a file whose
+        # name does not is neither and Odoo's name is not asked for it.
+        if self._tal_stock_name_template(move):
+            number = (move.name or "").rsplit("/", 1)[-1]
+            pdfs = pdfs.filtered(lambda a: number and number in (a.name or ""))
         if not pdfs:
             return pdfs
         names = self._tal_pdf_names(move)

@@ -247,7 +247,10 @@ class TalTransferTarget(models.AbstractModel):
                 ),
                 kind="settings",
             )
-        # Exists, and what the checks read, in one query.
+        # Exists, and what the checks read, in one query: as committed now
+        # (a fetch keeps cached values, and a batch checks it per invoice
+        # while people may change it).
+        folder.invalidate_recordset(self._tal_folder_fields())
         folder = folder.search_fetch(
             [("id", "=", folder.id)], self._tal_folder_fields()
         )
