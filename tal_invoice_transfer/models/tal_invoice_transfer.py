@@ -16,6 +16,7 @@ from odoo.tools.translate import LazyTranslate
 
 from ..exceptions import RenderToRetry, TransferError, TransferPaused
 from ..messages import error_payload, render_error
+from ..render_ahead import RenderAhead
 from .account_move import (
     STATE_DONE,
     STATE_FAILED,
@@ -336,6 +337,7 @@ class TalInvoiceTransfer(models.AbstractModel):
         stats = Counter()
         gate = gate or OPEN_GATE
         progress = _Progress(self, run, commit)
+        ahead = RenderAhead.of(self.env, commit)
         company_ids = self._ready_company_ids() if move_ids is None else None
         # Whether the transaction holds no work yet: true after each commit
         # (the caller's own transaction may hold some).
@@ -376,7 +378,7 @@ class TalInvoiceTransfer(models.AbstractModel):
                 after_id = move_id
                 if move_id in wanting and move_id not in renders:
                     renders = (
-                        self._render_step(wanting, move_id, gate, commit)
+                        self._render_step(wanting, move_id, gate, commit, ahead)
                         if window_open
                         else {}
                     )
@@ -417,9 +419,14 @@ class TalInvoiceTransfer(models.AbstractModel):
         return stats
 
     @api.model
-    def _render_step(self, wanting, move_id, gate, commit):
+    def _render_step(self, wanting, move_id, gate, commit, ahead):
         """The PDFs of the next batch, before their rows are locked; none
-        when the transfer was paused meanwhile (a scheduled worker)."""
+        when the transfer was paused meanwhile (a scheduled worker).
+
+        Rendered ahead, in a thread, while the previous batch was stored
+        (see render_ahead); else now. Then the batch after it starts in that
+        thread, unless a pace limit holds the job back (it would store none
+        of it)."""
         if gate.paused():
             return {}
         room = gate.render_room()
@@ -427,7 +434,22 @@ class TalInvoiceTransfer(models.AbstractModel):
             # Under a pace limit, no more than the job may store: the others
             # would be rendered again by the next job.
             wanting = wanting[: wanting.index(move_id) + room]
-        return self._pdf_render(wanting, move_id, commit)
+        renders = ahead.take(self.env, move_id) if ahead else None
+        if renders is None:
+            renders = self._pdf_render(wanting, move_id, commit)
+        else:
+            # As _pdf_render ends: a fresh snapshot for the invoices' own
+            # transactions (only the run itself has written since).
+            self.env.cr.commit()  # pylint: disable=invalid-commit
+        if ahead and not room:
+            # What this run, or the job's next one, comes to next.
+            following = wanting[wanting.index(move_id) :]
+            ahead.start(
+                self.env,
+                [i for i in following if i not in renders][:PDF_CHUNK],
+                self.env["tal.invoice.transfer.pdf"]._tal_time_left(),
+            )
+        return renders
 
     @api.model
     def _wait_turn(self, gate, fresh_transaction):

@@ -43,3 +43,4 @@ from . import test_takeover_dry_run
 from . import test_takeover_dms
 from . import test_invoice_pdf_copy_names
 from . import test_documents_folder_made_private
+from . import test_invoice_pdf_render_ahead

@@ -417,6 +417,29 @@ class TalCommittedDmsInvoiceCase(TalUserRequestMixin, TransactionCase):
         )
 
 
+class TalCommittedPdfCase(TalCommittedDmsInvoiceCase):
+    """A committed invoice without files, whose official PDF the transfer
+    makes with a real wkhtmltopdf."""
+
+    committed_files = ()
+    make_pdf = True
+
+    def setUp(self):
+        super().setUp()
+        with self.registry.cursor() as cr:
+            icp = api.Environment(cr, SUPERUSER_ID, {})["ir.config_parameter"]
+            saved = icp.get_param("report.url")
+            # wkhtmltopdf's style sheets: refused at once (see TalPdfCommon).
+            icp.set_param("report.url", "http://127.0.0.1:9")
+
+        def restore():
+            with self.registry.cursor() as cr:
+                env = api.Environment(cr, SUPERUSER_ID, {})
+                env["ir.config_parameter"].set_param("report.url", saved or False)
+
+        self.addCleanup(restore)
+
+
 class TalPdfCommon(TalTransferCommon):
     """Invoices without files whose official PDF the transfer makes, with a
     real wkhtmltopdf (Odoo renders HTML in tests unless told otherwise)."""

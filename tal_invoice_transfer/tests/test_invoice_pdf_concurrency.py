@@ -7,31 +7,13 @@ from odoo.tests import tagged
 from odoo.tools import mute_logger
 
 from ..models.tal_invoice_transfer_pdf import TalInvoiceTransferPdf
-from .common import TalCommittedDmsInvoiceCase
+from .common import TalCommittedPdfCase
 
 
 @tagged("post_install", "-at_install")
-class TestInvoicePdfBesideSend(TalCommittedDmsInvoiceCase):
+class TestInvoicePdfBesideSend(TalCommittedPdfCase):
     """A person's Send & Print and the worker making the same invoice's PDF,
     each in its own transaction: the invoice ends with one official PDF."""
-
-    committed_files = ()
-    make_pdf = True
-
-    def setUp(self):
-        super().setUp()
-        with self.registry.cursor() as cr:
-            icp = api.Environment(cr, SUPERUSER_ID, {})["ir.config_parameter"]
-            saved = icp.get_param("report.url")
-            # wkhtmltopdf's style sheets: refused at once (see TalPdfCommon).
-            icp.set_param("report.url", "http://127.0.0.1:9")
-
-        def restore():
-            with self.registry.cursor() as cr:
-                env = api.Environment(cr, SUPERUSER_ID, {})
-                env["ir.config_parameter"].set_param("report.url", saved or False)
-
-        self.addCleanup(restore)
 
     def _official_pdfs(self, env):
         env.cr.execute(
