@@ -45,9 +45,7 @@ class RenderAhead:
             odoo_module.current_test and not env.context.get("tal_render_ahead")
         ):
             return None
-        return _by_thread.setdefault(
-            (env.cr.dbname, threading.get_ident()), cls()
-        )
+        return _by_thread.setdefault((env.cr.dbname, threading.get_ident()), cls())
 
     def start(self, env, move_ids, time_left):
         """Render `move_ids` in the background, within `time_left` seconds

@@ -166,9 +166,7 @@ class TestInvoicePdfRenderAhead(TalCommittedPdfCase):
         self._check_each_made_and_filed_once()
         # The second run rendered nothing itself: the batch the first run
         # started, then the one after it, in its thread.
-        self.assertEqual(
-            [ids for ids, _thread in self.renders], [first, second, third]
-        )
+        self.assertEqual([ids for ids, _thread in self.renders], [first, second, third])
         self.assertTrue(all(thread != main for _ids, thread in self.renders[1:]))
 
     def test_an_invoice_changed_after_its_render_ahead_is_rendered_again(self):
@@ -229,9 +227,7 @@ class TestInvoicePdfRenderAhead(TalCommittedPdfCase):
         self._check_each_made_and_filed_once()
         self.assertIn("rendered when their turn comes", logs.output[0])
         # Each batch rendered once, by the run itself.
-        self.assertEqual(
-            self.renders, [(batch, main) for batch in self._batches()]
-        )
+        self.assertEqual(self.renders, [(batch, main) for batch in self._batches()])
 
     def test_a_pause_stores_nothing_rendered_ahead(self):
         first, second, _third = self._batches()
@@ -265,7 +261,8 @@ class TestInvoicePdfRenderAhead(TalCommittedPdfCase):
 
     def _resume(self):
         with self.registry.cursor() as cr:
-            api.Environment(cr, SUPERUSER_ID, {})["tal.invoice.transfer.gate"]._tal_resume()
+            env = api.Environment(cr, SUPERUSER_ID, {})
+            env["tal.invoice.transfer.gate"]._tal_resume()
 
     def test_a_persons_request_renders_nothing_ahead(self):
         main = threading.get_ident()
