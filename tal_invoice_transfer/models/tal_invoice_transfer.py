@@ -434,7 +434,7 @@ class TalInvoiceTransfer(models.AbstractModel):
             # Under a pace limit, no more than the job may store: the others
             # would be rendered again by the next job.
             wanting = wanting[: wanting.index(move_id) + room]
-        renders = ahead.take(self.env, move_id) if ahead else None
+        renders = ahead.take(self.env, move_id, wanting) if ahead else None
         if renders is None:
             renders = self._pdf_render(wanting, move_id, commit)
         else:

@@ -699,7 +699,9 @@ class TalInvoiceTransferPdf(models.AbstractModel):
         attachment, or None when the invoice no longer wants one.
 
         Checked again under the lock: still posted, still without an official
-        PDF (a person's Send may have stored one), unchanged since the render.
+        PDF (a person's Send may have stored one), its company still making
+        PDFs (switched off since the batch was chosen), unchanged since the
+        render.
         """
         self.env.cr.execute(
             SQL(
@@ -707,15 +709,17 @@ class TalInvoiceTransferPdf(models.AbstractModel):
                 SELECT m.state, m.write_date, EXISTS (
                     SELECT 1 FROM ir_attachment a
                      WHERE a.res_model = 'account.move' AND a.res_id = m.id
-                       AND a.res_field = %s)
-                  FROM account_move m WHERE m.id = %s
+                       AND a.res_field = %s), c.tal_transfer_make_pdf
+                  FROM account_move m
+                  JOIN res_company c ON c.id = m.company_id
+                 WHERE m.id = %s
                 """,
                 OFFICIAL_PDF_FIELD,
                 move.id,
             )
         )
-        state, write_date, has_pdf = self.env.cr.fetchone()
-        if state != "posted" or has_pdf:
+        state, write_date, has_pdf, make_pdf = self.env.cr.fetchone()
+        if state != "posted" or has_pdf or not make_pdf:
             return None
         if write_date != render.write_date:
             raise StaleRender()
