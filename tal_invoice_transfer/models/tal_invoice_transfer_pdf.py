@@ -15,6 +15,7 @@ from odoo.tools import SQL, config
 from odoo.tools.translate import LazyTranslate
 
 from odoo.addons.base.models import ir_actions_report as base_report
+from odoo.addons.base.models.ir_cron import MIN_TIME_PER_JOB
 
 from ..render_deadline import RenderTimeout, render_deadline
 from .tal_invoice_transfer_pdf_rule import normalize_keyword
@@ -459,10 +460,16 @@ class TalInvoiceTransferPdf(models.AbstractModel):
             limit = config["limit_time_real"]
         if not limit or limit < 0:
             return None
+        # The scheduler's thread has been at work since its start_time (all
+        # the database's jobs count); a prefork cron worker's has none, and
+        # its watchdog counts from before this job: the job's own start is
+        # then the latest it can be.
+        job_started = self.env.context["cron_end_time"] - MIN_TIME_PER_JOB
+        elapsed = time.monotonic() - job_started
         started = getattr(threading.current_thread(), "start_time", None)
-        if not started:
-            return float(limit)
-        return limit - (time.time() - started)
+        if started:
+            elapsed = max(elapsed, time.time() - started)
+        return limit - elapsed
 
     @api.model
     def _tal_seconds_per_invoice(self, batch):
