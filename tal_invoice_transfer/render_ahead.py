@@ -100,8 +100,10 @@ class RenderAhead:
         # Opened here: a thread asking Odoo for the database's registry
         # would wait for the registry lock, which a loading registry holds
         # (Odoo's test runner holds it for all the tests).
-        cr = env.registry.cursor()
+        cr = None
         try:
+            # A full connection pool raises here: the run goes on without.
+            cr = env.registry.cursor()
             ahead_env = api.Environment(cr, env.uid, dict(env.context))
             self._thread = threading.Thread(
                 target=self._render,
@@ -112,7 +114,8 @@ class RenderAhead:
             self._thread.start()
         except Exception:  # noqa: BLE001 - the engine renders them itself
             self._thread = None
-            cr.close()
+            if cr is not None:
+                cr.close()
             _logger.warning(
                 "Could not start rendering %s invoice PDF(s) ahead",
                 len(move_ids),

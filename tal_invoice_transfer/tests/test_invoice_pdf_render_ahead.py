@@ -1,9 +1,13 @@
 # Copyright 2026 TAL
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+import sys
 import threading
 from unittest.mock import patch
 
+from psycopg2.pool import PoolError
+
 from odoo import SUPERUSER_ID, api
+from odoo.orm.registry import Registry
 from odoo.tests import tagged
 
 from .. import render_ahead
@@ -96,6 +100,27 @@ class TestInvoicePdfRenderAhead(TalRenderAheadCase):
         self._check_each_made_and_filed_once()
         rendered = [ids for ids, _thread in self.renders]
         self.assertEqual(sum(changed in ids for ids in rendered), 2)
+
+    def test_a_render_ahead_without_a_connection_leaves_its_batch_to_the_run(self):
+        main = threading.get_ident()
+        real_cursor = Registry.cursor
+
+        def cursor(registry, *args, **kwargs):
+            # The connection pool is full when the batch ahead would start.
+            if sys._getframe(1).f_code.co_name == "start":
+                raise PoolError("The Connection Pool Is Full")
+            return real_cursor(registry, *args, **kwargs)
+
+        with (
+            patch.object(Registry, "cursor", cursor),
+            self.assertLogs(render_ahead.__name__, "WARNING") as logs,
+        ):
+            stats = self._worker()._run(move_ids=self.move_ids, commit=True)
+
+        self.assertEqual(stats["done"], len(self.move_ids), dict(stats))
+        self._check_each_made_and_filed_once()
+        self.assertIn("Could not start rendering", logs.output[0])
+        self.assertEqual(self.renders, [(batch, main) for batch in self._batches()])
 
     def test_a_render_ahead_that_fails_leaves_its_batch_to_the_run(self):
         main = threading.get_ident()
