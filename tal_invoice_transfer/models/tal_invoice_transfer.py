@@ -155,6 +155,8 @@ class TalInvoiceTransfer(models.AbstractModel):
         cron = scheduler._tal_current_cron()
         workers = scheduler._tal_parallel_workers()
         if worker > workers:
+            # Archived: what it rendered ahead would wait in memory for good.
+            RenderAhead.drop(self.env)
             if commit and cron:
                 # The setting was lowered while this job ran: the scheduler
                 # archives it once this call ends.
@@ -164,6 +166,7 @@ class TalInvoiceTransfer(models.AbstractModel):
         gates = self.env["tal.invoice.transfer.gate"]
         if gates._tal_paused():
             # Paused: this job ends at once; Resume starts the workers.
+            RenderAhead.drop(self.env)
             if commit:
                 self.env["ir.cron"]._commit_progress(remaining=0)
             return Counter()

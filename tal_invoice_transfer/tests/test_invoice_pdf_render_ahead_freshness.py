@@ -147,3 +147,15 @@ class TestInvoicePdfRenderAheadFreshness(TalRenderAheadCase):
         RenderAhead.drop(env)
         self.assertIsNot(RenderAhead.of(env, True), here)
         RenderAhead.drop(env)
+
+    def test_a_worker_beyond_the_setting_drops_its_batch_rendered_ahead(self):
+        # The Parallel workers setting was lowered: this job is archived, its
+        # batch rendered ahead would wait in memory for good.
+        env = self._worker().with_context(cron_id=-43).env
+        ahead = RenderAhead.of(env, True)
+        self.assertIs(RenderAhead.of(env, True), ahead)
+
+        env["tal.invoice.transfer"]._cron_transfer(worker=99)
+
+        self.assertIsNot(RenderAhead.of(env, True), ahead)
+        RenderAhead.drop(env)
