@@ -19,16 +19,50 @@ hand every cursor the test's own connection, which two threads cannot share.
 import dataclasses
 import logging
 import threading
+import time
 
 from odoo import api
 from odoo.modules import module as odoo_module
+from odoo.tools import SQL
 
 _logger = logging.getLogger(__name__)
 
-# One per database and scheduler thread: the batch a run starts rendering is
-# taken by the next run of the same job (a job calls the transfer again and
-# again, each run ending at the scheduler's 10 s window), or dropped.
-_by_thread = {}
+# One per database and scheduled job: the batch a run starts rendering is
+# taken by the job's next run (a job calls the transfer again and again, each
+# run ending at the scheduler's 10 s window), in whichever of the scheduler's
+# threads it runs, or dropped. Keyed by the thread outside a job (tests).
+_by_job = {}
+
+# A batch rendered ahead is stored only if the job's next run takes it
+# within this many seconds of its render: a job follows the previous one
+# within seconds, and some changes no check under the lock sees (a
+# customer's address) must not wait in memory for hours.
+MAX_AGE = 60
+
+# What the PDFs look like besides the invoice itself: the rules, the report
+# actions and their templates, the companies (a logo, "make PDFs"), the
+# paper formats. A batch rendered ahead under other settings is rendered
+# again; a change to one of these is rare.
+_SETTINGS_STAMP = SQL("""
+    SELECT (SELECT max(write_date) FROM tal_invoice_transfer_pdf_rule),
+           (SELECT count(*) FROM tal_invoice_transfer_pdf_rule),
+           (SELECT max(write_date) FROM ir_act_report_xml),
+           (SELECT max(write_date) FROM ir_ui_view),
+           (SELECT max(write_date) FROM res_company),
+           (SELECT max(write_date) FROM report_paperformat)
+""")
+
+
+def _settings_stamp(cr):
+    cr.execute(_SETTINGS_STAMP)
+    return cr.fetchone()
+
+
+def _key(env):
+    cron_id = env.context.get("cron_id")
+    if cron_id:
+        return (env.cr.dbname, "job", cron_id)
+    return (env.cr.dbname, "thread", threading.get_ident())
 
 
 class RenderAhead:
@@ -37,15 +71,25 @@ class RenderAhead:
     def __init__(self):
         self._thread = None
         self._results = {}
+        # The settings the batch was rendered with, and when it was done.
+        self._stamp = None
+        self._done_at = None
 
     @classmethod
     def of(cls, env, commit):
-        """The thread's RenderAhead; None where rendering ahead is off."""
+        """The job's RenderAhead; None where rendering ahead is off."""
         if not commit or (
             odoo_module.current_test and not env.context.get("tal_render_ahead")
         ):
             return None
-        return _by_thread.setdefault((env.cr.dbname, threading.get_ident()), cls())
+        return _by_job.setdefault(_key(env), cls())
+
+    @classmethod
+    def drop(cls, env):
+        """Wait for the job's batch under way, if any, and forget it."""
+        ahead = _by_job.pop(_key(env), None)
+        if ahead:
+            ahead.finish()
 
     def start(self, env, move_ids, time_left):
         """Render `move_ids` in the background, within `time_left` seconds
@@ -56,8 +100,10 @@ class RenderAhead:
         # Opened here: a thread asking Odoo for the database's registry
         # would wait for the registry lock, which a loading registry holds
         # (Odoo's test runner holds it for all the tests).
-        cr = env.registry.cursor()
+        cr = None
         try:
+            # A full connection pool raises here: the run goes on without.
+            cr = env.registry.cursor()
             ahead_env = api.Environment(cr, env.uid, dict(env.context))
             self._thread = threading.Thread(
                 target=self._render,
@@ -68,31 +114,42 @@ class RenderAhead:
             self._thread.start()
         except Exception:  # noqa: BLE001 - the engine renders them itself
             self._thread = None
-            cr.close()
+            if cr is not None:
+                cr.close()
             _logger.warning(
                 "Could not start rendering %s invoice PDF(s) ahead",
                 len(move_ids),
                 exc_info=True,
             )
 
-    def take(self, env, move_id):
+    def take(self, env, move_id, wanting):
         """The renders of the batch rendered ahead, if it holds `move_id`
-        ({move id: PdfRender} bound to `env`); else None, that batch
-        dropped. Waits for it: one wkhtmltopdf run at a time per worker."""
+        ({move id: PdfRender} bound to `env`), only those of `wanting` (what
+        the run makes PDFs for now); else None, that batch dropped: also
+        when it is older than MAX_AGE or was rendered under other settings
+        (see _SETTINGS_STAMP). Waits for it: one wkhtmltopdf run at a time
+        per worker."""
         if self._thread is None:
             return None
         self._thread.join()
         self._thread = None
         results, self._results = self._results, {}
-        if move_id not in results:
+        if (
+            move_id not in results
+            or time.monotonic() - self._done_at > MAX_AGE
+            or _settings_stamp(env.cr) != self._stamp
+        ):
             return None
+        wanting = set(wanting)
+        # Rebound by name: a registry loaded since has classes of its own.
         return {
             move_id: dataclasses.replace(
                 render,
-                report=render.report.with_env(env),
-                rule=render.rule.with_env(env),
+                report=env[render.report._name].browse(render.report.ids),
+                rule=env[render.rule._name].browse(render.rule.ids),
             )
             for move_id, render in results.items()
+            if move_id in wanting
         }
 
     def finish(self):
@@ -107,6 +164,8 @@ class RenderAhead:
         threading.current_thread().dbname = env.cr.dbname
         try:
             with env.cr:
+                # In the snapshot the invoices are rendered from.
+                self._stamp = _settings_stamp(env.cr)
                 maker = env["tal.invoice.transfer.pdf"]
                 # As this transaction sees them: another worker, or a
                 # person's Send, may have made some since.
@@ -123,3 +182,5 @@ class RenderAhead:
                 exc_info=True,
             )
             self._results = {}
+        finally:
+            self._done_at = time.monotonic()

@@ -155,6 +155,8 @@ class TalInvoiceTransfer(models.AbstractModel):
         cron = scheduler._tal_current_cron()
         workers = scheduler._tal_parallel_workers()
         if worker > workers:
+            # Archived: what it rendered ahead would wait in memory for good.
+            RenderAhead.drop(self.env)
             if commit and cron:
                 # The setting was lowered while this job ran: the scheduler
                 # archives it once this call ends.
@@ -164,6 +166,7 @@ class TalInvoiceTransfer(models.AbstractModel):
         gates = self.env["tal.invoice.transfer.gate"]
         if gates._tal_paused():
             # Paused: this job ends at once; Resume starts the workers.
+            RenderAhead.drop(self.env)
             if commit:
                 self.env["ir.cron"]._commit_progress(remaining=0)
             return Counter()
@@ -434,7 +437,7 @@ class TalInvoiceTransfer(models.AbstractModel):
             # Under a pace limit, no more than the job may store: the others
             # would be rendered again by the next job.
             wanting = wanting[: wanting.index(move_id) + room]
-        renders = ahead.take(self.env, move_id) if ahead else None
+        renders = ahead.take(self.env, move_id, wanting) if ahead else None
         if renders is None:
             renders = self._pdf_render(wanting, move_id, commit)
         else:

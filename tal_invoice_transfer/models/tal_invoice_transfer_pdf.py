@@ -15,6 +15,7 @@ from odoo.tools import SQL, config
 from odoo.tools.translate import LazyTranslate
 
 from odoo.addons.base.models import ir_actions_report as base_report
+from odoo.addons.base.models.ir_cron import MIN_TIME_PER_JOB
 
 from ..render_deadline import RenderTimeout, render_deadline
 from .tal_invoice_transfer_pdf_rule import normalize_keyword
@@ -459,10 +460,16 @@ class TalInvoiceTransferPdf(models.AbstractModel):
             limit = config["limit_time_real"]
         if not limit or limit < 0:
             return None
+        # The scheduler's thread has been at work since its start_time (all
+        # the database's jobs count); a prefork cron worker's has none, and
+        # its watchdog counts from before this job: the job's own start is
+        # then the latest it can be.
+        job_started = self.env.context["cron_end_time"] - MIN_TIME_PER_JOB
+        elapsed = time.monotonic() - job_started
         started = getattr(threading.current_thread(), "start_time", None)
-        if not started:
-            return float(limit)
-        return limit - (time.time() - started)
+        if started:
+            elapsed = max(elapsed, time.time() - started)
+        return limit - elapsed
 
     @api.model
     def _tal_seconds_per_invoice(self, batch):
@@ -699,7 +706,9 @@ class TalInvoiceTransferPdf(models.AbstractModel):
         attachment, or None when the invoice no longer wants one.
 
         Checked again under the lock: still posted, still without an official
-        PDF (a person's Send may have stored one), unchanged since the render.
+        PDF (a person's Send may have stored one), its company still making
+        PDFs (switched off since the batch was chosen), unchanged since the
+        render.
         """
         self.env.cr.execute(
             SQL(
@@ -707,15 +716,17 @@ class TalInvoiceTransferPdf(models.AbstractModel):
                 SELECT m.state, m.write_date, EXISTS (
                     SELECT 1 FROM ir_attachment a
                      WHERE a.res_model = 'account.move' AND a.res_id = m.id
-                       AND a.res_field = %s)
-                  FROM account_move m WHERE m.id = %s
+                       AND a.res_field = %s), c.tal_transfer_make_pdf
+                  FROM account_move m
+                  JOIN res_company c ON c.id = m.company_id
+                 WHERE m.id = %s
                 """,
                 OFFICIAL_PDF_FIELD,
                 move.id,
             )
         )
-        state, write_date, has_pdf = self.env.cr.fetchone()
-        if state != "posted" or has_pdf:
+        state, write_date, has_pdf, make_pdf = self.env.cr.fetchone()
+        if state != "posted" or has_pdf or not make_pdf:
             return None
         if write_date != render.write_date:
             raise StaleRender()

@@ -44,3 +44,5 @@ from . import test_takeover_dms
 from . import test_invoice_pdf_copy_names
 from . import test_documents_folder_made_private
 from . import test_invoice_pdf_render_ahead
+from . import test_invoice_pdf_render_ahead_freshness
+from . import test_invoice_pdf_render_ahead_access

@@ -18,6 +18,9 @@ from odoo.tools import SQL, mute_logger
 
 from odoo.addons.account.tests.common import AccountTestInvoicingCommon
 
+from .. import render_ahead
+from ..models import tal_invoice_transfer as engine_module
+from ..models.tal_invoice_transfer_pdf import TalInvoiceTransferPdf
 from ..models.tal_transfer_target import TARGET_PARAM
 
 PDF = b"%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
@@ -438,6 +441,116 @@ class TalCommittedPdfCase(TalCommittedDmsInvoiceCase):
                 env["ir.config_parameter"].set_param("report.url", saved or False)
 
         self.addCleanup(restore)
+
+
+# Invoices per batch in the render-ahead tests (80 in production): three
+# batches of two.
+CHUNK = 2
+
+
+class TalRenderAheadCase(TalCommittedPdfCase):
+    """Six committed invoices whose PDFs scheduled runs make, CHUNK at a time,
+    the next batch rendered ahead in a thread (see render_ahead); renders,
+    stores and batches started ahead are recorded in order."""
+
+    def setUp(self):
+        super().setUp()
+        with self.registry.cursor() as cr:
+            env = api.Environment(cr, SUPERUSER_ID, {})
+            invoices = env["account.move"].create(
+                [
+                    {
+                        "move_type": "out_invoice",
+                        "partner_id": env.ref("base.partner_admin").id,
+                        "invoice_date": "2026-03-05",
+                        "invoice_line_ids": [
+                            Command.create({"name": "Service", "price_unit": 10.0})
+                        ],
+                    }
+                    for _index in range(5)
+                ]
+            )
+            invoices.action_post()
+            self.more_ids = invoices.ids
+        self.addCleanup(self._remove_more_invoices)
+        self.move_ids = sorted([self.invoice_id, *self.more_ids])
+        self.renders = []
+        self.stores = []
+        self.events = []
+        self.after_store = None
+        patch.object(engine_module, "PDF_CHUNK", CHUNK).start()
+        real_render = TalInvoiceTransferPdf._tal_render
+        real_start = render_ahead.RenderAhead.start
+        real_store = TalInvoiceTransferPdf._tal_store
+
+        def render(maker, moves, time_left=None):
+            self.events.append(("render", tuple(moves.ids)))
+            self.renders.append((tuple(moves.ids), threading.get_ident()))
+            return real_render(maker, moves, time_left=time_left)
+
+        def store(maker, move, render):
+            self.events.append(("store", move.id))
+            self.stores.append(move.id)
+            stored = real_store(maker, move, render)
+            if self.after_store:
+                self.after_store(move.id)
+            return stored
+
+        def start(ahead, env, move_ids, time_left):
+            self.events.append(("ahead", tuple(move_ids)))
+            return real_start(ahead, env, move_ids, time_left)
+
+        for name, side_effect in (("_tal_render", render), ("_tal_store", store)):
+            patch.object(
+                TalInvoiceTransferPdf, name, autospec=True, side_effect=side_effect
+            ).start()
+        patch.object(
+            render_ahead.RenderAhead, "start", autospec=True, side_effect=start
+        ).start()
+        self.addCleanup(patch.stopall)
+        self.addCleanup(self._drop_render_ahead)
+
+    def _remove_more_invoices(self):
+        with self.registry.cursor() as cr:
+            env = api.Environment(cr, SUPERUSER_ID, {})
+            invoices = env["account.move"].browse(self.more_ids)
+            invoices.button_draft()
+            invoices.posted_before = False
+            invoices.with_context(force_delete=True).unlink()
+
+    def _drop_render_ahead(self):
+        """This thread's batch under way, if a test left one."""
+        render_ahead.RenderAhead.drop(self.env)
+
+    def _worker(self):
+        return self._new_env()["tal.invoice.transfer"].with_context(
+            force_report_rendering=True, tal_render_ahead=True
+        )
+
+    def _batches(self):
+        return [
+            tuple(self.move_ids[i : i + CHUNK])
+            for i in range(0, len(self.move_ids), CHUNK)
+        ]
+
+    def _check_each_made_and_filed_once(self):
+        check = self._new_env()
+        invoices = check["account.move"].browse(self.move_ids)
+        self.assertEqual(set(invoices.mapped("tal_transfer_state")), {"done"})
+        for invoice in invoices:
+            pdf = invoice.invoice_pdf_report_id
+            self.assertEqual(len(pdf), 1, invoice.name)
+            self.assertEqual(pdf.mimetype, "application/pdf")
+            self.assertTrue(pdf.raw.startswith(b"%PDF"), invoice.name)
+            self.assertEqual(
+                check["dms.file"].search_count([("attachment_id", "=", pdf.id)]),
+                1,
+                invoice.name,
+            )
+        self.assertEqual(sorted(set(self.stores)), self.move_ids)
+
+    def _render_ahead_threads(self):
+        return [t for t in threading.enumerate() if t.name.endswith("render ahead")]
 
 
 class TalPdfCommon(TalTransferCommon):

@@ -175,3 +175,15 @@ class TestInvoicePdfFailures(TalPdfCommon):
             patch.object(thread, "start_time", time.time() - 30, create=True),
         ):
             self.assertAlmostEqual(job._tal_time_left(), 90, delta=5)
+
+    def test_the_time_left_counts_from_the_jobs_start_in_a_prefork_worker(self):
+        # A prefork cron worker's thread has no start time, and its watchdog
+        # counts from before the job, which started 100 s ago here.
+        renderer = self.env["tal.invoice.transfer.pdf"]
+        job = renderer.with_context(cron_end_time=time.monotonic() + 10 - 100)
+        thread = threading.current_thread()
+        with (
+            patch.dict(config._runtime_options, {"limit_time_real_cron": 300}),
+            patch.object(thread, "start_time", None, create=True),
+        ):
+            self.assertAlmostEqual(job._tal_time_left(), 200, delta=5)

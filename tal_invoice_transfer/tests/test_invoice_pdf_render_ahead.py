@@ -1,127 +1,25 @@
 # Copyright 2026 TAL
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+import sys
 import threading
 from unittest.mock import patch
 
-from odoo import SUPERUSER_ID, Command, api
+from psycopg2.pool import PoolError
+
+from odoo import SUPERUSER_ID, api
+from odoo.orm.registry import Registry
 from odoo.tests import tagged
 
 from .. import render_ahead
-from ..models import tal_invoice_transfer as engine_module
 from ..models.tal_invoice_transfer_pdf import TalInvoiceTransferPdf
-from .common import TalCommittedPdfCase
-
-# Invoices per batch here (80 in production): three batches of two.
-CHUNK = 2
+from .common import CHUNK, TalRenderAheadCase
 
 
 @tagged("post_install", "-at_install")
-class TestInvoicePdfRenderAhead(TalCommittedPdfCase):
+class TestInvoicePdfRenderAhead(TalRenderAheadCase):
     """A scheduled run renders the next batch of PDFs in a thread of its own
     while it stores the current one: every invoice still ends with one
     official PDF, filed once, checked under its lock."""
-
-    def setUp(self):
-        super().setUp()
-        with self.registry.cursor() as cr:
-            env = api.Environment(cr, SUPERUSER_ID, {})
-            invoices = env["account.move"].create(
-                [
-                    {
-                        "move_type": "out_invoice",
-                        "partner_id": env.ref("base.partner_admin").id,
-                        "invoice_date": "2026-03-05",
-                        "invoice_line_ids": [
-                            Command.create({"name": "Service", "price_unit": 10.0})
-                        ],
-                    }
-                    for _index in range(5)
-                ]
-            )
-            invoices.action_post()
-            self.more_ids = invoices.ids
-        self.addCleanup(self._remove_more_invoices)
-        self.move_ids = sorted([self.invoice_id, *self.more_ids])
-        self.renders = []
-        self.stores = []
-        self.events = []
-        self.after_store = None
-        patch.object(engine_module, "PDF_CHUNK", CHUNK).start()
-        real_render = TalInvoiceTransferPdf._tal_render
-        real_start = render_ahead.RenderAhead.start
-        real_store = TalInvoiceTransferPdf._tal_store
-
-        def render(maker, moves, time_left=None):
-            self.events.append(("render", tuple(moves.ids)))
-            self.renders.append((tuple(moves.ids), threading.get_ident()))
-            return real_render(maker, moves, time_left=time_left)
-
-        def store(maker, move, render):
-            self.events.append(("store", move.id))
-            self.stores.append(move.id)
-            stored = real_store(maker, move, render)
-            if self.after_store:
-                self.after_store(move.id)
-            return stored
-
-        def start(ahead, env, move_ids, time_left):
-            self.events.append(("ahead", tuple(move_ids)))
-            return real_start(ahead, env, move_ids, time_left)
-
-        for name, side_effect in (("_tal_render", render), ("_tal_store", store)):
-            patch.object(
-                TalInvoiceTransferPdf, name, autospec=True, side_effect=side_effect
-            ).start()
-        patch.object(
-            render_ahead.RenderAhead, "start", autospec=True, side_effect=start
-        ).start()
-        self.addCleanup(patch.stopall)
-        self.addCleanup(self._drop_render_ahead)
-
-    def _remove_more_invoices(self):
-        with self.registry.cursor() as cr:
-            env = api.Environment(cr, SUPERUSER_ID, {})
-            invoices = env["account.move"].browse(self.more_ids)
-            invoices.button_draft()
-            invoices.posted_before = False
-            invoices.with_context(force_delete=True).unlink()
-
-    def _drop_render_ahead(self):
-        """This thread's batch under way, if a test left one."""
-        key = (self.env.cr.dbname, threading.get_ident())
-        ahead = render_ahead._by_thread.pop(key, None)
-        if ahead:
-            ahead.finish()
-
-    def _worker(self):
-        return self._new_env()["tal.invoice.transfer"].with_context(
-            force_report_rendering=True, tal_render_ahead=True
-        )
-
-    def _batches(self):
-        return [
-            tuple(self.move_ids[i : i + CHUNK])
-            for i in range(0, len(self.move_ids), CHUNK)
-        ]
-
-    def _check_each_made_and_filed_once(self):
-        check = self._new_env()
-        invoices = check["account.move"].browse(self.move_ids)
-        self.assertEqual(set(invoices.mapped("tal_transfer_state")), {"done"})
-        for invoice in invoices:
-            pdf = invoice.invoice_pdf_report_id
-            self.assertEqual(len(pdf), 1, invoice.name)
-            self.assertEqual(pdf.mimetype, "application/pdf")
-            self.assertTrue(pdf.raw.startswith(b"%PDF"), invoice.name)
-            self.assertEqual(
-                check["dms.file"].search_count([("attachment_id", "=", pdf.id)]),
-                1,
-                invoice.name,
-            )
-        self.assertEqual(sorted(set(self.stores)), self.move_ids)
-
-    def _render_ahead_threads(self):
-        return [t for t in threading.enumerate() if t.name.endswith("render ahead")]
 
     def test_the_next_batch_renders_in_its_own_thread_while_one_is_stored(self):
         main = threading.get_ident()
@@ -174,8 +72,8 @@ class TestInvoicePdfRenderAhead(TalCommittedPdfCase):
         changed = second[0]
         real_take = render_ahead.RenderAhead.take
 
-        def take_then_a_person_edits(ahead, env, move_id):
-            renders = real_take(ahead, env, move_id)
+        def take_then_a_person_edits(ahead, env, move_id, wanting):
+            renders = real_take(ahead, env, move_id, wanting)
             if move_id == changed:
                 # Rendered, not yet locked: a person changes the invoice.
                 with self.registry.cursor() as cr:
@@ -202,6 +100,27 @@ class TestInvoicePdfRenderAhead(TalCommittedPdfCase):
         self._check_each_made_and_filed_once()
         rendered = [ids for ids, _thread in self.renders]
         self.assertEqual(sum(changed in ids for ids in rendered), 2)
+
+    def test_a_render_ahead_without_a_connection_leaves_its_batch_to_the_run(self):
+        main = threading.get_ident()
+        real_cursor = Registry.cursor
+
+        def cursor(registry, *args, **kwargs):
+            # The connection pool is full when the batch ahead would start.
+            if sys._getframe(1).f_code.co_name == "start":
+                raise PoolError("The Connection Pool Is Full")
+            return real_cursor(registry, *args, **kwargs)
+
+        with (
+            patch.object(Registry, "cursor", cursor),
+            self.assertLogs(render_ahead.__name__, "WARNING") as logs,
+        ):
+            stats = self._worker()._run(move_ids=self.move_ids, commit=True)
+
+        self.assertEqual(stats["done"], len(self.move_ids), dict(stats))
+        self._check_each_made_and_filed_once()
+        self.assertIn("Could not start rendering", logs.output[0])
+        self.assertEqual(self.renders, [(batch, main) for batch in self._batches()])
 
     def test_a_render_ahead_that_fails_leaves_its_batch_to_the_run(self):
         main = threading.get_ident()
