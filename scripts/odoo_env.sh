@@ -18,10 +18,16 @@
 #   ODOO_PYTHON_18, ODOO_HOME_18, ODOO_SRC_18 (and _19): the same for one
 #                 series only, winning over the plain ones (scripts/odoo_series.sh)
 #   ODOO_ENV_QUIET=1   print only what was changed and errors
+#   ODOO_ENV_NO_INSTALL=1  never install Odoo: where it would, fail with
+#                 ODOO_ENV_NOT_FOUND=1 set (scripts/test.sh then skips a series)
 #
 # After sourcing: ODOO_PYTHON is exported, `odoo_run ARGS...` runs
 # "$ODOO_PYTHON" -m odoo ARGS..., and ODOO_CMD holds the same as an array;
 # ODOO_SERIES (exported) is the series; ODOO_SERIES_MAJOR is 18 or 19;
+# ODOO_CORE_ADDONS (exported) is the directory of Odoo's own addons that an
+# explicit --addons-path must name (18.0: <source>/addons; empty for 19.0,
+# whose addons all live in the odoo package): the scripts put it first in
+# their addons paths with ${ODOO_CORE_ADDONS:+$ODOO_CORE_ADDONS,};
 # PATH (exported) starts with $ODOO_HOME/wkhtmltox/bin when the patched
 # wkhtmltopdf is there, and ODOO_WKHTMLTOPDF (exported) is the wkhtmltopdf
 # Odoo will use (empty if none).
@@ -66,6 +72,11 @@ _oe_half_built() {
 }
 
 _oe_install() {
+    if [ "${ODOO_ENV_NO_INSTALL:-0}" = 1 ]; then
+        ODOO_ENV_NOT_FOUND=1
+        _oe_err "no Odoo $ODOO_SERIES found (ODOO_PYTHON, $ODOO_DEFAULT_PYTHON, python3) and ODOO_ENV_NO_INSTALL=1: not installed"
+        return 1
+    fi
     _oe_did "installing Odoo $ODOO_SERIES into ODOO_HOME=$ODOO_HOME${ODOO_SRC:+ from ODOO_SRC=$ODOO_SRC} (scripts/odoo_install.sh; several minutes the first time)"
     if ! ODOO_SERIES=$ODOO_SERIES ODOO_HOME=$ODOO_HOME ODOO_SRC=${ODOO_SRC:-} bash "$_OE_DIR/odoo_install.sh" </dev/null; then
         _oe_err "installing Odoo $ODOO_SERIES failed (see the step and log above); install it by hand (README 'Install') and set ODOO_PYTHON, or fix the cause and run again."
@@ -313,8 +324,21 @@ _oe_ensure_wkhtmltopdf() {
     return 0
 }
 
+# Odoo's own addons outside the odoo package (<source>/addons, as 18.0 has
+# them): Odoo adds them only when no --addons-path is given.
+_oe_core_addons() {
+    (cd / && "$ODOO_PYTHON" - <<'EOF' 2>/dev/null
+import glob, os, odoo.release
+core = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(odoo.release.__file__))), "addons")
+if glob.glob(os.path.join(core, "*", "__manifest__.py")):
+    print(core)
+EOF
+    ) || true
+}
+
 odoo_run() { "$ODOO_PYTHON" -m odoo "$@"; }
 
+ODOO_ENV_NOT_FOUND=0
 _odoo_env_main() {
     if [ -n "$odoo_series_error" ]; then
         _oe_err "$odoo_series_error"
@@ -322,6 +346,8 @@ _odoo_env_main() {
     fi
     _oe_find_python || return 1
     export ODOO_PYTHON
+    ODOO_CORE_ADDONS=$(_oe_core_addons)
+    export ODOO_CORE_ADDONS
     # shellcheck disable=SC2034 # for the scripts that source this one
     ODOO_CMD=("$ODOO_PYTHON" -m odoo)
     _oe_ensure_postgres || return 1

@@ -7,6 +7,24 @@
 # line printed is `N passed, N failed` (`, N skipped` when some were skipped).
 # Exit status 0 only if every step passed.
 #
+# Both Odoo series, 19.0 then 18.0 (TEST_SERIES; scripts/odoo_series.sh):
+#   the first series (19.0): Odoo's runner with the whole suite, the pass
+#     beside documents_account, install/upgrade/uninstall, the wheel, the
+#     bootstrap, the e2e reduced run, the lint;
+#   each other series (18.0): Odoo's runner with the whole suite, the pass
+#     beside documents_account, install/upgrade/uninstall, the wheel, and one
+#     e2e kill scenario (E2E_OTHER_SERIES_ONLY). The bootstrap is checked once
+#     (the first series'): odoo_install.sh is one script for every series, and
+#     the 18.0 install on this project's machines is checked by odoo_env.sh
+#     at the start of the 18.0 steps. The lint reads the source, whatever the
+#     series.
+#   The first series is installed when it is missing (scripts/odoo_env.sh);
+#   another series is used where it is found (ODOO_PYTHON_18,
+#   ODOO_HOME_18/venv, default /opt/odoo18/venv, python3) or installed from a
+#   source given for it (ODOO_SRC_18, or an ODOO_SRC of 18.0); else each of
+#   its steps is shown as SKIPPED with the reason and counted as skipped,
+#   never as passed.
+#
 # Step "odoo tests": Odoo's own test runner on a fresh database
 # (tal_test_<timestamp>_<pid>, dropped at the end unless KEEP_DB=1), full log
 # under .test-logs/, counted per test method by scripts/odoo_test_log.py.
@@ -21,16 +39,24 @@
 #   KEEP_DB=1          keep the database and its filestore
 #   TEST_VERBOSE=1     echo the whole Odoo log (the log file always has it)
 #   TEST_LOG_DIR       where logs go (default <repo>/.test-logs)
-#   ODOO_PYTHON, ODOO_HOME, ODOO_SRC   see scripts/odoo_env.sh (Odoo 19.0 is
-#                      installed when none is found; the bootstrap step installs
-#                      it afresh into a temporary location from ODOO_SRC or the
-#                      source of the Odoo found, and is skipped without either)
+#   TEST_SERIES        the series, first one first (default "19.0 18.0";
+#                      ODOO_SERIES=18.0 alone: that series only, all steps)
+#   ODOO_PYTHON, ODOO_HOME   see scripts/odoo_env.sh: those of the first series
+#   ODOO_SRC           a source tree or tarball: used for the series it holds
+#   ODOO_PYTHON_18, ODOO_HOME_18, ODOO_SRC_18 (and _19): those of one series
+#                      (the first series is installed when none is found; the
+#                      bootstrap step installs it afresh into a temporary
+#                      location from its source or the source of the Odoo
+#                      found, and is skipped without either)
+#   E2E_OTHER_SERIES_ONLY  the e2e scenario run on the other series (default
+#                      kill_random:dms)
 set -uo pipefail
 
 # ---------------------------------------------------------------- settings --
 DEFAULT_TEST_MODULES="tal_invoice_transfer,tal_documents_standin,dms"
 DEFAULT_TEST_TAGS="/tal_invoice_transfer,/tal_documents_standin,/tal_invoice_transfer_documents_standin"
 DEFAULT_REQUIRE_TESTS_IN="tal_invoice_transfer"
+DEFAULT_TEST_SERIES="19.0 18.0"
 
 TEST_MODULES=${TEST_MODULES:-$DEFAULT_TEST_MODULES}
 TEST_TAGS=${TEST_TAGS:-$DEFAULT_TEST_TAGS}
@@ -39,6 +65,8 @@ EXTRA_ADDONS_PATH=${EXTRA_ADDONS_PATH:-}
 ODOO_EXTRA_ARGS=${ODOO_EXTRA_ARGS:-}
 ODOO_TEST_TIMEOUT=${ODOO_TEST_TIMEOUT:-3000}
 KEEP_DB=${KEEP_DB:-0}
+TEST_SERIES=${TEST_SERIES:-${ODOO_SERIES:-$DEFAULT_TEST_SERIES}}
+E2E_OTHER_SERIES_ONLY=${E2E_OTHER_SERIES_ONLY:-kill_random:dms}
 
 SCRIPTS_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 REPO_ROOT=$(cd "$SCRIPTS_DIR/.." && pwd)
@@ -89,7 +117,7 @@ run_step() {
     TOTAL_PASSED=$((TOTAL_PASSED + p))
     TOTAL_FAILED=$((TOTAL_FAILED + f))
     TOTAL_SKIPPED=$((TOTAL_SKIPPED + s))
-    STEP_LINES+=("$(printf '%-28s exit %-3s %s passed, %s failed, %s skipped' "$name" "$rc" "$p" "$f" "$s")")
+    STEP_LINES+=("$(printf '%-50s exit %-3s %s passed, %s failed, %s skipped' "$name" "$rc" "$p" "$f" "$s")")
 }
 
 finish() {
@@ -110,6 +138,9 @@ finish() {
 addons_path() {
     local d out=""
     local IFS=,
+    # Odoo's own addons first where an explicit addons path must name them
+    # (18.0: scripts/odoo_env.sh sets ODOO_CORE_ADDONS)
+    out=${ODOO_CORE_ADDONS:-}
     for d in "$REPO_ROOT" "$REPO_ROOT/test_addons" $EXTRA_ADDONS_PATH; do
         [ -n "$d" ] || continue
         if compgen -G "$d/*/__manifest__.py" >/dev/null; then
@@ -176,25 +207,71 @@ step_odoo_tests() {
 }
 
 # ------------------------------------------------------------------- main --
-echo "=== environment ==="
-# shellcheck source=scripts/odoo_env.sh
-if ! . "$SCRIPTS_DIR/odoo_env.sh"; then
-    STEP_LINES+=("environment (scripts/odoo_env.sh) FAILED")
-    TOTAL_FAILED=$((TOTAL_FAILED + 1))
-    finish
+# The plain ODOO_PYTHON / ODOO_HOME are the first series'; ODOO_SRC goes to the
+# series it holds. Each series then reads its own (scripts/odoo_series.sh).
+FIRST_SERIES=${TEST_SERIES%% *}
+major() { printf '%s' "${1%%.*}"; }
+# shellcheck source=scripts/odoo_series.sh
+ODOO_SERIES=$FIRST_SERIES . "$SCRIPTS_DIR/odoo_series.sh" >/dev/null
+for var in ODOO_PYTHON ODOO_HOME; do
+    own="${var}_$(major "$FIRST_SERIES")"
+    if [ -n "${!var:-}" ] && [ -z "${!own:-}" ]; then
+        export "$own=${!var}"
+    fi
+done
+if [ -n "${ODOO_SRC:-}" ]; then
+    # the scripts run from elsewhere: a relative path is the caller's
+    case "$ODOO_SRC" in /*) ;; *) ODOO_SRC="$PWD/$ODOO_SRC" ;; esac
+    src_series=$(odoo_tree_series "$ODOO_SRC")
+    # not a source of any series: the first series' install names the problem
+    own="ODOO_SRC_$(major "${src_series:-$FIRST_SERIES}")"
+    [ -n "${!own:-}" ] || export "$own=$ODOO_SRC"
 fi
+unset ODOO_PYTHON ODOO_HOME ODOO_SRC
 
-ODOO_DB="tal_test_${RUN_ID}"
-ODOO_DATA_DIR="$RUN_DIR/data"
-if psql -X -d postgres -tAc "select 1 from pg_database where datname = '$ODOO_DB'" </dev/null | grep -q 1; then
-    echo "database $ODOO_DB already exists" >&2
-    exit 1
-fi
 trap cleanup_db EXIT
 trap 'exit 130' INT TERM
 
-run_step "odoo tests" step_odoo_tests
-cleanup_db
+SERIES_SKIPPED=""   # the reason this series' steps are skipped, if they are
+skipped_step() {
+    printf 'SKIPPED: %s\n' "$SERIES_SKIPPED"
+    echo "0 passed, 0 failed, 1 skipped"
+}
+# series_step NAME CMD...: a step of the current series, named after it;
+# SKIPPED (counted as skipped) when the series is not there
+series_step() {
+    local name="$ODOO_SERIES: $1"
+    shift
+    if [ -n "$SERIES_SKIPPED" ]; then
+        run_step "$name" skipped_step
+    else
+        run_step "$name" "$@"
+    fi
+}
+
+# use_series SERIES FIRST: finds (FIRST=1: or installs) Odoo of SERIES
+use_series() {
+    local series=$1 first=$2 src_var no_install=1
+    export ODOO_SERIES=$series
+    unset ODOO_PYTHON ODOO_HOME ODOO_SRC ODOO_CORE_ADDONS
+    src_var="ODOO_SRC_$(major "$series")"
+    { [ "$first" = 1 ] || [ -n "${!src_var:-}" ]; } && no_install=0
+    SERIES_SKIPPED=""
+    printf '\n=== Odoo %s: environment ===\n' "$series"
+    export ODOO_ENV_NO_INSTALL=$no_install
+    # shellcheck source=scripts/odoo_env.sh
+    if ! . "$SCRIPTS_DIR/odoo_env.sh"; then
+        if [ "$ODOO_ENV_NOT_FOUND" = 1 ]; then
+            SERIES_SKIPPED="no Odoo $series found (ODOO_PYTHON_$(major "$series"), $ODOO_DEFAULT_PYTHON, python3) and no $series source given ($src_var, or an ODOO_SRC of $series)"
+        else
+            STEP_LINES+=("$series: environment (scripts/odoo_env.sh) FAILED")
+            TOTAL_FAILED=$((TOTAL_FAILED + 1))
+            SERIES_SKIPPED="its environment failed (scripts/odoo_env.sh, above)"
+        fi
+        echo "Odoo $series: every step below is SKIPPED: $SERIES_SKIPPED"
+    fi
+    unset ODOO_ENV_NO_INSTALL
+}
 
 # The same suite again beside the documents_account stand-in, which files
 # invoice files by itself as Enterprise's Accounting bridge does.
@@ -202,25 +279,44 @@ step_odoo_tests_beside_documents_account() {
     TEST_MODULES="$TEST_MODULES,tal_documents_account_standin" \
         TEST_TAGS="$TEST_TAGS,/tal_documents_account_standin" \
         REQUIRE_TESTS_IN="tal_invoice_transfer,tal_documents_account_standin" \
-        ODOO_LOG_NAME="odoo-documents-account" \
+        ODOO_LOG_NAME="odoo-$ODOO_SERIES-documents-account" \
         step_odoo_tests
 }
-ODOO_DB="tal_test_${RUN_ID}_documents_account"
-ODOO_DATA_DIR="$RUN_DIR/data-documents-account"
-run_step "odoo tests beside documents_account" step_odoo_tests_beside_documents_account
-cleanup_db
 
-# ------------------------------------------------ extra steps go here -------
-# Append further checks with run_step NAME CMD...; e.g.
-#   run_step "e2e harness" bash "$SCRIPTS_DIR/e2e.sh"
-#   run_step "lint" pre-commit run --all-files
+# odoo_passes: the two runs of Odoo's runner, each on a fresh database
+odoo_passes() {
+    local suffix
+    suffix=$(major "$ODOO_SERIES")
+    ODOO_DB="tal_test_${RUN_ID}_$suffix"
+    ODOO_DATA_DIR="$RUN_DIR/data-$ODOO_SERIES"
+    if psql -X -d postgres -tAc "select 1 from pg_database where datname = '$ODOO_DB'" </dev/null 2>/dev/null | grep -q 1; then
+        echo "database $ODOO_DB already exists" >&2
+        exit 1
+    fi
+    ODOO_LOG_NAME="odoo-$ODOO_SERIES" series_step "odoo tests" step_odoo_tests
+    cleanup_db
+    ODOO_DB="tal_test_${RUN_ID}_${suffix}_documents_account"
+    ODOO_DATA_DIR="$RUN_DIR/data-$ODOO_SERIES-documents-account"
+    series_step "odoo tests beside documents_account" step_odoo_tests_beside_documents_account
+    cleanup_db
+}
+
 # A step that prints its own `N passed, N failed[, N skipped]` line has those
 # counts added; otherwise it counts as 1 passed or 1 failed by its exit status.
-run_step "install, upgrade, uninstall without target" bash "$SCRIPTS_DIR/install_check.sh"
-run_step "wheel: pip install, the OCA way" bash "$SCRIPTS_DIR/wheel_check.sh"
-run_step "bootstrap: Odoo 19.0 installed afresh" bash "$SCRIPTS_DIR/bootstrap_check.sh"
-run_step "e2e harness (reduced)" bash "$REPO_ROOT/e2e/run.sh"
+first=1
+for series in $TEST_SERIES; do
+    use_series "$series" "$first"
+    odoo_passes
+    series_step "install, upgrade, uninstall without target" bash "$SCRIPTS_DIR/install_check.sh"
+    series_step "wheel: pip install, the OCA way" bash "$SCRIPTS_DIR/wheel_check.sh"
+    if [ "$first" = 1 ]; then
+        series_step "bootstrap: Odoo $series installed afresh" bash "$SCRIPTS_DIR/bootstrap_check.sh"
+        series_step "e2e harness (reduced)" bash "$REPO_ROOT/e2e/run.sh"
+    else
+        series_step "e2e harness ($E2E_OTHER_SERIES_ONLY)" bash "$REPO_ROOT/e2e/run.sh" --only "$E2E_OTHER_SERIES_ONLY"
+    fi
+    first=0
+done
 run_step "lint (ruff, pylint-odoo, prettier, i18n)" bash "$SCRIPTS_DIR/lint.sh"
-# ------------------------------------------------ end of extra steps --------
 
 finish
