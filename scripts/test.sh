@@ -91,15 +91,32 @@ COUNT_LINE_RE='^([A-Za-z_-]+: )?([0-9]+) passed, ([0-9]+) failed(, ([0-9]+) skip
 # one (a non-zero exit with 0 failed adds 1 failed), else 1 passed or 1 failed
 # by its exit status. The step's own count line is shown prefixed with
 # "[step NAME]" so that only this script's last line is a closing count line.
+# In a background lane (BG_LIST set, see start_background) it only runs CMD
+# into its output file; join_background shows and counts it.
 run_step() {
-    local name=$1 slug out rc line p f s
+    local name=$1 slug out rc started
     shift
-    STEP_NO=$((STEP_NO + 1))
     slug=$(printf '%s' "$name" | tr -c 'A-Za-z0-9_-' '_')
+    started=$(date +%s)
+    if [ -n "${BG_LIST:-}" ]; then
+        BG_NO=$((BG_NO + 1))
+        out="$RUN_DIR/bg$BG_NO-$slug.out"
+        ( "$@" ) </dev/null >"$out" 2>&1
+        rc=$?
+        printf '%s\t%s\t%s\t%s\n' "$name" "$out" "$rc" "$(($(date +%s) - started))" >>"$BG_LIST"
+        return 0
+    fi
+    STEP_NO=$((STEP_NO + 1))
     out="$RUN_DIR/step$STEP_NO-$slug.out"
     printf '\n=== step %d: %s ===\n' "$STEP_NO" "$name"
     ( "$@" ) </dev/null 2>&1 | tee "$out" | sed -u -E "s/$COUNT_LINE_RE/[step $slug] \\2 passed, \\3 failed\\4/"
     rc=${PIPESTATUS[0]}
+    count_step "$name" "$out" "$rc" "$(($(date +%s) - started))"
+}
+
+# count_step NAME OUT RC SECONDS: adds the counts of a step's output
+count_step() {
+    local name=$1 out=$2 rc=$3 secs=$4 line p f s
     line=$(grep -E "$COUNT_LINE_RE" "$out" | tail -n 1)
     if [ -n "$line" ]; then
         p=$(printf '%s' "$line" | sed -E "s/$COUNT_LINE_RE/\\2/")
@@ -117,7 +134,51 @@ run_step() {
     TOTAL_PASSED=$((TOTAL_PASSED + p))
     TOTAL_FAILED=$((TOTAL_FAILED + f))
     TOTAL_SKIPPED=$((TOTAL_SKIPPED + s))
-    STEP_LINES+=("$(printf '%-50s exit %-3s %s passed, %s failed, %s skipped' "$name" "$rc" "$p" "$f" "$s")")
+    STEP_LINES+=("$(printf '%-50s exit %-3s %4ss  %s passed, %s failed, %s skipped' "$name" "$rc" "$secs" "$p" "$f" "$s")")
+}
+
+# start_background FUNCTION: runs FUNCTION (steps of run_step) in the
+# background, its steps' output kept in files; join_background waits for it,
+# then shows and counts its steps as if they had run then.
+BG_PID="" BG_LIST_FILE=""
+start_background() {
+    BG_LIST_FILE="$RUN_DIR/background.list"
+    : >"$BG_LIST_FILE"
+    (
+        BG_LIST=$BG_LIST_FILE BG_NO=0
+        "$@"
+    ) </dev/null >"$RUN_DIR/background.out" 2>&1 &
+    BG_PID=$!
+}
+# stop_background: ends the background lane's processes (by their ids,
+# children first), if it still runs
+descendants() {
+    local child
+    for child in $(pgrep -P "$1"); do
+        descendants "$child"
+        echo "$child"
+    done
+}
+stop_background() {
+    [ -n "$BG_PID" ] || return 0
+    # shellcheck disable=SC2046 # one id a word
+    kill $(descendants "$BG_PID") "$BG_PID" 2>/dev/null
+    BG_PID=""
+}
+join_background() {
+    local name out rc secs slug
+    [ -n "$BG_PID" ] || return 0
+    wait "$BG_PID"
+    BG_PID=""
+    printf '\n=== the steps run in the background (beside the step above) ===\n'
+    cat "$RUN_DIR/background.out"
+    while IFS=$'\t' read -r name out rc secs; do
+        STEP_NO=$((STEP_NO + 1))
+        slug=$(printf '%s' "$name" | tr -c 'A-Za-z0-9_-' '_')
+        printf '\n=== step %d: %s (ran in the background, %ss) ===\n' "$STEP_NO" "$name" "$secs"
+        sed -E "s/$COUNT_LINE_RE/[step $slug] \\2 passed, \\3 failed\\4/" "$out"
+        count_step "$name" "$out" "$rc" "$secs"
+    done <"$BG_LIST_FILE"
 }
 
 finish() {
@@ -229,7 +290,7 @@ if [ -n "${ODOO_SRC:-}" ]; then
 fi
 unset ODOO_PYTHON ODOO_HOME ODOO_SRC
 
-trap cleanup_db EXIT
+trap 'stop_background; cleanup_db' EXIT
 trap 'exit 130' INT TERM
 
 SERIES_SKIPPED=""   # the reason this series' steps are skipped, if they are
@@ -303,19 +364,61 @@ odoo_passes() {
 
 # A step that prints its own `N passed, N failed[, N skipped]` line has those
 # counts added; otherwise it counts as 1 passed or 1 failed by its exit status.
-first=1
-for series in $TEST_SERIES; do
-    use_series "$series" "$first"
-    odoo_passes
+#
+# TIME (.ci/run must stay under 40 minutes on the 2-core CI machine): the
+# other series' two Odoo passes run in the background beside the first
+# series' e2e reduced run (TEST_BACKGROUND=0: one after the other), which
+# spends much of its time waiting on its Odoo servers and workers (crash_loop
+# waits about 2 minutes for Odoo's rescue of a job, window_closes for a
+# minute's turn, the pace limits). Only the e2e's pg_restart scenario cannot
+# share the machine: it restarts the PostgreSQL cluster under the other run's
+# feet, so it waits for the background to end (E2E_PG_RESTART_LOCK, a lock
+# the background holds; the e2e reaches pg_restart near its end, after the
+# background has usually ended).
+TEST_BACKGROUND=${TEST_BACKGROUND:-1}
+OTHER_SERIES=""
+[ "$TEST_SERIES" = "$FIRST_SERIES" ] || OTHER_SERIES=${TEST_SERIES#* }
+PG_LOCK="$RUN_DIR/pg-restart.lock"
+
+# the other series' Odoo passes, in the background lane
+other_series_passes() {
+    local series
+    trap cleanup_db EXIT
+    trap 'exit 143' TERM
+    exec 8>"$PG_LOCK"
+    flock 8
+    : >"$PG_LOCK.held"
+    for series in $OTHER_SERIES; do
+        use_series "$series" 0
+        odoo_passes
+    done
+}
+
+use_series "$FIRST_SERIES" 1
+odoo_passes
+series_step "install, upgrade, uninstall without target" bash "$SCRIPTS_DIR/install_check.sh"
+series_step "wheel: pip install, the OCA way" bash "$SCRIPTS_DIR/wheel_check.sh"
+series_step "bootstrap: Odoo $FIRST_SERIES installed afresh" bash "$SCRIPTS_DIR/bootstrap_check.sh"
+if [ -n "$OTHER_SERIES" ] && [ "$TEST_BACKGROUND" = 1 ]; then
+    start_background other_series_passes
+    # the lock taken before the e2e starts
+    for _ in $(seq 60); do
+        [ -e "$PG_LOCK.held" ] && break
+        sleep 0.5
+    done
+    E2E_PG_RESTART_LOCK=$PG_LOCK series_step "e2e harness (reduced)" bash "$REPO_ROOT/e2e/run.sh"
+    join_background
+    background_done=1
+else
+    series_step "e2e harness (reduced)" bash "$REPO_ROOT/e2e/run.sh"
+    background_done=0
+fi
+for series in $OTHER_SERIES; do
+    use_series "$series" 0
+    [ "$background_done" = 1 ] || odoo_passes
     series_step "install, upgrade, uninstall without target" bash "$SCRIPTS_DIR/install_check.sh"
     series_step "wheel: pip install, the OCA way" bash "$SCRIPTS_DIR/wheel_check.sh"
-    if [ "$first" = 1 ]; then
-        series_step "bootstrap: Odoo $series installed afresh" bash "$SCRIPTS_DIR/bootstrap_check.sh"
-        series_step "e2e harness (reduced)" bash "$REPO_ROOT/e2e/run.sh"
-    else
-        series_step "e2e harness ($E2E_OTHER_SERIES_ONLY)" bash "$REPO_ROOT/e2e/run.sh" --only "$E2E_OTHER_SERIES_ONLY"
-    fi
-    first=0
+    series_step "e2e harness ($E2E_OTHER_SERIES_ONLY)" bash "$REPO_ROOT/e2e/run.sh" --only "$E2E_OTHER_SERIES_ONLY"
 done
 run_step "lint (ruff, pylint-odoo, prettier, i18n)" bash "$SCRIPTS_DIR/lint.sh"
 
