@@ -7,7 +7,9 @@ REPO = os.path.dirname(HERE)
 # Odoo's own addons first when they live outside the odoo package (18.0;
 # ODOO_CORE_ADDONS, set by scripts/odoo_env.sh), then the repository's
 ADDONS_PATH = ",".join(
-    path for path in (os.environ.get("ODOO_CORE_ADDONS"), REPO, f"{REPO}/test_addons") if path
+    path
+    for path in (os.environ.get("ODOO_CORE_ADDONS"), REPO, f"{REPO}/test_addons")
+    if path
 )
 RUNS_DIR = os.path.join(HERE, ".runs")
 PORTS = range(18100, 18200)

@@ -21,7 +21,6 @@ from ..harness import log
 from ..invariant import check_invariant, lock_failures, not_done, run_history, snapshot
 from ..steps import drain, handled_count, pending_count, wait_progress
 
-
 LOCK_WAIT = 1800  # seconds
 
 
@@ -49,7 +48,9 @@ def restart_allowed():
                     break
                 except BlockingIOError:
                     if time.time() - t0 > LOCK_WAIT:
-                        raise HarnessError(f"{path} still locked after {LOCK_WAIT}s") from None
+                        raise HarnessError(
+                            f"{path} still locked after {LOCK_WAIT}s"
+                        ) from None
                     time.sleep(2)
             log(f"{path} free after {time.time() - t0:.0f}s")
         yield

@@ -74,7 +74,9 @@ def _series(options):
     ):
         if series:
             if not SERIES_RE.match(series):
-                raise ValueError(f"{where}: {series!r} is not an Odoo series (e.g. 18.0)")
+                raise ValueError(
+                    f"{where}: {series!r} is not an Odoo series (e.g. 18.0)"
+                )
             return series
     raise ValueError("no Odoo series: set ODOO_SERIES (e.g. ODOO_SERIES=18.0)")
 
@@ -83,8 +85,12 @@ def _get_metadata(addon_dir):
     pkg_info = addon_dir.joinpath("PKG-INFO")
     if pkg_info.exists():
         # an sdist: its metadata, series included, were made with it
-        return metadata_from_addon_dir(addon_dir, {}, precomputed_metadata_file=pkg_info)
-    options = dict(_whool.load_pyproject_toml(addon_dir).get("tool", {}).get("whool", {}))
+        return metadata_from_addon_dir(
+            addon_dir, {}, precomputed_metadata_file=pkg_info
+        )
+    options = dict(
+        _whool.load_pyproject_toml(addon_dir).get("tool", {}).get("whool", {})
+    )
     strategy = os.environ.get("WHOOL_POST_VERSION_STRATEGY_OVERRIDE")
     if strategy:
         options["post_version_strategy_override"] = strategy
@@ -95,8 +101,9 @@ def _get_metadata(addon_dir):
     version = metadata["Version"]
     prefixed = PREFIXED_VERSION_RE.match(version)
     if prefixed and prefixed.group(1) != series:
+        manifest_series = prefixed.group(1)
         raise ValueError(
-            f"the manifest version {version} is for Odoo {prefixed.group(1)}, not {series}"
+            f"manifest version {version}: for Odoo {manifest_series}, not {series}"
         )
     if not prefixed:
         metadata.replace_header("Version", f"{series}.{version}")
@@ -126,7 +133,9 @@ def _with_settings(hook):
 
 build_wheel = _with_settings(_whool.build_wheel)
 build_editable = _with_settings(_whool.build_editable)
-prepare_metadata_for_build_wheel = _with_settings(_whool.prepare_metadata_for_build_wheel)
+prepare_metadata_for_build_wheel = _with_settings(
+    _whool.prepare_metadata_for_build_wheel
+)
 prepare_metadata_for_build_editable = _with_settings(
     _whool.prepare_metadata_for_build_editable
 )
