@@ -2,6 +2,8 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 from odoo import fields, models
 
+from odoo.addons.tal_documents_standin import compat
+
 
 class DocumentsAccountFolderSetting(models.Model):
     """Where documents_account files a journal's invoice files: one folder and
@@ -25,7 +27,7 @@ class DocumentsAccountFolderSetting(models.Model):
     )
     tag_ids = fields.Many2many("documents.tag", string="Tags")
 
-    _journal_unique = models.Constraint(
+    _journal_unique = compat.Constraint(
         "unique (journal_id)",
         "A setting already exists for this journal",
     )

@@ -8,7 +8,8 @@ from its folder. Enterprise has all of it in ``documents.document`` itself.
 
 from odoo import Command, api, fields, models
 from odoo.exceptions import UserError
-from odoo.fields import Domain
+
+from odoo.addons.tal_documents_standin import compat
 
 # Permissions from the weakest to the strongest.
 PERMISSIONS = ["none", "view", "edit"]
@@ -53,6 +54,10 @@ class DocumentsStandinAccessMixin(models.AbstractModel):
                 document.user_permission = max(roles | {"none"}, key=PERMISSIONS.index)
 
     def _search_user_permission(self, operator, value):
+        if operator in ("=", "!=") and isinstance(value, str):
+            # 18.0 hands the operator of the domain as written; 19.0 has
+            # turned it into 'in' / 'not in' already.
+            operator, value = ("in" if operator == "=" else "not in"), [value]
         if operator not in ("in", "not in"):
             return NotImplemented
         roles = set(value) if operator == "in" else set(PERMISSIONS) - set(value)
@@ -60,34 +65,36 @@ class DocumentsStandinAccessMixin(models.AbstractModel):
         roles.discard("none")
         user = self.env.user
         if not roles or user._is_public():
-            return Domain.FALSE
-        companies = Domain("company_id", "in", [False, *self.env.companies.ids])
+            return compat.FALSE_DOMAIN
+        companies = [("company_id", "in", [False, *self.env.companies.ids])]
         if user.has_group("tal_documents_standin.group_documents_system"):
-            return companies if "edit" in roles else Domain.FALSE
+            return companies if "edit" in roles else compat.FALSE_DOMAIN
         now = fields.Datetime.now()
-        member = Domain(
-            "access_ids",
-            "any",
-            Domain("partner_id", "=", user.partner_id.id)
-            & Domain("role", "in", list(roles))
-            & (
-                Domain("expiration_date", "=", False)
-                | Domain("expiration_date", ">", now)
-            ),
-        )
+        member = [
+            (
+                "access_ids",
+                "any",
+                [
+                    ("partner_id", "=", user.partner_id.id),
+                    ("role", "in", list(roles)),
+                    "|",
+                    ("expiration_date", "=", False),
+                    ("expiration_date", ">", now),
+                ],
+            )
+        ]
         owner = (
-            Domain("owner_id", "=", user.id)
-            & Domain("shortcut_document_id", "=", False)
+            [("owner_id", "=", user.id), ("shortcut_document_id", "=", False)]
             if "edit" in roles
-            else Domain.FALSE
+            else compat.FALSE_DOMAIN
         )
-        internal = Domain.FALSE
+        internal = compat.FALSE_DOMAIN
         if not user.share:
             if user.has_group("tal_documents_standin.group_documents_manager"):
-                internal = Domain("access_internal", "!=", "none")
+                internal = [("access_internal", "!=", "none")]
             else:
-                internal = Domain("access_internal", "in", list(roles))
-        return companies & (member | owner | internal)
+                internal = [("access_internal", "in", list(roles))]
+        return compat.AND([companies, compat.OR([member, owner, internal])])
 
     @api.model
     def _standin_inherit_from_folder(self, vals):

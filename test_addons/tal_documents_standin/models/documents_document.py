@@ -67,6 +67,8 @@ from odoo.exceptions import UserError, ValidationError
 from odoo.tools.misc import clean_context
 from odoo.tools.pdf import PdfFileReader
 
+from odoo.addons.tal_documents_standin import compat
+
 _logger = logging.getLogger(__name__)
 
 ACCESS_ROLES = [("view", "Viewer"), ("edit", "Editor"), ("none", "None")]
@@ -108,7 +110,7 @@ class DocumentsDocument(models.Model):
     attachment_id = fields.Many2one(
         "ir.attachment",
         ondelete="cascade",
-        bypass_search_access=True,
+        **compat.BYPASS_SEARCH_ACCESS,
         copy=False,
     )
     mimetype = fields.Char(related="attachment_id.mimetype")
@@ -129,7 +131,7 @@ class DocumentsDocument(models.Model):
         readonly=False,
     )
     previous_attachment_ids = fields.Many2many(
-        "ir.attachment", string="History", bypass_search_access=True
+        "ir.attachment", string="History", **compat.BYPASS_SEARCH_ACCESS
     )
     res_model = fields.Char(
         "Resource Model",
@@ -200,19 +202,23 @@ class DocumentsDocument(models.Model):
         compute_sudo=True,
     )
 
-    _res_model_res_id_idx = models.Index("(res_model, res_id)")
-    _attachment_unique = models.Constraint(
+    _res_model_res_id_idx = compat.Index("(res_model, res_id)")
+    _attachment_unique = compat.Constraint(
         "unique (attachment_id)",
         "This attachment is already a document",
     )
-    _folder_id_not_id = models.Constraint(
+    _folder_id_not_id = compat.Constraint(
         "check(folder_id <> id)",
         "A folder cannot be included in itself",
     )
-    _shortcut_document_id_not_id = models.Constraint(
+    _shortcut_document_id_not_id = compat.Constraint(
         "check(shortcut_document_id <> id)",
         "A shortcut cannot point to itself",
     )
+
+    def init(self):
+        super().init()
+        compat.create_indexes(self)
 
     @api.constrains("folder_id", "shortcut_document_id")
     def _check_shortcut_parent(self):
