@@ -15,8 +15,8 @@ from odoo.tools import SQL, config
 from odoo.tools.translate import LazyTranslate
 
 from odoo.addons.base.models import ir_actions_report as base_report
-from odoo.addons.base.models.ir_cron import MIN_TIME_PER_JOB
 
+from ..compat import MIN_TIME_PER_JOB
 from ..render_deadline import RenderTimeout, render_deadline
 from .tal_invoice_transfer_pdf_rule import normalize_keyword
 

@@ -6,6 +6,7 @@ from odoo import api, models
 from odoo.tools import SQL
 from odoo.tools.translate import LazyTranslate
 
+from .. import compat
 from ..exceptions import TransferError
 from .tal_transfer_target import MAIL_QUIET_CONTEXT
 
@@ -158,7 +159,7 @@ class TalTransferTargetDocumentsPlan(models.AbstractModel):
             ):
                 # As a search_fetch does: the values in cache, never over
                 # one of this transaction's pending writes.
-                field._insert_cache(held, values)
+                compat.insert_cache(field, held, values)
         return held
 
     @api.model
