@@ -7,10 +7,17 @@ names below. Each shim says which series needs it; a new series is one more
 branch here, not a copy of the addon.
 """
 
+import collections
+import contextlib
+import functools
+import subprocess
+import sys
 import time
 
 from odoo import models, release
 from odoo.tools import SQL
+
+from odoo.addons.base.models import ir_actions_report as base_report
 
 SERIES = tuple(release.version_info[:2])
 # 19.0 renamed or added what the branches below tell apart.
@@ -183,3 +190,79 @@ def commit_progress(env, processed=0, *, remaining=None, deactivate=False):
     env.cr.commit()  # pylint: disable=invalid-commit
     end = env.context.get("cron_end_time")
     return float("inf") if end is None else max(end - time.monotonic(), 0)
+
+
+# ------------------------------------------------------------- wkhtmltopdf --
+WkhtmltopdfInfo = collections.namedtuple("WkhtmltopdfInfo", "state bin is_patched_qt")
+
+
+def wkhtmltopdf_info():
+    """What Odoo found of wkhtmltopdf: its state ("ok", ...), its path and
+    whether it renders several documents in one run (a patched Qt)."""
+    if V19:
+        found = base_report._wkhtml()
+        return WkhtmltopdfInfo(found.state, found.bin, bool(found.is_patched_qt))
+    # 18.0: module globals and _get_wkhtmltopdf_bin(); the Qt asked here.
+    path = base_report._get_wkhtmltopdf_bin()
+    return WkhtmltopdfInfo(
+        base_report.wkhtmltopdf_state, path, _patched_qt(path) if path else False
+    )
+
+
+@functools.cache
+def _patched_qt(path):
+    try:
+        out = subprocess.run(
+            [path, "--version"], capture_output=True, text=True, check=False
+        ).stdout
+    except OSError:
+        return False
+    return "(with patched qt)" in out
+
+
+def use_wkhtmltopdf(path, is_patched_qt=True):
+    """A context in which Odoo runs the program at `path` as wkhtmltopdf
+    (tests' stand-ins)."""
+    from unittest import mock
+
+    if V19:
+        found = base_report._wkhtml()._replace(bin=path, is_patched_qt=is_patched_qt)
+        return mock.patch.object(base_report, "_wkhtml", return_value=found)
+    # 18.0: the path from _get_wkhtmltopdf_bin(); the Qt as told.
+    stack = contextlib.ExitStack()
+    stack.enter_context(
+        mock.patch.object(base_report, "_get_wkhtmltopdf_bin", return_value=path)
+    )
+    stack.enter_context(
+        mock.patch.object(
+            sys.modules[__name__],
+            "_patched_qt",
+            return_value=is_patched_qt,
+        )
+    )
+    return stack
+
+
+# --------------------------------------------------------------------- RPC --
+def call_kw(model, name, args, kwargs):
+    """A method called as over RPC: private methods refused."""
+    if V19:
+        from odoo.service.model import call_kw as rpc_call
+
+        return rpc_call(model, name, args, kwargs)
+    # 18.0: the web client's call_kw checks the name first, then odoo.api's.
+    from odoo.api import call_kw as rpc_call
+    from odoo.service.model import get_public_method
+
+    get_public_method(model, name)
+    return rpc_call(model, name, args, kwargs)
+
+
+# --------------------------------------------------------------- Documents --
+def documents_company_owner(env):
+    """The owner of the company's documents and folders (not whoever ran
+    the transfer): 19.0 none; 18.0 requires one, OdooBot, as Documents
+    gives the company's own folders."""
+    if V19:
+        return False
+    return env.ref("base.user_root").id
