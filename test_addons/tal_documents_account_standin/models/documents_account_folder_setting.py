@@ -18,7 +18,13 @@ class DocumentsAccountFolderSetting(models.Model):
         default=lambda self: self.env.company,
         ondelete="cascade",
     )
-    journal_id = fields.Many2one("account.journal", required=True, ondelete="cascade")
+    # 18.0: a journal with a setting cannot be deleted; 19.0: its setting
+    # goes with it.
+    journal_id = fields.Many2one(
+        "account.journal",
+        required=True,
+        ondelete="restrict" if compat.IS_18 else "cascade",
+    )
     folder_id = fields.Many2one(
         "documents.document",
         string="Folder",
