@@ -13,11 +13,22 @@ Mirrored behaviour, the same in 18.0 and 19.0 unless a line says otherwise:
 * ``action_unarchive`` (Restore) refuses documents inside a trashed folder
   (the folder must be restored), restores the documents and their trashed
   content, and logs a note on each restored document;
-* writing ``active`` directly is refused when it would leave active content
-  in a trashed folder, or a restored document in a trashed folder;
-* 19.0 only: writing ``active`` posts a message on each folder that holds
-  trashed or restored documents, as the current user (18.0 posts nothing
-  on the folder).
+* writing ``active`` directly is refused when it would leave a restored
+  document in a trashed folder;
+* 19.0 only: restoring documents posts a message on each folder that holds
+  them, as the current user (18.0 posts nothing on the folder).
+
+Not reproduced, though both series do it (the tests of tal_invoice_transfer
+do not expect it yet; see issue 24):
+
+* ``action_archive`` and ``action_unarchive`` drop ``sudo()``: Enterprise
+  checks the rights of the user behind a sudo environment (as the
+  superuser, OdooBot's: a company OdooBot does not belong to is refused);
+  the stand-in checks those of the environment it is called with;
+* writing ``active=False`` on a folder with live content is refused
+  (``action_archive`` must be used);
+* 19.0 posts on the folder when documents are trashed as well, as the
+  current user (who must read the folder).
 """
 
 from dateutil.relativedelta import relativedelta
@@ -40,7 +51,7 @@ class DocumentsStandinTrashMixin(models.AbstractModel):
             .with_context(active_test=False)
             .search([("id", "child_of", self.ids)])
             .filtered("active")
-            .sudo(False)
+            .with_env(self.env)
         )
         if not trashed:
             return
@@ -109,7 +120,10 @@ class DocumentsStandinTrashMixin(models.AbstractModel):
         return super(DocumentsStandinTrashMixin, restored).action_unarchive()
 
     def _standin_check_trash_rights(self):
-        """Only the owner, or whoever edits the folder, trashes a document."""
+        """Only the owner, or whoever edits the folder, trashes a document
+        (the stand-in lets sudo() through, see the module's docstring)."""
+        if self.env.su:
+            return
         unowned = self.filtered(lambda d: d.active and d.owner_id != self.env.user)
         if any(folder.user_permission != "edit" for folder in unowned.folder_id):
             raise UserError(
@@ -126,7 +140,7 @@ class DocumentsStandinTrashMixin(models.AbstractModel):
             )
 
     def _standin_active_before_write(self, vals):
-        """{True: documents being trashed, False: being restored} of a write."""
+        """{False: documents being restored, True: others} of a write."""
         if "active" not in vals:
             return {}
         return self.grouped("active")
@@ -136,27 +150,17 @@ class DocumentsStandinTrashMixin(models.AbstractModel):
             return
         Documents = self.env["documents.document"].sudo()
         if not vals["active"]:
-            if Documents.search(
-                [("id", "child_of", self.ids), ("active", "=", True)], limit=1
-            ):
-                raise UserError(
-                    self.env._(
-                        "A folder goes to the trash with its content: use "
-                        "action_archive (Move to Trash)."
-                    )
+            return
+        if Documents.search(
+            [("id", "parent_of", self.ids), ("active", "=", False)], limit=1
+        ):
+            raise UserError(
+                self.env._(
+                    "These documents are in an archived folder: restore the "
+                    "folder instead (action_unarchive, Restore)."
                 )
-            changed = before.get(True, self.browse())
-        else:
-            if Documents.search(
-                [("id", "parent_of", self.ids), ("active", "=", False)], limit=1
-            ):
-                raise UserError(
-                    self.env._(
-                        "These documents are in an archived folder: restore the "
-                        "folder instead (action_unarchive, Restore)."
-                    )
-                )
-            changed = before.get(False, self.browse())
+            )
+        changed = before.get(False, self.browse())
         if compat.IS_18:
             # 18.0 posts nothing on the folder (only action_archive and
             # action_unarchive log a note on each document).
@@ -169,6 +173,4 @@ class DocumentsStandinTrashMixin(models.AbstractModel):
             names = ", ".join(documents.mapped("name"))
             folder.sudo(self.env.user in documents.owner_id).message_post(
                 body=self.env._("Restored from the trash: %(names)s", names=names)
-                if vals["active"]
-                else self.env._("Moved to the trash: %(names)s", names=names)
             )
