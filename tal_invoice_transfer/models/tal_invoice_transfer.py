@@ -14,6 +14,7 @@ from odoo.exceptions import AccessError, UserError
 from odoo.tools import SQL
 from odoo.tools.translate import LazyTranslate
 
+from .. import compat
 from ..exceptions import RenderToRetry, TransferError, TransferPaused
 from ..messages import error_payload, render_error
 from ..render_ahead import RenderAhead
@@ -642,7 +643,7 @@ class TalInvoiceTransfer(models.AbstractModel):
             (company, company_fields, row[1 + len(move_fields) : -1]),
         ):
             for field, value in zip(record_fields, values, strict=True):
-                field._insert_cache(records, [value])
+                compat.insert_cache(field, records, [value])
         return move
 
     @api.model

@@ -14,9 +14,9 @@ from odoo.exceptions import UserError
 from odoo.tools import SQL, config
 from odoo.tools.translate import LazyTranslate
 
-from odoo.addons.base.models import ir_actions_report as base_report
-from odoo.addons.base.models.ir_cron import MIN_TIME_PER_JOB
 
+from .. import compat
+from ..compat import MIN_TIME_PER_JOB
 from ..render_deadline import RenderTimeout, render_deadline
 from .tal_invoice_transfer_pdf_rule import normalize_keyword
 
@@ -383,7 +383,7 @@ class TalInvoiceTransferPdf(models.AbstractModel):
     def _tal_batches_possible(self):
         """Whether the installed wkhtmltopdf renders several invoices in one
         run (a patched Qt); Debian's renders one at a time."""
-        return bool(base_report._wkhtml().is_patched_qt)
+        return compat.wkhtmltopdf_info().is_patched_qt
 
     @contextlib.contextmanager
     def _tal_undoing_writes(self, moves):

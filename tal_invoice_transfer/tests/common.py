@@ -12,13 +12,13 @@ import psycopg2
 from psycopg2 import OperationalError
 
 from odoo import SUPERUSER_ID, Command, api
-from odoo.orm.registry import DummyRLock, Registry
+from odoo.modules.registry import DummyRLock, Registry
 from odoo.tests import TransactionCase, new_test_user
 from odoo.tools import SQL, mute_logger
 
 from odoo.addons.account.tests.common import AccountTestInvoicingCommon
 
-from .. import render_ahead
+from .. import compat, render_ahead
 from ..models import tal_invoice_transfer as engine_module
 from ..models.tal_invoice_transfer_pdf import TalInvoiceTransferPdf
 from ..models.tal_transfer_target import TARGET_PARAM
@@ -150,7 +150,18 @@ class TalTransferCommon(AccountTestInvoicingCommon):
     @classmethod
     def _make_invoice(cls, files=("invoice.pdf",), post=True, **invoice_args):
         invoice_args.setdefault("invoice_date", "2026-03-05")
-        invoice = cls._create_invoice_one_line(price_unit=100.0, **invoice_args)
+        invoice_args.setdefault("date", invoice_args["invoice_date"])
+        # One line of 100, as account's _create_invoice_one_line (19.0 only).
+        invoice = cls.env["account.move"].create(
+            {
+                "move_type": "out_invoice",
+                "partner_id": cls.partner_a.id,
+                "invoice_line_ids": [
+                    Command.create({"price_unit": 100.0, "quantity": 1.0})
+                ],
+                **invoice_args,
+            }
+        )
         for name in files:
             cls._attach(invoice, name=name)
         if post:
@@ -562,9 +573,7 @@ class TalPdfCommon(TalTransferCommon):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        from odoo.addons.base.models.ir_actions_report import _wkhtml
-
-        if _wkhtml().state != "ok":
+        if compat.wkhtmltopdf_info().state != "ok":
             raise SkipTest("no wkhtmltopdf: invoice PDFs cannot be rendered")
         cls.Transfer = cls.Transfer.with_context(force_report_rendering=True)
         # wkhtmltopdf asks the server for the report's style sheets; the test

@@ -11,8 +11,7 @@ from unittest.mock import patch
 from odoo.tests import tagged
 from odoo.tools import config
 
-from odoo.addons.base.models import ir_actions_report as base_report
-
+from .. import compat
 from ..models import tal_invoice_transfer_pdf as pdf_module
 from .common import TalPdfCommon
 
@@ -118,8 +117,7 @@ class TestInvoicePdfFailures(TalPdfCommon):
             file.write(f"#!/bin/sh\n{script}\n")
         os.chmod(path, stat.S_IRWXU)
         self.addCleanup(os.unlink, path)
-        info = base_report._wkhtml()._replace(bin=path, is_patched_qt=True)
-        return patch.object(base_report, "_wkhtml", return_value=info)
+        return compat.use_wkhtmltopdf(path)
 
     def test_a_wkhtmltopdf_that_never_ends_is_stopped(self):
         invoice = self._make_invoice(files=())

@@ -13,6 +13,8 @@ the public user are never members.
 from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 
+from odoo.addons.tal_documents_standin import compat
+
 
 class DocumentsAccess(models.Model):
     _name = "documents.access"
@@ -22,7 +24,7 @@ class DocumentsAccess(models.Model):
     document_id = fields.Many2one(
         "documents.document",
         required=True,
-        bypass_search_access=True,
+        **compat.BYPASS_SEARCH_ACCESS,
         index=True,
         ondelete="cascade",
     )
@@ -33,11 +35,11 @@ class DocumentsAccess(models.Model):
     last_access_date = fields.Datetime()
     expiration_date = fields.Datetime(index=True)
 
-    _document_partner_unique = models.Constraint(
+    _document_partner_unique = compat.Constraint(
         "unique (document_id, partner_id)",
         "This partner is already a member of this document.",
     )
-    _role_or_last_access = models.Constraint(
+    _role_or_last_access = compat.Constraint(
         "check (role IS NOT NULL OR last_access_date IS NOT NULL)",
         "A member without a role must have a last access date.",
     )

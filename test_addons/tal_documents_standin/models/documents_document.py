@@ -63,9 +63,11 @@ import logging
 from datetime import timedelta
 
 from odoo import Command, api, fields, models
-from odoo.exceptions import UserError, ValidationError
+from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tools.misc import clean_context
 from odoo.tools.pdf import PdfFileReader
+
+from odoo.addons.tal_documents_standin import compat
 
 _logger = logging.getLogger(__name__)
 
@@ -80,6 +82,7 @@ class DocumentsDocument(models.Model):
         "mail.thread",
         "mail.activity.mixin",
         "documents.standin.access.mixin",
+        "documents.standin.trash.mixin",
     ]
     # Like Enterprise: whoever may read a document may post on it.
     _mail_post_access = "read"
@@ -108,7 +111,7 @@ class DocumentsDocument(models.Model):
     attachment_id = fields.Many2one(
         "ir.attachment",
         ondelete="cascade",
-        bypass_search_access=True,
+        **compat.BYPASS_SEARCH_ACCESS,
         copy=False,
     )
     mimetype = fields.Char(related="attachment_id.mimetype")
@@ -129,7 +132,7 @@ class DocumentsDocument(models.Model):
         readonly=False,
     )
     previous_attachment_ids = fields.Many2many(
-        "ir.attachment", string="History", bypass_search_access=True
+        "ir.attachment", string="History", **compat.BYPASS_SEARCH_ACCESS
     )
     res_model = fields.Char(
         "Resource Model",
@@ -166,7 +169,10 @@ class DocumentsDocument(models.Model):
     owner_id = fields.Many2one(
         "res.users",
         string="Owner",
-        default=lambda self: self.env.user.id if self.env.user.active else False,
+        default=lambda self: self._standin_default_owner(),
+        # 18.0: every document has an owner (OdooBot for the company's
+        # folders); 19.0: the owner is optional (none: the company's).
+        required=compat.IS_18,
         copy=False,
         index=True,
         tracking=True,
@@ -200,19 +206,23 @@ class DocumentsDocument(models.Model):
         compute_sudo=True,
     )
 
-    _res_model_res_id_idx = models.Index("(res_model, res_id)")
-    _attachment_unique = models.Constraint(
+    _res_model_res_id_idx = compat.Index("(res_model, res_id)")
+    _attachment_unique = compat.Constraint(
         "unique (attachment_id)",
         "This attachment is already a document",
     )
-    _folder_id_not_id = models.Constraint(
+    _folder_id_not_id = compat.Constraint(
         "check(folder_id <> id)",
         "A folder cannot be included in itself",
     )
-    _shortcut_document_id_not_id = models.Constraint(
+    _shortcut_document_id_not_id = compat.Constraint(
         "check(shortcut_document_id <> id)",
         "A shortcut cannot point to itself",
     )
+
+    def init(self):
+        super().init()
+        compat.create_indexes(self)
 
     @api.constrains("folder_id", "shortcut_document_id")
     def _check_shortcut_parent(self):
@@ -309,6 +319,13 @@ class DocumentsDocument(models.Model):
             self._standin_inherit_from_folder(vals)
             attachments.append(attachment)
         documents = super().create(vals_list)
+        if documents.filtered("standin_is_company_root") and not (
+            self.env.is_admin()
+            or self.env.user.has_group("tal_documents_standin.group_documents_manager")
+        ):
+            raise AccessError(
+                self.env._("Only Documents administrators create company folders.")
+            )
         for document, attachment in zip(documents, attachments, strict=True):
             # An attachment that belongs to no record is linked to the
             # document; one that belongs to a record stays on that record.
@@ -363,7 +380,7 @@ class DocumentsDocument(models.Model):
             # Like Enterprise: moving into a shortcut moves into its target.
             return self.write({**vals, "folder_id": folder.shortcut_document_id.id})
         moved = self._standin_check_move(folder, vals) if folder else self.browse()
-        restored = self.filtered(lambda d: not d.active) if vals.get("active") else None
+        active_before = self._standin_active_before_write(vals)
         if vals.get("attachment_id"):
             self.ensure_one()
             self._standin_keep_version(
@@ -372,8 +389,7 @@ class DocumentsDocument(models.Model):
         result = super().write(vals)
         if moved:
             moved._standin_take_folder_access(folder)
-        if restored:
-            restored._standin_after_restore()
+        self._standin_active_after_write(vals, active_before)
         return result
 
     def _standin_check_move(self, folder, vals):
@@ -417,33 +433,6 @@ class DocumentsDocument(models.Model):
                 Command.unlink(attachment.id),
                 Command.link(old.id),
             ]
-
-    def _standin_after_restore(self):
-        if self.sudo().search(
-            [
-                ("id", "parent_of", self.ids),
-                ("id", "not in", self.ids),
-                ("active", "=", False),
-            ],
-            limit=1,
-        ):
-            raise UserError(
-                self.env._(
-                    "These documents are in an archived folder: restore the "
-                    "folder instead."
-                )
-            )
-        # Posted as the current user, on the user's own rights unless the
-        # user owns one of the restored documents.
-        for folder, documents in (
-            self.filtered("folder_id").grouped("folder_id").items()
-        ):
-            folder.sudo(self.env.user in documents.owner_id).message_post(
-                body=self.env._(
-                    "Restored from the trash: %(names)s",
-                    names=", ".join(documents.mapped("name")),
-                )
-            )
 
     def unlink(self):
         # Like Enterprise: the content of a folder goes with it, and so do

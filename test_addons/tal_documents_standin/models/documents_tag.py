@@ -6,6 +6,8 @@ from random import randint
 
 from odoo import api, fields, models
 
+from odoo.addons.tal_documents_standin import compat
+
 
 class DocumentsTag(models.Model):
     _name = "documents.tag"
@@ -21,7 +23,7 @@ class DocumentsTag(models.Model):
     color = fields.Integer(default=lambda self: self._get_default_color())
     document_ids = fields.Many2many("documents.document", "document_tag_rel")
 
-    _tag_name_unique = models.Constraint(
+    _tag_name_unique = compat.Constraint(
         "unique (name)",
         "Tag name already used",
     )
