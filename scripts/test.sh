@@ -100,7 +100,7 @@ run_step() {
     started=$(date +%s)
     if [ -n "${BG_LIST:-}" ]; then
         BG_NO=$((BG_NO + 1))
-        out="$RUN_DIR/bg$BG_NO-$slug.out"
+        out="$RUN_DIR/lane$BG_LANE-$BG_NO-$slug.out"
         ( "$@" ) </dev/null >"$out" 2>&1
         rc=$?
         printf '%s\t%s\t%s\t%s\n' "$name" "$out" "$rc" "$(($(date +%s) - started))" >>"$BG_LIST"
@@ -140,14 +140,15 @@ count_step() {
 # start_background FUNCTION: runs FUNCTION (steps of run_step) in the
 # background, its steps' output kept in files; join_background waits for it,
 # then shows and counts its steps as if they had run then.
-BG_PID="" BG_LIST_FILE=""
+BG_PID="" BG_LIST_FILE="" BG_LANE=0
 start_background() {
-    BG_LIST_FILE="$RUN_DIR/background.list"
+    BG_LANE=$((BG_LANE + 1))
+    BG_LIST_FILE="$RUN_DIR/lane$BG_LANE.list"
     : >"$BG_LIST_FILE"
     (
         BG_LIST=$BG_LIST_FILE BG_NO=0
         "$@"
-    ) </dev/null >"$RUN_DIR/background.out" 2>&1 &
+    ) </dev/null >"$RUN_DIR/lane$BG_LANE.out" 2>&1 &
     BG_PID=$!
 }
 # stop_background: ends the background lane's processes (by their ids,
@@ -170,8 +171,8 @@ join_background() {
     [ -n "$BG_PID" ] || return 0
     wait "$BG_PID"
     BG_PID=""
-    printf '\n=== the steps run in the background (beside the step above) ===\n'
-    cat "$RUN_DIR/background.out"
+    printf '\n=== the steps run behind the steps above (lane %s) ===\n' "$BG_LANE"
+    cat "$RUN_DIR/lane$BG_LANE.out"
     while IFS=$'\t' read -r name out rc secs; do
         STEP_NO=$((STEP_NO + 1))
         slug=$(printf '%s' "$name" | tr -c 'A-Za-z0-9_-' '_')
@@ -399,94 +400,103 @@ odoo_pass() {
 # counts added; otherwise it counts as 1 passed or 1 failed by its exit status.
 #
 # TIME: .ci/run must stay under 40 minutes on the 2-core CI machine; one
-# after the other (TEST_BACKGROUND=0) the steps of both series take about 55.
-# So two lanes run side by side (TEST_BACKGROUND=1, the default):
-#   phase 1: the first series' Odoo runner, install, wheel and bootstrap, and
-#     beside them the other series' Odoo runner with the whole suite (each
-#     Odoo runner is one process: one core each);
-#   phase 2: the first series' e2e reduced run, then the other series' e2e
-#     scenario, and beside them the passes beside documents_account of every
-#     series and the other series' install and wheel checks. The e2e spends
-#     much of its time waiting on its Odoo servers and workers (crash_loop
-#     waits about 2 minutes for Odoo's rescue of a job, window_closes for a
-#     minute's turn, the pace limits). Only its pg_restart scenario cannot
-#     share the machine: it restarts the PostgreSQL cluster under the other
-#     lane's feet, so it waits for the lane to end (E2E_PG_RESTART_LOCK, a
-#     lock the lane holds; pg_restart comes near the end of the e2e run);
+# step after the other (TEST_BACKGROUND=0) both series take about 55. Each
+# Odoo runner is one process (one core), and the e2e run spends much of its
+# time waiting on its Odoo servers and workers (crash_loop waits about 2
+# minutes for Odoo's rescue of a job, window_closes for a minute's turn, the
+# pace limits), so two lanes run side by side (TEST_BACKGROUND=1, default):
+#   phase 1, in front: the first series' Odoo runner (whole suite), its
+#     install and wheel checks, then the other series' install and wheel
+#     checks; behind: the first series' pass beside documents_account, then
+#     the other series' Odoo runner (whole suite);
+#   phase 2, in front: the first series' e2e reduced run, then the other
+#     series' e2e scenario; behind: the bootstrap check (first series), then
+#     the other series' pass beside documents_account. Only the e2e's
+#     pg_restart scenario cannot share the machine: it restarts the
+#     PostgreSQL cluster under the other lane's feet, so it waits for that
+#     lane to end (E2E_PG_RESTART_LOCK, a lock the lane holds; pg_restart
+#     comes near the end of the e2e run, after the lane has ended);
 #   then the lint.
-# What runs where is the same either way; the background lane's steps are
-# shown (and counted) when it has ended.
+# The steps are the same either way; the lane behind shows (and counts) its
+# steps once it has ended. Measured step times: see README "Odoo series".
 TEST_BACKGROUND=${TEST_BACKGROUND:-1}
 OTHER_SERIES=""
 [ "$TEST_SERIES" = "$FIRST_SERIES" ] || OTHER_SERIES=${TEST_SERIES#* }
 PG_LOCK="$RUN_DIR/pg-restart.lock"
 
-other_series_whole() {
-    local series
+checks() {  # checks: install/upgrade/uninstall and the wheel, current series
+    series_step "install, upgrade, uninstall without target" bash "$SCRIPTS_DIR/install_check.sh"
+    series_step "wheel: pip install, the OCA way" bash "$SCRIPTS_DIR/wheel_check.sh"
+}
+bootstrap() {
+    series_step "bootstrap: Odoo $FIRST_SERIES installed afresh" bash "$SCRIPTS_DIR/bootstrap_check.sh"
+}
+e2e_reduced() {
+    series_step "e2e harness (reduced)" bash "$REPO_ROOT/e2e/run.sh"
+}
+e2e_other() {
+    series_step "e2e harness ($E2E_OTHER_SERIES_ONLY)" bash "$REPO_ROOT/e2e/run.sh" --only "$E2E_OTHER_SERIES_ONLY"
+}
+lane_setup() {  # in a lane behind: its databases dropped when it ends
     trap cleanup_db EXIT
     trap 'exit 143' TERM
+}
+behind_phase1() {
+    local series
+    lane_setup
+    odoo_pass documents_account    # the first series', whose environment this is
     for series in $OTHER_SERIES; do
         use_series "$series" 0
         odoo_pass whole
     done
 }
-beside_the_e2e() {
+behind_phase2() {
     local series
-    trap cleanup_db EXIT
-    trap 'exit 143' TERM
+    lane_setup
     exec 8>"$PG_LOCK"
     flock 8
     : >"$PG_LOCK.held"
-    odoo_pass documents_account    # the first series', whose environment this is
+    bootstrap    # the first series'
     for series in $OTHER_SERIES; do
         use_series "$series" 0
         odoo_pass documents_account
-        series_step "install, upgrade, uninstall without target" bash "$SCRIPTS_DIR/install_check.sh"
-        series_step "wheel: pip install, the OCA way" bash "$SCRIPTS_DIR/wheel_check.sh"
-    done
-}
-first_series_checks() {
-    series_step "install, upgrade, uninstall without target" bash "$SCRIPTS_DIR/install_check.sh"
-    series_step "wheel: pip install, the OCA way" bash "$SCRIPTS_DIR/wheel_check.sh"
-    series_step "bootstrap: Odoo $FIRST_SERIES installed afresh" bash "$SCRIPTS_DIR/bootstrap_check.sh"
-}
-other_series_e2e() {
-    local series
-    for series in $OTHER_SERIES; do
-        use_series "$series" 0
-        series_step "e2e harness ($E2E_OTHER_SERIES_ONLY)" bash "$REPO_ROOT/e2e/run.sh" --only "$E2E_OTHER_SERIES_ONLY"
     done
 }
 
+use_series "$FIRST_SERIES" 1
 if [ -n "$OTHER_SERIES" ] && [ "$TEST_BACKGROUND" = 1 ]; then
-    # phase 1
-    start_background other_series_whole
-    use_series "$FIRST_SERIES" 1
+    start_background behind_phase1
     odoo_pass whole
-    first_series_checks
+    checks
+    for series in $OTHER_SERIES; do
+        use_series "$series" 0
+        checks
+    done
     join_background
-    # phase 2 (in the first series' environment)
-    start_background beside_the_e2e
+    use_series "$FIRST_SERIES" 1
+    start_background behind_phase2
     for _ in $(seq 120); do    # the lane holds the lock before the e2e starts
         [ -e "$PG_LOCK.held" ] && break
         sleep 0.5
     done
-    E2E_PG_RESTART_LOCK=$PG_LOCK series_step "e2e harness (reduced)" bash "$REPO_ROOT/e2e/run.sh"
-    other_series_e2e
+    E2E_PG_RESTART_LOCK=$PG_LOCK e2e_reduced
+    for series in $OTHER_SERIES; do
+        use_series "$series" 0
+        e2e_other
+    done
     join_background
 else
-    use_series "$FIRST_SERIES" 1
     odoo_pass whole
     odoo_pass documents_account
-    first_series_checks
-    series_step "e2e harness (reduced)" bash "$REPO_ROOT/e2e/run.sh"
+    checks
+    bootstrap
+    e2e_reduced
     for series in $OTHER_SERIES; do
         use_series "$series" 0
         odoo_pass whole
         odoo_pass documents_account
-        series_step "install, upgrade, uninstall without target" bash "$SCRIPTS_DIR/install_check.sh"
-        series_step "wheel: pip install, the OCA way" bash "$SCRIPTS_DIR/wheel_check.sh"
-        series_step "e2e harness ($E2E_OTHER_SERIES_ONLY)" bash "$REPO_ROOT/e2e/run.sh" --only "$E2E_OTHER_SERIES_ONLY"
+        checks
+        e2e_other
     done
 fi
 run_step "lint (ruff, pylint-odoo, prettier, i18n)" bash "$SCRIPTS_DIR/lint.sh"
