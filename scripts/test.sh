@@ -405,13 +405,13 @@ odoo_pass() {
 # time waiting on its Odoo servers and workers (crash_loop waits about 2
 # minutes for Odoo's rescue of a job, window_closes for a minute's turn, the
 # pace limits), so two lanes run side by side (TEST_BACKGROUND=1, default):
-#   phase 1, in front: the first series' Odoo runner (whole suite), its
-#     install and wheel checks, then the other series' install and wheel
-#     checks; behind: the first series' pass beside documents_account, then
-#     the other series' Odoo runner (whole suite);
+#   phase 1, one lane per series: in front the first series' Odoo runner
+#     (whole suite), its install and wheel checks; behind, the same for the
+#     other series;
 #   phase 2, in front: the first series' e2e reduced run, then the other
-#     series' e2e scenario; behind: the bootstrap check (first series), then
-#     the other series' pass beside documents_account. Only the e2e's
+#     series' e2e scenario; behind: the first series' pass beside
+#     documents_account, the bootstrap check (first series), the other
+#     series' pass beside documents_account. Only the e2e's
 #     pg_restart scenario cannot share the machine: it restarts the
 #     PostgreSQL cluster under the other lane's feet, so it waits for that
 #     lane to end (E2E_PG_RESTART_LOCK, a lock the lane holds; pg_restart
@@ -444,10 +444,10 @@ lane_setup() {  # in a lane behind: its databases dropped when it ends
 behind_phase1() {
     local series
     lane_setup
-    odoo_pass documents_account    # the first series', whose environment this is
     for series in $OTHER_SERIES; do
         use_series "$series" 0
         odoo_pass whole
+        checks
     done
 }
 behind_phase2() {
@@ -456,7 +456,9 @@ behind_phase2() {
     exec 8>"$PG_LOCK"
     flock 8
     : >"$PG_LOCK.held"
-    bootstrap    # the first series'
+    # the first series', whose environment this is
+    odoo_pass documents_account
+    bootstrap
     for series in $OTHER_SERIES; do
         use_series "$series" 0
         odoo_pass documents_account
@@ -468,12 +470,7 @@ if [ -n "$OTHER_SERIES" ] && [ "$TEST_BACKGROUND" = 1 ]; then
     start_background behind_phase1
     odoo_pass whole
     checks
-    for series in $OTHER_SERIES; do
-        use_series "$series" 0
-        checks
-    done
     join_background
-    use_series "$FIRST_SERIES" 1
     start_background behind_phase2
     for _ in $(seq 120); do    # the lane holds the lock before the e2e starts
         [ -e "$PG_LOCK.held" ] && break
