@@ -86,7 +86,8 @@ class DocumentsDocument(models.Model):
     ]
     # Like Enterprise: whoever may read a document may post on it.
     _mail_post_access = "read"
-    _order = "sequence, id desc"
+    # 18.0 has no sequence on documents (folders are ordered in 19.0).
+    _order = "id desc" if compat.IS_18 else "sequence, id desc"
     _parent_name = "folder_id"
     _parent_store = True
 
@@ -95,11 +96,14 @@ class DocumentsDocument(models.Model):
         store=True,
         readonly=False,
         copy=True,
-        translate=True,
-        tracking=True,
+        # 19.0 translates and tracks the name (a jsonb column); 18.0 neither
+        # (a varchar column: raw SQL reads it as it is).
+        translate=not compat.IS_18,
+        tracking=not compat.IS_18,
     )
     active = fields.Boolean(default=True)
-    sequence = fields.Integer(default=10)
+    if not compat.IS_18:  # 19.0 only
+        sequence = fields.Integer(default=10)
     type = fields.Selection(
         [("url", "URL"), ("binary", "File"), ("folder", "Folder")],
         default="binary",
