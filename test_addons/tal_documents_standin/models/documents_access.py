@@ -13,7 +13,7 @@ superuser and the public user are never members.
 from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 
-from odoo.addons.tal_documents_standin import compat
+from .. import compat
 
 
 class DocumentsAccess(models.Model):

@@ -9,7 +9,7 @@ from its folder. Enterprise has all of it in ``documents.document`` itself.
 from odoo import Command, api, fields, models
 from odoo.exceptions import UserError
 
-from odoo.addons.tal_documents_standin import compat
+from .. import compat
 
 # Permissions from the weakest to the strongest.
 PERMISSIONS = ["none", "view", "edit"]

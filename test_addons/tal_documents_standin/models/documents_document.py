@@ -71,7 +71,7 @@ from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tools.misc import clean_context
 from odoo.tools.pdf import PdfFileReader
 
-from odoo.addons.tal_documents_standin import compat
+from .. import compat
 
 _logger = logging.getLogger(__name__)
 
@@ -229,8 +229,9 @@ class DocumentsDocument(models.Model):
     )
 
     def init(self):
-        super().init()
+        res = super().init()
         compat.create_indexes(self)
+        return res
 
     @api.constrains("folder_id", "shortcut_document_id")
     def _check_shortcut_parent(self):

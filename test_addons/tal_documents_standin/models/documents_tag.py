@@ -6,7 +6,7 @@ from random import randint
 
 from odoo import api, fields, models
 
-from odoo.addons.tal_documents_standin import compat
+from .. import compat
 
 
 class DocumentsTag(models.Model):

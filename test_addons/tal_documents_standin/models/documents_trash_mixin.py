@@ -36,7 +36,7 @@ from dateutil.relativedelta import relativedelta
 from odoo import fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
 
-from odoo.addons.tal_documents_standin import compat
+from .. import compat
 
 
 class DocumentsStandinTrashMixin(models.AbstractModel):
