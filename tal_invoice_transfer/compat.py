@@ -9,12 +9,13 @@ branch here, not a copy of the addon.
 
 import collections
 import contextlib
+import contextvars
 import functools
 import subprocess
 import sys
 import time
 
-from odoo import models, release
+from odoo import models, release, sql_db
 from odoo.tools import SQL
 
 from odoo.addons.base.models import ir_actions_report as base_report
@@ -24,8 +25,9 @@ SERIES = tuple(release.version_info[:2])
 V19 = SERIES >= (19, 0)
 
 if V19:
-    from odoo.addons.base.models.ir_cron import MIN_TIME_PER_JOB
     from odoo.fields import Domain
+
+    from odoo.addons.base.models.ir_cron import MIN_TIME_PER_JOB
 else:
     from odoo.osv import expression
 
@@ -117,6 +119,31 @@ def domain_without(domain, field_name):
 USER_GROUPS_FIELD = "group_ids" if V19 else "groups_id"
 USER_ALL_GROUPS_FIELD = "all_group_ids" if V19 else "groups_id"
 ACTION_GROUPS_FIELD = "group_ids" if V19 else "groups_id"
+# A group's users, with those who have it through another group: 19.0's
+# all_user_ids; 18.0's users (a user's groups hold the implied ones).
+GROUP_ALL_USERS_FIELD = "all_user_ids" if V19 else "users"
+
+
+# ---------------------------------------------------------------- invoices --
+# The stored computed fields of invoice lines that rendering an invoice
+# computes and stores (19.0: the line's section, parent_id; 18.0 has none).
+LINE_FIELDS_STORED_BY_RENDER = ("parent_id",) if V19 else ()
+
+
+def audit_trail_keeps_files(company):
+    """Whether Odoo refuses to delete the files of the company's posted
+    invoices: 19.0's restrictive audit trail does; 18.0's audit trail
+    (check_account_audit_trail) keeps the entries' logs, not their files."""
+    return bool(company.restrictive_audit_trail) if V19 else False
+
+
+def invoice_report_available(move, report):
+    """Whether Send offers `report` as the invoice's PDF."""
+    if V19:
+        return move._is_action_report_available(report)
+    # 18.0: no per-report domain (19.0's ir.actions.report.domain): every
+    # invoice report of account.move.
+    return bool(report.is_invoice_report and report.model == "account.move")
 
 
 # ----------------------------------------------------------------- records --
@@ -154,24 +181,54 @@ def insert_cache(field, records, values):
 
 # --------------------------------------------------------------- scheduler --
 def cron_context(env):
-    """The context of a scheduled call, with 19.0's time budget on 18.0.
+    """What a scheduled call adds to its context: 19.0's time budget, on
+    18.0; None when nothing is to be added.
 
     19.0 gives each job MIN_TIME_PER_JOB seconds (cron_end_time) and calls
     it again while it has time and work remains. 18.0 calls a job up to 10
-    times (MAX_BATCH_PER_CRON_JOB) with no time rule: each call gets the
-    same budget from its own start. None when nothing is to be added.
+    times (MAX_BATCH_PER_CRON_JOB) with no time rule, and Run Manually calls
+    it once in the web request: the budget counts from the job's start
+    (cron_job), or from the call's in a manual run (both calls have a
+    progress record).
     """
-    if V19 or "cron_end_time" in env.context or not env.context.get("cron_id"):
+    if (
+        V19
+        or "cron_end_time" in env.context
+        or not env.context.get("ir_cron_progress_id")
+    ):
         return None
-    return {"cron_end_time": time.monotonic() + MIN_TIME_PER_JOB}
+    started = _job_started.get()
+    return {
+        "cron_end_time": (time.monotonic() if started is None else started)
+        + MIN_TIME_PER_JOB
+    }
+
+
+# 18.0: when the scheduler's job (its up to 10 calls) started.
+_job_started = contextvars.ContextVar("tal_cron_job_started", default=None)
+
+
+@contextlib.contextmanager
+def cron_job():
+    """Around a scheduler's job (ir.cron._run_job): on 18.0, its start, from
+    which its calls' budget counts, as 19.0 counts it (cron_context)."""
+    if V19:
+        yield
+        return
+    token = _job_started.set(time.monotonic())
+    try:
+        yield
+    finally:
+        _job_started.reset(token)
 
 
 def commit_progress(env, processed=0, *, remaining=None, deactivate=False):
-    """18.0's stand-in for 19.0's ir.cron._commit_progress: add `processed` to the job's
-    progress (and take it from the remaining count unless `remaining` is
-    given), commit, and return the seconds the job has left."""
-    # 18.0 only (ir.cron._commit_progress calls this where core has none): ir.cron._notify_progress(done=, remaining=) sets the counts
-    # (no commit, no time): the same computed here.
+    """18.0's stand-in for 19.0's ir.cron._commit_progress (called by ours,
+    models/ir_cron.py): add `processed` to the job's progress (and take it
+    from the remaining count unless `remaining` is given), commit, and
+    return the seconds the job has left."""
+    # 18.0's ir.cron._notify_progress(done=, remaining=) only sets the
+    # counts (no commit, no time): the rest as 19.0 does it.
     progress = (
         env["ir.cron.progress"].sudo().browse(env.context.get("ir_cron_progress_id"))
     )
@@ -266,3 +323,21 @@ def documents_company_owner(env):
     if V19:
         return False
     return env.ref("base.user_root").id
+
+
+def process_cron_job(registry, cron_cr, job):
+    """Run `job` as the scheduler does (tests)."""
+    if V19:
+        return registry["ir.cron"]._process_job(cron_cr, job)
+    # 18.0: _process_job(db, cron_cr, job), `db` unused by its body.
+    return registry["ir.cron"]._process_job(
+        sql_db.db_connect(registry.db_name), cron_cr, job
+    )
+
+
+def config_options():
+    """The dict of the server's options a test may patch."""
+    from odoo.tools import config
+
+    # 19.0: the options given at run time; 18.0: its only dict.
+    return config._runtime_options if V19 else config.options

@@ -16,13 +16,11 @@ MANUAL_RUN_USER = contextvars.ContextVar("tal_transfer_manual_run_user", default
 class IrCron(models.Model):
     _inherit = "ir.cron"
 
-    def _callback(self, cron_name, server_action_id):
-        # 18.0: the scheduler sets no time budget; each call gets 19.0's
-        # (compat.cron_context). 19.0: nothing added.
-        context = compat.cron_context(self.env)
-        if context:
-            self = self.with_context(**context)  # noqa: PLW0642
-        return super()._callback(cron_name, server_action_id)
+    @classmethod
+    def _run_job(cls, job):
+        # 18.0: the job's start, for its calls' time budget (compat.cron_job).
+        with compat.cron_job():
+            return super()._run_job(job)
 
     def _commit_progress(self, processed=0, *, remaining=None, deactivate=False):
         """19.0's own (core's); 18.0 has none: the same contract built on

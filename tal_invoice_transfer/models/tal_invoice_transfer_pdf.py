@@ -14,7 +14,6 @@ from odoo.exceptions import UserError
 from odoo.tools import SQL, config
 from odoo.tools.translate import LazyTranslate
 
-
 from .. import compat
 from ..compat import MIN_TIME_PER_JOB
 from ..render_deadline import RenderTimeout, render_deadline
@@ -363,8 +362,8 @@ class TalInvoiceTransferPdf(models.AbstractModel):
             for rule in rules:
                 if rule.company_id and rule.company_id != move.company_id:
                     continue
-                if rule._tal_matches(text) and move._is_action_report_available(
-                    rule.report_id
+                if rule._tal_matches(text) and compat.invoice_report_available(
+                    move, rule.report_id
                 ):
                     choices[move] = (rule.report_id, rule)
                     break
@@ -390,8 +389,9 @@ class TalInvoiceTransferPdf(models.AbstractModel):
         """Run a render whose writes are all undone.
 
         Rendering writes to the invoices: core stores computed fields of
-        their lines as it reads them (parent_id), which touches the invoice.
-        Nothing may be stored before the invoice is locked, and an invoice
+        their lines as it reads them (19.0: parent_id, see compat), which
+        touches the invoice. Nothing may be stored before the invoice is
+        locked, and an invoice
         changed since its render is told from the render's own writes by its
         write_date (see _tal_store). Reading those fields for all the lines at
         once first leaves core nothing to write; a lock another transaction
@@ -401,7 +401,9 @@ class TalInvoiceTransferPdf(models.AbstractModel):
             with self.env.cr.savepoint():
                 # Reverted with the savepoint.
                 self.env.cr.execute("SET LOCAL lock_timeout = '5s'")
-                moves.sudo().line_ids.mapped("parent_id")
+                lines = moves.sudo().line_ids
+                for name in compat.LINE_FIELDS_STORED_BY_RENDER:
+                    lines.mapped(name)
                 yield
                 self.env.flush_all()
                 raise _UndoRenderWrites()

@@ -111,7 +111,9 @@ class TalInvoiceTransferScheduler(models.AbstractModel):
         for number, cron in crons.items():
             if number > wanted and cron.active:
                 surplus |= cron
-        compat.try_lock_for_update(surplus, allow_referencing=True).write({"active": False})
+        compat.try_lock_for_update(surplus, allow_referencing=True).write(
+            {"active": False}
+        )
 
     @api.model
     def _tal_active_workers(self):

@@ -12,6 +12,7 @@ import psycopg2
 from psycopg2 import OperationalError
 
 from odoo import SUPERUSER_ID, Command, api
+from odoo.models import BaseModel
 from odoo.modules.registry import DummyRLock, Registry
 from odoo.tests import TransactionCase, new_test_user
 from odoo.tools import SQL, mute_logger
@@ -58,6 +59,18 @@ def wait_for_lock(registry, thread, pid):
                 return True
             time.sleep(0.05)
     return False
+
+
+# What _make_invoice gives its invoice's line.
+LINE_ARGS = ("name", "product_id", "quantity", "price_unit", "tax_ids", "discount")
+
+
+def _ids(values):
+    """`values` with records given as their ids."""
+    return {
+        key: value.id if isinstance(value, BaseModel) else value
+        for key, value in values.items()
+    }
 
 
 class TalTransferCommon(AccountTestInvoicingCommon):
@@ -147,19 +160,42 @@ class TalTransferCommon(AccountTestInvoicingCommon):
             }
         )
 
+    if not compat.V19:
+
+        @contextmanager
+        def enter_registry_test_mode(self):
+            """19.0's own (TransactionCase); 18.0's registry test mode by
+            hand: new cursors share the test's."""
+            self.env.flush_all()
+            self.registry.enter_test_mode(self.cr)
+            try:
+                yield
+            finally:
+                self.registry.leave_test_mode()
+                self.env.invalidate_all()
+
+    def _company_owner(self):
+        """Who owns the company's documents: nobody, OdooBot on 18.0."""
+        return self.env["res.users"].browse(compat.documents_company_owner(self.env))
+
     @classmethod
     def _make_invoice(cls, files=("invoice.pdf",), post=True, **invoice_args):
         invoice_args.setdefault("invoice_date", "2026-03-05")
         invoice_args.setdefault("date", invoice_args["invoice_date"])
-        # One line of 100, as account's _create_invoice_one_line (19.0 only).
+        # One line of 100, as account's _create_invoice_one_line (19.0 only):
+        # the line's own arguments go to the line, move_name is the move's.
+        line = {"price_unit": 100.0, "quantity": 1.0}
+        for key in LINE_ARGS:
+            if key in invoice_args:
+                line[key] = invoice_args.pop(key)
+        if "move_name" in invoice_args:
+            invoice_args["name"] = invoice_args.pop("move_name")
         invoice = cls.env["account.move"].create(
             {
                 "move_type": "out_invoice",
                 "partner_id": cls.partner_a.id,
-                "invoice_line_ids": [
-                    Command.create({"price_unit": 100.0, "quantity": 1.0})
-                ],
-                **invoice_args,
+                "invoice_line_ids": [Command.create(_ids(line))],
+                **_ids(invoice_args),
             }
         )
         for name in files:

@@ -9,7 +9,6 @@ import time
 from unittest.mock import patch
 
 from odoo.tests import tagged
-from odoo.tools import config
 
 from .. import compat
 from ..models import tal_invoice_transfer_pdf as pdf_module
@@ -161,13 +160,13 @@ class TestInvoicePdfFailures(TalPdfCommon):
         job = renderer.with_context(cron_end_time=time.monotonic() + 10)
         thread = threading.current_thread()
         with (
-            patch.dict(config._runtime_options, {"limit_time_real_cron": 300}),
+            patch.dict(compat.config_options(), {"limit_time_real_cron": 300}),
             patch.object(thread, "start_time", time.time() - 100, create=True),
         ):
             self.assertAlmostEqual(job._tal_time_left(), 200, delta=5)
         with (
             patch.dict(
-                config._runtime_options,
+                compat.config_options(),
                 {"limit_time_real_cron": 0, "limit_time_real": 120},
             ),
             patch.object(thread, "start_time", time.time() - 30, create=True),
@@ -181,7 +180,7 @@ class TestInvoicePdfFailures(TalPdfCommon):
         job = renderer.with_context(cron_end_time=time.monotonic() + 10 - 100)
         thread = threading.current_thread()
         with (
-            patch.dict(config._runtime_options, {"limit_time_real_cron": 300}),
+            patch.dict(compat.config_options(), {"limit_time_real_cron": 300}),
             patch.object(thread, "start_time", None, create=True),
         ):
             self.assertAlmostEqual(job._tal_time_left(), 200, delta=5)

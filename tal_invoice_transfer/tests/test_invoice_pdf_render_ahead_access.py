@@ -6,8 +6,8 @@ from unittest.mock import patch
 from odoo.exceptions import AccessError
 from odoo.tests import new_test_user, tagged
 
-from ..models.tal_invoice_transfer_pdf import TalInvoiceTransferPdf
 from .. import compat
+from ..models.tal_invoice_transfer_pdf import TalInvoiceTransferPdf
 from .common import TalPdfCommon
 
 

@@ -6,8 +6,8 @@ from odoo import fields
 from odoo.exceptions import AccessError
 from odoo.tests import new_test_user, tagged
 
-from ..models.tal_invoice_transfer_gate import PAUSED_AT_PARAM, PAUSED_BY_PARAM
 from .. import compat
+from ..models.tal_invoice_transfer_gate import PAUSED_AT_PARAM, PAUSED_BY_PARAM
 from .common import TalTransferCommon
 
 UI = "odoo.addons.tal_invoice_transfer.models.tal_invoice_transfer_ui"

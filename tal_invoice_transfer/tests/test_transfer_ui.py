@@ -82,7 +82,11 @@ class TestTransferUi(TalTransferCommon):
         invoice = self._make_invoice(files=("bill.pdf",))
         self.Transfer._run()
         self.accountant.write(
-            {compat.USER_GROUPS_FIELD: [Command.link(self.env.ref("dms.group_dms_user").id)]}
+            {
+                compat.USER_GROUPS_FIELD: [
+                    Command.link(self.env.ref("dms.group_dms_user").id)
+                ]
+            }
         )
 
         action = invoice.with_user(self.accountant).action_tal_transfer_open_documents()

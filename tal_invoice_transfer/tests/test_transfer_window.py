@@ -9,8 +9,8 @@ from odoo import fields
 from odoo.exceptions import AccessError, ValidationError
 from odoo.tests import tagged
 
-from ..models.tal_invoice_transfer_window import Window
 from .. import compat
+from ..models.tal_invoice_transfer_window import Window
 from .common import TalTransferCommon
 
 # Tuesday 8 December 2026; Paris is UTC+1 in winter.

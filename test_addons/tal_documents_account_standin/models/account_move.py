@@ -85,7 +85,9 @@ class AccountMove(models.Model):
             # is in the trash it creates a second document, which the
             # database refuses (one document per attachment). The owner is
             # the invoice's creator, OdooBot included.
-            document = Documents.search([("attachment_id", "=", attachment_id)], limit=1)
+            document = Documents.search(
+                [("attachment_id", "=", attachment_id)], limit=1
+            )
             vals = {"owner_id": self.create_uid.id}
         else:
             # 19.0 restores a trashed document; the owner is the invoice's

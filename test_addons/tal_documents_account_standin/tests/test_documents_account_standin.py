@@ -15,8 +15,6 @@ from .. import _post_init_configure_journals
 
 PDF = b"%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
 XML = b"<?xml version='1.0'?><Invoice/>"
-ONLY_18 = "documents_account 19.0 behaves otherwise (see the test_19_ twin)"
-ONLY_19 = "documents_account 18.0 behaves otherwise (see the test_18_ twin)"
 
 
 @tagged("post_install", "-at_install")
@@ -73,7 +71,10 @@ class TestDocumentsAccountStandin(AccountTestInvoicingCommon):
         invoice.invalidate_recordset(["create_uid"])
         return invoice
 
-    @skipIf(compat.IS_18, ONLY_19)
+    @skipIf(
+        compat.IS_18,
+        "18.0 makes no folder setting for a journal: an administrator does",
+    )
     def test_every_journal_has_a_setting_in_finance_by_journal_type(self):
         journal = self.env["account.journal"].create(
             {"name": "Second Sales", "code": "SAL2", "type": "sale"}
@@ -117,7 +118,9 @@ class TestDocumentsAccountStandin(AccountTestInvoicingCommon):
         self.assertEqual(first.res_model, "account.move")
         self.assertFalse(self._document_of(first))
 
-    @skipIf(compat.IS_18, ONLY_19)
+    @skipIf(
+        compat.IS_18, "18.0 does not restore a trashed document when filing its file"
+    )
     def test_a_trashed_document_is_restored_when_filed(self):
         xml = self._attach("invoice.xml", XML)
         document = self._document_of(xml)
@@ -127,7 +130,7 @@ class TestDocumentsAccountStandin(AccountTestInvoicingCommon):
 
         self.assertTrue(document.active)
 
-    @skipIf(compat.IS_18, ONLY_19)
+    @skipIf(compat.IS_18, "18.0 configures no journal at install")
     def test_installing_files_nothing_of_existing_invoices(self):
         pdf = self._attach("old.pdf", PDF)
         self.invoice.with_context(no_document=True).message_main_attachment_id = pdf
@@ -148,7 +151,7 @@ class TestDocumentsAccountStandin(AccountTestInvoicingCommon):
         with self.assertRaises(ValidationError):
             folder.action_archive()
 
-    @skipIf(not compat.IS_18, ONLY_18)
+    @skipIf(not compat.IS_18, "19.0 gives every journal a folder setting")
     def test_18_no_journal_gets_a_setting_by_itself(self):
         journal = self.env["account.journal"].create(
             {"name": "Second Sales", "code": "SAL2", "type": "sale"}
@@ -158,7 +161,10 @@ class TestDocumentsAccountStandin(AccountTestInvoicingCommon):
         _post_init_configure_journals(self.env)
         self.assertFalse(self.Settings.search([]))
 
-    @skipIf(not compat.IS_18, ONLY_18)
+    @skipIf(
+        not compat.IS_18,
+        "19.0 (stand-in): the Accounting setting is on, with the Finance folder",
+    )
     def test_18_the_accounting_setting_is_off_until_turned_on(self):
         company = self.env["res.company"].sudo().create({"name": "New Co"})
         self.assertFalse(company.documents_account_settings)
@@ -175,7 +181,7 @@ class TestDocumentsAccountStandin(AccountTestInvoicingCommon):
         xml = self._attach("invoice.xml", XML)
         self.assertFalse(self._document_of(xml))
 
-    @skipIf(compat.IS_18, ONLY_19)
+    @skipIf(compat.IS_18, "18.0: the Accounting setting is off until turned on")
     def test_19_the_accounting_setting_is_on_with_the_finance_folder(self):
         company = self.env["res.company"].sudo().create({"name": "New Co"})
         self.assertTrue(company.documents_account_settings)
@@ -184,7 +190,7 @@ class TestDocumentsAccountStandin(AccountTestInvoicingCommon):
             self.env.ref("tal_documents_account_standin.document_finance_folder"),
         )
 
-    @skipIf(not compat.IS_18, ONLY_18)
+    @skipIf(not compat.IS_18, "19.0 files an invoice's PDF only as its main file")
     def test_18_the_first_file_of_an_invoice_is_filed(self):
         first = self._attach("first.pdf", PDF)
         second = self._attach("second.pdf", PDF)
@@ -192,12 +198,12 @@ class TestDocumentsAccountStandin(AccountTestInvoicingCommon):
         self.assertFiled(self._document_of(first), first)
         self.assertFalse(self._document_of(second))
 
-    @skipIf(compat.IS_18, ONLY_19)
+    @skipIf(compat.IS_18, "18.0 files an invoice's first file when it is attached")
     def test_19_the_first_file_of_an_invoice_waits_to_be_the_main_file(self):
         first = self._attach("first.pdf", PDF)
         self.assertFalse(self._document_of(first))
 
-    @skipIf(not compat.IS_18, ONLY_18)
+    @skipIf(not compat.IS_18, "19.0 restores the trashed document")
     def test_18_filing_a_file_whose_document_is_trashed_fails(self):
         xml = self._attach("invoice.xml", XML)
         document = self._document_of(xml)
@@ -213,19 +219,19 @@ class TestDocumentsAccountStandin(AccountTestInvoicingCommon):
             )
             self.env.flush_all()
 
-    @skipIf(not compat.IS_18, ONLY_18)
+    @skipIf(not compat.IS_18, "19.0 files what OdooBot created without owner")
     def test_18_odoobot_owns_what_it_created_filed(self):
         xml = self._attach("invoice.xml", XML, move=self._odoobot_made(self.invoice))
         self.assertEqual(
             self._document_of(xml).owner_id, self.env.ref("base.user_root")
         )
 
-    @skipIf(compat.IS_18, ONLY_19)
+    @skipIf(compat.IS_18, "18.0 makes OdooBot the owner")
     def test_19_what_odoobot_created_is_filed_without_owner(self):
         xml = self._attach("invoice.xml", XML, move=self._odoobot_made(self.invoice))
         self.assertFalse(self._document_of(xml).owner_id)
 
-    @skipIf(not compat.IS_18, ONLY_18)
+    @skipIf(not compat.IS_18, "19.0 deletes a journal's setting with it")
     def test_18_a_journal_with_a_setting_is_not_deleted(self):
         journal = self.env["account.journal"].create(
             {"name": "Extra", "code": "EXT", "type": "general"}
@@ -239,7 +245,7 @@ class TestDocumentsAccountStandin(AccountTestInvoicingCommon):
             journal.unlink()
             self.env.flush_all()
 
-    @skipIf(compat.IS_18, ONLY_19)
+    @skipIf(compat.IS_18, "18.0 refuses to delete a journal with a setting")
     def test_19_a_journals_setting_goes_with_it(self):
         journal = self.env["account.journal"].create(
             {"name": "Extra", "code": "EXT", "type": "general"}

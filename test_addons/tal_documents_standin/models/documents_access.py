@@ -1,19 +1,19 @@
 # Copyright 2026 TAL
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
-"""Test-only stand-in for Enterprise 19.0 ``documents.access``: the members of
-a document (a partner and a role), which is how Documents shares a document
-with a person.
+"""Test-only stand-in for Enterprise ``documents.access`` (18.0 and 19.0
+alike): the members of a document (a partner and a role), which is how
+Documents shares a document with a person.
 
-Mirrored behaviour (from public copies of the 19.0 module): one line per
-document and partner; a line has a role (viewer or editor) or only a last
-access date (the owner's line); a membership may expire; the superuser and
-the public user are never members.
+Mirrored behaviour (from public copies of the 18.0 and 19.0 modules): one
+line per document and partner; a line has a role (viewer or editor) or only
+a last access date (the owner's line); a membership may expire; the
+superuser and the public user are never members.
 """
 
 from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 
-from odoo.addons.tal_documents_standin import compat
+from .. import compat
 
 
 class DocumentsAccess(models.Model):

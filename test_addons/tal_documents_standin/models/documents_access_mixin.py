@@ -9,7 +9,7 @@ from its folder. Enterprise has all of it in ``documents.document`` itself.
 from odoo import Command, api, fields, models
 from odoo.exceptions import UserError
 
-from odoo.addons.tal_documents_standin import compat
+from .. import compat
 
 # Permissions from the weakest to the strongest.
 PERMISSIONS = ["none", "view", "edit"]
@@ -181,7 +181,9 @@ class DocumentsStandinAccessMixin(models.AbstractModel):
             )
         else:
             owner = self.env["res.users"].browse(
-                vals["owner_id"] if "owner_id" in vals else self._standin_default_owner()
+                vals["owner_id"]
+                if "owner_id" in vals
+                else self._standin_default_owner()
             )
             if owner and not owner.active:  # the superuser or an archived user
                 owner = self.env["res.users"]
@@ -256,7 +258,8 @@ class DocumentsStandinAccessMixin(models.AbstractModel):
                     "access_ids": [
                         Command.create(member)
                         for member in folder._standin_members_to_inherit()
-                        if member["partner_id"] not in document.access_ids.partner_id.ids
+                        if member["partner_id"]
+                        not in document.access_ids.partner_id.ids
                     ],
                     **(
                         {"company_id": folder.company_id.id}

@@ -1,6 +1,7 @@
 # Copyright 2026 TAL
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
-"""Test-only stand-in for Enterprise 19.0 ``documents.document``.
+"""Test-only stand-in for Enterprise ``documents.document``, 18.0 or 19.0
+as the series it runs on (the differences: see the readme and compat.py).
 
 Enterprise source is not public here. What is mirrored was checked on:
 
@@ -10,15 +11,16 @@ Enterprise source is not public here. What is mirrored was checked on:
   creates folders with ``{'name', 'type': 'folder'}``;
   ``account/models/ir_attachment.py`` lets a write of
   ``res_model='documents.document'`` through on audit-trail attachments.
-* Public copies of the 19.0 module on GitHub (third-party forks, found with
-  the code search; not authoritative), read for behaviour and field names,
-  never copied.
+* Public copies of the 18.0 and 19.0 modules on GitHub (third-party forks,
+  found with the code search; not authoritative), read for behaviour and
+  field names, never copied.
 
 Mirrored behaviour:
 
 * fields and options of ``attachment_id`` (ondelete cascade, unique), ``name``
   (from the attachment), ``type``, ``folder_id`` (``_parent_store``),
-  ``owner_id`` (default: the current user when active), ``partner_id``,
+  ``owner_id`` (default: the current user; 19.0: only when active),
+  ``partner_id``,
   ``tag_ids``, ``company_id``, ``active``, ``res_model``/``res_id`` (from the
   attachment; writing them MOVES the attachment), ``access_internal`` /
   ``access_via_link``, ``access_ids`` (members, ``documents.access``),
@@ -34,11 +36,13 @@ Mirrored behaviour:
   created with (an upload script's customer folders);
 * writing another ``attachment_id`` keeps the old file in
   ``previous_attachment_ids``;
-* a restore (``active`` back to True) under an archived folder raises, and a
-  restore posts a message on the folder as the current user;
+* the trash (documents_trash_mixin.py): a folder goes with its content, and
+  comes back with it; a restore (``active`` back to True) under an archived
+  folder raises; 19.0 posts a message on the folder as the current user;
 * record rules: reading needs a permission other than 'none'
   (``user_permission``: owner, member, ``access_internal``), writing needs
-  'edit'; internal users only read tags (``security/``);
+  'edit', and the company's root folders need a Documents administrator;
+  internal users only read tags (``security/``);
 * ``is_multipage`` is stored and computed by reading and parsing every PDF,
   so that creating a document costs what it costs with Enterprise;
 * ``unlink`` deletes the documents' attachments, wherever they are linked.
@@ -52,9 +56,9 @@ The trash: archived documents are deleted by an autovacuum
 by default), 1,000 per call, through ``unlink`` (so with their attachments).
 
 Not reproduced: link sharing and access through the parent folder, the
-"COMPANY"/"MY" drives, thumbnails, ``action_archive``, the refusal to archive
-a folder whose content is still active, ``documents.mixin`` automation, the
-``ir.attachment`` extension.
+"COMPANY"/"MY" drives, thumbnails, ``documents.mixin`` automation, the
+``ir.attachment`` extension, and the parts of the trash listed in
+documents_trash_mixin.py.
 """
 
 import base64
@@ -67,7 +71,7 @@ from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tools.misc import clean_context
 from odoo.tools.pdf import PdfFileReader
 
-from odoo.addons.tal_documents_standin import compat
+from .. import compat
 
 _logger = logging.getLogger(__name__)
 
@@ -86,7 +90,8 @@ class DocumentsDocument(models.Model):
     ]
     # Like Enterprise: whoever may read a document may post on it.
     _mail_post_access = "read"
-    _order = "sequence, id desc"
+    # 18.0 has no sequence on documents (folders are ordered in 19.0).
+    _order = "id desc" if compat.IS_18 else "sequence, id desc"
     _parent_name = "folder_id"
     _parent_store = True
 
@@ -95,11 +100,14 @@ class DocumentsDocument(models.Model):
         store=True,
         readonly=False,
         copy=True,
-        translate=True,
-        tracking=True,
+        # 19.0 translates and tracks the name (a jsonb column); 18.0 neither
+        # (a varchar column: raw SQL reads it as it is).
+        translate=not compat.IS_18,
+        tracking=not compat.IS_18,
     )
     active = fields.Boolean(default=True)
-    sequence = fields.Integer(default=10)
+    if not compat.IS_18:  # 19.0 only
+        sequence = fields.Integer(default=10)
     type = fields.Selection(
         [("url", "URL"), ("binary", "File"), ("folder", "Folder")],
         default="binary",
@@ -221,8 +229,9 @@ class DocumentsDocument(models.Model):
     )
 
     def init(self):
-        super().init()
+        res = super().init()
         compat.create_indexes(self)
+        return res
 
     @api.constrains("folder_id", "shortcut_document_id")
     def _check_shortcut_parent(self):

@@ -1,12 +1,12 @@
 # Copyright 2026 TAL
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
-# Test-only stand-in for Enterprise 19.0 ``documents.tag``. Since 18.0 tags
+# Test-only stand-in for Enterprise ``documents.tag`` (18.0 and 19.0). Since 18.0 tags
 # are global (no facet/category, no folder); the tag name is unique.
 from random import randint
 
 from odoo import api, fields, models
 
-from odoo.addons.tal_documents_standin import compat
+from .. import compat
 
 
 class DocumentsTag(models.Model):

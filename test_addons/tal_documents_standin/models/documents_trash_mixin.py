@@ -36,7 +36,7 @@ from dateutil.relativedelta import relativedelta
 from odoo import fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
 
-from odoo.addons.tal_documents_standin import compat
+from .. import compat
 
 
 class DocumentsStandinTrashMixin(models.AbstractModel):
@@ -167,9 +167,9 @@ class DocumentsStandinTrashMixin(models.AbstractModel):
             return
         # 19.0: a message on each folder, posted as the current user, on the
         # user's own rights unless the user owns one of the documents.
-        for folder, documents in changed.filtered("folder_id").grouped(
-            "folder_id"
-        ).items():
+        for folder, documents in (
+            changed.filtered("folder_id").grouped("folder_id").items()
+        ):
             names = ", ".join(documents.mapped("name"))
             folder.sudo(self.env.user in documents.owner_id).message_post(
                 body=self.env._("Restored from the trash: %(names)s", names=names)

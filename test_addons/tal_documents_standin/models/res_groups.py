@@ -2,7 +2,7 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 from odoo import Command, api, models
 
-from odoo.addons.tal_documents_standin import compat
+from .. import compat
 
 
 class ResGroups(models.Model):

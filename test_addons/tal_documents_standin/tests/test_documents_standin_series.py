@@ -14,9 +14,6 @@ from odoo.tools import mute_logger
 
 from odoo.addons.tal_documents_standin import compat
 
-ONLY_18 = "Documents 19.0 behaves otherwise (see the test_19_ twin)"
-ONLY_19 = "Documents 18.0 behaves otherwise (see the test_18_ twin)"
-
 
 class StandinSeriesCommon(TransactionCase):
     @classmethod
@@ -26,7 +23,9 @@ class StandinSeriesCommon(TransactionCase):
         cls.Documents = cls.env["documents.document"]
         cls.odoobot = cls.env.ref("base.user_root")
         cls.user = new_test_user(cls.env, login="series_user", groups="base.group_user")
-        cls.other = new_test_user(cls.env, login="series_other", groups="base.group_user")
+        cls.other = new_test_user(
+            cls.env, login="series_other", groups="base.group_user"
+        )
         cls.manager = new_test_user(
             cls.env,
             login="series_manager",
@@ -39,7 +38,7 @@ class StandinSeriesCommon(TransactionCase):
 
 @tagged("post_install", "-at_install")
 class TestStandinOwner(StandinSeriesCommon):
-    @skipIf(not compat.IS_18, ONLY_18)
+    @skipIf(not compat.IS_18, "19.0: what the superuser creates has no owner")
     def test_18_what_the_superuser_creates_belongs_to_odoobot(self):
         folder = self.Documents.create(
             {"name": "Company", "type": "folder", "access_internal": "edit"}
@@ -55,7 +54,7 @@ class TestStandinOwner(StandinSeriesCommon):
         self.assertNotIn(self.odoobot.partner_id, document.access_ids.partner_id)
         self.assertEqual(document.owner_id, self.user)
 
-    @skipIf(not compat.IS_18, ONLY_18)
+    @skipIf(not compat.IS_18, "19.0: the owner is optional")
     def test_18_a_document_needs_an_owner(self):
         with (
             mute_logger("odoo.sql_db"),
@@ -65,7 +64,7 @@ class TestStandinOwner(StandinSeriesCommon):
             self.Documents.create({"name": "nobody's", "owner_id": False})
             self.env.flush_all()
 
-    @skipIf(compat.IS_18, ONLY_19)
+    @skipIf(compat.IS_18, "18.0: what the superuser creates is OdooBot's")
     def test_19_what_the_superuser_creates_has_no_owner(self):
         folder = self.Documents.create(
             {"name": "Company", "type": "folder", "access_internal": "edit"}
@@ -140,23 +139,23 @@ class TestStandinShortcuts(StandinSeriesCommon):
             [("id", "=", self.shortcut.id)]
         )
 
-    @skipIf(not compat.IS_18, ONLY_18)
+    @skipIf(not compat.IS_18, "19.0: owning a shortcut gives no right on it")
     def test_18_the_owner_of_a_shortcut_edits_it(self):
         self.assertEqual(self.shortcut.with_user(self.user).user_permission, "edit")
         self.assertEqual(self._found_by_user(), self.shortcut)
 
-    @skipIf(compat.IS_18, ONLY_19)
+    @skipIf(compat.IS_18, "18.0: the owner of a shortcut edits it")
     def test_19_owning_a_shortcut_gives_no_right_on_it(self):
         self.assertEqual(self.shortcut.with_user(self.user).user_permission, "none")
         self.assertFalse(self._found_by_user())
 
-    @skipIf(not compat.IS_18, ONLY_18)
+    @skipIf(not compat.IS_18, "19.0: a shortcut takes none of its folder's members")
     def test_18_a_shortcut_takes_its_folders_members(self):
         self.assertIn(self.manager.partner_id, self.shortcut.access_ids.partner_id)
         # The folder's owner as editor, as for any document.
         self.assertIn(self.other.partner_id, self.shortcut.access_ids.partner_id)
 
-    @skipIf(compat.IS_18, ONLY_19)
+    @skipIf(compat.IS_18, "18.0: a shortcut takes its folder's members")
     def test_19_a_shortcut_takes_none_of_its_folders_members(self):
         self.assertEqual(self.shortcut.access_ids.partner_id, self.user.partner_id)
 
@@ -271,10 +270,12 @@ class TestStandinCompanyFolders(StandinSeriesCommon):
         with self.assertRaises(AccessError):
             self.Documents.with_user(self.user).create(values)
         self.assertTrue(
-            self.Documents.with_user(self.manager).create(values).standin_is_company_root
+            self.Documents.with_user(self.manager)
+            .create(values)
+            .standin_is_company_root
         )
 
-    @skipIf(not compat.IS_18, ONLY_18)
+    @skipIf(not compat.IS_18, "19.0: the company's folders have no owner")
     def test_18_company_folders_are_odoobots(self):
         self.assertEqual(self.root.owner_id, self.odoobot)
         mine = self.Documents.with_user(self.user).create(
@@ -282,10 +283,34 @@ class TestStandinCompanyFolders(StandinSeriesCommon):
         )
         self.assertFalse(mine.standin_is_company_root)
 
-    @skipIf(compat.IS_18, ONLY_19)
+    @skipIf(compat.IS_18, "18.0: the company's folders are OdooBot's")
     def test_19_company_folders_have_no_owner(self):
         self.assertFalse(self.root.owner_id)
         mine = self.Documents.with_user(self.user).create(
             {"name": "Mine", "type": "folder"}
         )
         self.assertFalse(mine.standin_is_company_root)
+
+
+@tagged("post_install", "-at_install")
+class TestStandinColumns(StandinSeriesCommon):
+    """What raw SQL meets in the documents table."""
+
+    def _column_type(self, column):
+        self.env.cr.execute(
+            "SELECT data_type FROM information_schema.columns "
+            "WHERE table_name = 'documents_document' AND column_name = %s",
+            (column,),
+        )
+        row = self.env.cr.fetchone()
+        return row and row[0]
+
+    @skipIf(not compat.IS_18, "19.0: the name is translated (jsonb)")
+    def test_18_the_name_is_plain_text(self):
+        self.assertEqual(self._column_type("name"), "character varying")
+        self.assertIsNone(self._column_type("sequence"))
+
+    @skipIf(compat.IS_18, "18.0: the name is plain text (varchar)")
+    def test_19_the_name_is_translated(self):
+        self.assertEqual(self._column_type("name"), "jsonb")
+        self.assertEqual(self._column_type("sequence"), "integer")
