@@ -294,7 +294,8 @@ port=$("$VPY" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); 
     exec timeout --kill-after=30 "$BOOTSTRAP_TIMEOUT" "$VPY" -m odoo -c "$TMP/odoo.conf" -d "$DB" \
         --data-dir="$TMP/data" -i account,dms,tal_invoice_transfer --test-enable \
         --test-tags "$BOOTSTRAP_TEST" --stop-after-init --log-level=info --db_host= \
-        --http-interface=127.0.0.1 --http-port="$port" --max-cron-threads=0 --workers=0
+        --http-interface=127.0.0.1 --http-port="$port" --max-cron-threads=0 --workers=0 \
+        ${ODOO_SERIES_WITHOUT_DEMO:+"$ODOO_SERIES_WITHOUT_DEMO"}
 ) </dev/null 2>&1 | "$VPY" -u "$SCRIPTS_DIR/odoo_test_log.py" stream "$TMP/odoo.log"
 rc=${PIPESTATUS[0]}
 "$VPY" "$SCRIPTS_DIR/odoo_test_log.py" report "$TMP/odoo.log" --rc "$rc" \

@@ -62,7 +62,7 @@ dropdb --if-exists "$DEMO_DB"
 rm -rf "$DATA_DIR/data/filestore/$DEMO_DB"
 createdb "$DEMO_DB"
 (cd "$DATA_DIR" && odoo_run -c "$CONF" -d "$DEMO_DB" -i account,dms,tal_invoice_transfer \
-    --stop-after-init --log-level=warn) >"$LOG" 2>&1 || {
+    --stop-after-init --log-level=warn ${ODOO_WITHOUT_DEMO:+"$ODOO_WITHOUT_DEMO"}) >"$LOG" 2>&1 || {
     echo "demo: installing the modules failed, see $LOG" >&2
     tail -20 "$LOG" >&2
     exit 1

@@ -20,7 +20,8 @@ trap 'dropdb --if-exists "$DB" </dev/null; rm -rf "$WORK"' EXIT
 printf '[options]\n' >"$WORK/odoo.conf"
 # ODOO_CORE_ADDONS: Odoo's own addons, where an explicit path must name them (18.0)
 COMMON=(-c "$WORK/odoo.conf" -d "$DB" --addons-path="${ODOO_CORE_ADDONS:+$ODOO_CORE_ADDONS,}$REPO_ROOT" --data-dir="$WORK/data"
-    --db_host= --http-interface=127.0.0.1 --max-cron-threads=0 --log-level=warn)
+    --db_host= --http-interface=127.0.0.1 --max-cron-threads=0 --log-level=warn
+    ${ODOO_WITHOUT_DEMO:+"$ODOO_WITHOUT_DEMO"})
 PASSED=0
 FAILED=0
 

@@ -31,6 +31,9 @@
 # PATH (exported) starts with $ODOO_HOME/wkhtmltox/bin when the patched
 # wkhtmltopdf is there, and ODOO_WKHTMLTOPDF (exported) is the wkhtmltopdf
 # Odoo will use (empty if none).
+# ODOO_WITHOUT_DEMO (exported) is the option that keeps Odoo's demo data out
+# of a -i (18.0: --without-demo=all; empty for 19.0, which loads none): the
+# scripts add it to their Odoo command lines.
 # What it ensures (idempotent; about a second when all is present):
 #   - Odoo of the series importable by ODOO_PYTHON: when none is found, or the
 #     one in ODOO_HOME is half-built, scripts/odoo_install.sh installs it into
@@ -347,7 +350,8 @@ _odoo_env_main() {
     _oe_find_python || return 1
     export ODOO_PYTHON
     ODOO_CORE_ADDONS=$(_oe_core_addons)
-    export ODOO_CORE_ADDONS
+    ODOO_WITHOUT_DEMO=$ODOO_SERIES_WITHOUT_DEMO
+    export ODOO_CORE_ADDONS ODOO_WITHOUT_DEMO
     # shellcheck disable=SC2034 # for the scripts that source this one
     ODOO_CMD=("$ODOO_PYTHON" -m odoo)
     _oe_ensure_postgres || return 1

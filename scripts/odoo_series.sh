@@ -24,6 +24,9 @@
 #                         uses for every pip command (build environments too),
 #                         empty if none
 #   ODOO_SERIES_DMS_REQ   the OCA dms wheel of the series
+#   ODOO_SERIES_WITHOUT_DEMO  the option that keeps Odoo's demo data out of
+#                         the modules -i installs (18.0 loads it by default;
+#                         19.0 does not, and takes --without-demo as a boolean)
 # A series this file does not know: odoo_series_error is set, and the caller
 # stops with it.
 
@@ -35,6 +38,7 @@ case "$ODOO_SERIES" in
         ODOO_SERIES_COMMIT=62e1055715a918c1815253ffc5a67cf0f04111b9
         ODOO_SERIES_PY_MIN=10 ODOO_SERIES_PY_MAX=13
         ODOO_SERIES_PIP_CONSTRAINTS=""
+        ODOO_SERIES_WITHOUT_DEMO=""
         ;;
     18.0)
         # The 18.0 branch of odoo/odoo. No 18.0 commit of odoo/odoo could be
@@ -47,6 +51,7 @@ case "$ODOO_SERIES" in
         # their build, which setuptools 70 dropped: pip's isolated build
         # environments need the cap too, hence a PIP_CONSTRAINT file.
         ODOO_SERIES_PIP_CONSTRAINTS="setuptools<70"
+        ODOO_SERIES_WITHOUT_DEMO="--without-demo=all"
         ;;
     *)
         odoo_series_error="ODOO_SERIES=$ODOO_SERIES is not a series these scripts know (18.0, 19.0)"

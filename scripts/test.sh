@@ -254,6 +254,7 @@ step_odoo_tests() {
         --db_host=
         --http-interface=127.0.0.1 --http-port="$port"
         --max-cron-threads=0 --workers=0
+        ${ODOO_WITHOUT_DEMO:+"$ODOO_WITHOUT_DEMO"}
         "${extra[@]}")
     echo "database: $ODOO_DB   log: $log"
     echo "+ ${cmd[*]}"
