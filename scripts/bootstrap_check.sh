@@ -116,14 +116,20 @@ trap cleanup EXIT
 trap 'exit 130' INT TERM
 echo "temporary location: $TMP"
 
+# the nested runs get none of the caller's Odoo settings (test.sh exports
+# them, and the per-series ones win over ODOO_HOME), nor its wkhtmltopdf
+CLEAN_ENV=(env -u ODOO_PYTHON -u ODOO_SRC -u ODOO_HOME -u ODOO_WKHTMLTOPDF -u ODOO_CORE_ADDONS)
+for major in 18 19; do
+    CLEAN_ENV+=(-u "ODOO_PYTHON_$major" -u "ODOO_SRC_$major" -u "ODOO_HOME_$major")
+done
+
 # odoo_env HOME LOG [VAR=VALUE...]: runs scripts/odoo_env.sh as the other
 # scripts do, for ODOO_HOME=HOME, with none of the caller's Odoo variables;
 # prints its output, keeps it in LOG and returns its exit status
 odoo_env() {
     local home=$1 log=$2
     shift 2
-    (cd / && env -u ODOO_PYTHON -u ODOO_SRC -u ODOO_HOME -u ODOO_PYTHON_18 -u ODOO_SRC_18 -u ODOO_HOME_18 \
-        -u ODOO_PYTHON_19 -u ODOO_SRC_19 -u ODOO_HOME_19 "ODOO_SERIES=$SERIES" "ODOO_HOME=$home" "$@" \
+    (cd / && "${CLEAN_ENV[@]}" "ODOO_SERIES=$SERIES" "ODOO_HOME=$home" "$@" \
         bash "$SCRIPTS_DIR/odoo_env.sh") </dev/null 2>&1 | tee "$log"
     return "${PIPESTATUS[0]}"
 }
@@ -141,8 +147,7 @@ mkdir -p "$TMP/rel/fake/odoo"
 : >"$TMP/rel/fake/setup.py"
 : >"$TMP/rel/fake/requirements.txt"
 echo "version_info = (17, 0, 0, 'final', 0)" >"$TMP/rel/fake/odoo/release.py"
-(cd "$TMP/rel" && env -u ODOO_PYTHON -u ODOO_HOME -u "ODOO_PYTHON_$ODOO_SERIES_MAJOR" -u "ODOO_HOME_$ODOO_SERIES_MAJOR" \
-    -u "ODOO_SRC_$ODOO_SERIES_MAJOR" ODOO_SERIES="$SERIES" ODOO_SRC=fake BOOTSTRAP_TMP="$TMP/rel" \
+(cd "$TMP/rel" && "${CLEAN_ENV[@]}" ODOO_SERIES="$SERIES" ODOO_SRC=fake BOOTSTRAP_TMP="$TMP/rel" \
     bash "$SCRIPTS_DIR/bootstrap_check.sh") </dev/null >"$TMP/relative.log" 2>&1
 if grep -q "is not an Odoo $SERIES source tree" "$TMP/relative.log"; then
     pass "a relative ODOO_SRC is read from the caller's directory"
@@ -184,7 +189,7 @@ echo "--- 1b. the wkhtmltopdf of the new ODOO_HOME"
 WK="$HOME_DIR/wkhtmltox/bin/wkhtmltopdf"
 # what Odoo itself finds (ir.actions.report's lookup) with odoo_env.sh's PATH
 # shellcheck disable=SC2016 # expanded by the inner bash
-odoo_wk=$( (cd / && env -u ODOO_PYTHON -u ODOO_SRC ODOO_HOME="$HOME_DIR" ODOO_ENV_QUIET=1 bash -c '
+odoo_wk=$( (cd / && "${CLEAN_ENV[@]}" ODOO_SERIES="$SERIES" ODOO_HOME="$HOME_DIR" ODOO_ENV_QUIET=1 bash -c '
     . "$1/odoo_env.sh" >/dev/null 2>&1 || exit 1
     echo "$ODOO_WKHTMLTOPDF"
     "$ODOO_PYTHON" -c "from odoo.addons.base.models.ir_actions_report import _wkhtml
@@ -219,7 +224,7 @@ t0=$(date +%s)
 odoo_env "$HOME_DIR" "$TMP/second.log" "ODOO_SRC=$SRC"
 rc=$?
 t1=$(date +%s)
-(cd / && env -u "ODOO_HOME_$ODOO_SERIES_MAJOR" -u "ODOO_SRC_$ODOO_SERIES_MAJOR" ODOO_SERIES="$SERIES" ODOO_HOME="$HOME_DIR" ODOO_SRC="$SRC" \
+(cd / && "${CLEAN_ENV[@]}" ODOO_SERIES="$SERIES" ODOO_HOME="$HOME_DIR" ODOO_SRC="$SRC" \
     bash "$SCRIPTS_DIR/odoo_install.sh") </dev/null 2>&1 | tee "$TMP/second-install.log"
 rc2=${PIPESTATUS[0]}
 t2=$(date +%s)

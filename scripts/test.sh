@@ -274,8 +274,12 @@ step_odoo_tests() {
 # series it holds. Each series then reads its own (scripts/odoo_series.sh).
 FIRST_SERIES=${TEST_SERIES%% *}
 major() { printf '%s' "${1%%.*}"; }
+# odoo_tree_series, from scripts/odoo_series.sh; the caller's settings kept
+# (the file sets their defaults)
+saved=("${ODOO_PYTHON:-}" "${ODOO_HOME:-}" "${ODOO_SRC:-}" "${ODOO_SERIES:-}")
 # shellcheck source=scripts/odoo_series.sh
-ODOO_SERIES=$FIRST_SERIES . "$SCRIPTS_DIR/odoo_series.sh" >/dev/null
+. "$SCRIPTS_DIR/odoo_series.sh" >/dev/null
+ODOO_PYTHON=${saved[0]} ODOO_HOME=${saved[1]} ODOO_SRC=${saved[2]} ODOO_SERIES=${saved[3]}
 for var in ODOO_PYTHON ODOO_HOME; do
     own="${var}_$(major "$FIRST_SERIES")"
     if [ -n "${!var:-}" ] && [ -z "${!own:-}" ]; then
