@@ -187,14 +187,28 @@ fi
 # ---------------------------------------------- 1b. the fresh wkhtmltopdf --
 echo "--- 1b. the wkhtmltopdf of the new ODOO_HOME"
 WK="$HOME_DIR/wkhtmltox/bin/wkhtmltopdf"
-# what Odoo itself finds (ir.actions.report's lookup) with odoo_env.sh's PATH
+# what Odoo itself finds (ir.actions.report's lookup) with odoo_env.sh's PATH:
+# its path, and whether it has patched Qt
+cat >"$TMP/wkhtml.py" <<'EOF'
+try:  # 19.0
+    from odoo.addons.base.models.ir_actions_report import _wkhtml
+
+    w = _wkhtml()
+    print(w.bin, w.is_patched_qt)
+except ImportError:  # 18.0: the path only; patched Qt as its --version says
+    import subprocess
+
+    from odoo.addons.base.models.ir_actions_report import _get_wkhtmltopdf_bin
+
+    path = _get_wkhtmltopdf_bin()
+    out = subprocess.run([path, "--version"], capture_output=True, text=True).stdout
+    print(path, "with patched qt" in out)
+EOF
 # shellcheck disable=SC2016 # expanded by the inner bash
 odoo_wk=$( (cd / && "${CLEAN_ENV[@]}" ODOO_SERIES="$SERIES" ODOO_HOME="$HOME_DIR" ODOO_ENV_QUIET=1 bash -c '
     . "$1/odoo_env.sh" >/dev/null 2>&1 || exit 1
     echo "$ODOO_WKHTMLTOPDF"
-    "$ODOO_PYTHON" -c "from odoo.addons.base.models.ir_actions_report import _wkhtml
-w = _wkhtml()
-print(w.bin, w.is_patched_qt)"' _ "$SCRIPTS_DIR") </dev/null 2>/dev/null)
+    "$ODOO_PYTHON" "$2"' _ "$SCRIPTS_DIR" "$TMP/wkhtml.py") </dev/null 2>/dev/null)
 env_wk=$(printf '%s\n' "$odoo_wk" | sed -n 1p)
 odoo_wk=$(printf '%s\n' "$odoo_wk" | sed -n 2p)
 problems=()
