@@ -99,7 +99,7 @@ class TestFilingPlanLikeAccounting(TalTransferCommon):
 
         folder, tags, owner, _partner, _company = self._filed_as(backlog)
         self.assertEqual(
-            (folder, tags, owner), (self.folder, self.tag, self.env["res.users"])
+            (folder, tags, owner), (self.folder, self.tag, self._company_owner())
         )
 
     def test_with_documents_accounting_setting_off_the_companys_folder(self):
