@@ -83,11 +83,11 @@ class _PopenWithDeadline(subprocess.Popen):
             args, self._tal_killer = _with_killer(list(args), self._tal_seconds)
         super().__init__(args, *pargs, **kwargs)
 
-    def communicate(self, input=None, timeout=None):  # noqa: A002 - Popen's
+    def communicate(self, data=None, timeout=None):
         if self._tal_seconds is None:
-            return super().communicate(input, timeout)
+            return super().communicate(data, timeout)
         try:
-            result = super().communicate(input, timeout=self._tal_seconds + 5)
+            result = super().communicate(data, timeout=self._tal_seconds + 5)
         except subprocess.TimeoutExpired as error:
             self.kill()
             super().communicate()

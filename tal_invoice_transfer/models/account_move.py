@@ -189,8 +189,9 @@ class AccountMove(models.Model):
     )
 
     def init(self):
-        super().init()
+        result = super().init()
         compat.create_indexes(self)
+        return result
 
     @api.model
     def _selection_tal_transfer_document(self):

@@ -60,8 +60,9 @@ class TalInvoiceTransferBacklog(models.Model):
     )
 
     def init(self):
-        super().init()
+        result = super().init()
         compat.create_indexes(self)
+        return result
 
     @api.model
     def _tal_threshold(self):

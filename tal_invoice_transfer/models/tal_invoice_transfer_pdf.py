@@ -235,8 +235,12 @@ class TalInvoiceTransferPdf(models.AbstractModel):
     @api.model
     def _tal_pdf_names(self, move):
         """The names the invoice's PDF goes by: the old script's
-        (`<number>.pdf`) and Odoo's."""
-        return {f"{move.name}.pdf", move._get_invoice_report_filename()}
+        (`<number>.pdf`) and Odoo's. 18.0 names it after the number only,
+        which a draft does not have yet: then it has no name of Odoo's."""
+        names = {f"{move.name}.pdf"}
+        if compat.V19 or move.name:
+            names.add(move._get_invoice_report_filename())
+        return names
 
     @api.model
     def _tal_stock_name_template(self, move):

@@ -73,6 +73,25 @@ def _ids(values):
     }
 
 
+def documents_account_configure(company):
+    """Documents' Accounting setting on, and a folder setting for each journal
+    of the company that has none: 19.0's documents_account does it by itself;
+    on 18.0 an administrator does it (Documents settings, Accounting)."""
+    if compat.V19:
+        return
+    env = company.env
+    company = company.sudo()
+    company.documents_account_settings = True
+    journals = env["account.journal"].sudo().search([("company_id", "=", company.id)])
+    configured = (
+        env["documents.account.folder.setting"]
+        .sudo()
+        .search([("journal_id", "in", journals.ids)])
+        .journal_id
+    )
+    (journals - configured)._documents_configure_sync()
+
+
 class TalTransferCommon(AccountTestInvoicingCommon):
     """Invoices with files, and a configured target.
 
@@ -173,6 +192,27 @@ class TalTransferCommon(AccountTestInvoicingCommon):
             finally:
                 self.registry.leave_test_mode()
                 self.env.invalidate_all()
+
+    @classmethod
+    def _documents_account_configured(cls, company=None):
+        """Documents' Accounting setting on, each journal of the company with
+        its folder setting (see documents_account_configure)."""
+        documents_account_configure(company or cls.env.company)
+
+    @classmethod
+    def _attach_before_documents_account(cls, move, name="invoice.pdf", raw=None):
+        """A file of the backlog: attached before documents_account filed
+        anything. 19.0 files no PDF when it is attached; 18.0 files an
+        invoice's first file, whatever its type, so the file came before an
+        administrator turned the Accounting setting on."""
+        company = move.company_id.sudo()
+        if compat.V19 or not company.documents_account_settings:
+            return cls._attach(move, name=name, raw=raw)
+        company.documents_account_settings = False
+        try:
+            return cls._attach(move, name=name, raw=raw)
+        finally:
+            company.documents_account_settings = True
 
     def _company_owner(self):
         """Who owns the company's documents: nobody, OdooBot on 18.0."""

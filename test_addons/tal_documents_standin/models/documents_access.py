@@ -7,7 +7,7 @@ Documents shares a document with a person.
 Mirrored behaviour (from public copies of the 18.0 and 19.0 modules): one
 line per document and partner; a line has a role (viewer or editor) or only
 a last access date (the owner's line); a membership may expire; the
-superuser and the public user are never members.
+superuser and the public user are never members (19.0 only: 18.0 does not check).
 """
 
 from odoo import api, fields, models
@@ -46,9 +46,11 @@ class DocumentsAccess(models.Model):
 
     @api.constrains("partner_id")
     def _check_partner_id(self):
-        forbidden = (
-            self.env.ref("base.user_root").partner_id
-            | self.env.ref("base.public_user").partner_id
-        )
-        if self.partner_id & forbidden:
+        if compat.IS_18:
+            # 18.0 has no such check.
+            return
+        # 19.0: the superuser and the public user are never members.
+        forbidden = self.env.ref("base.user_root") | self.env.ref("base.public_user")
+        users = self.partner_id.sudo().with_context(active_test=False).user_ids
+        if users & forbidden:
             raise ValidationError(self.env._("This user cannot be a member."))

@@ -8,7 +8,7 @@ from unittest import skipIf
 
 from psycopg2 import IntegrityError
 
-from odoo.exceptions import AccessError, UserError
+from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tests import TransactionCase, new_test_user, tagged
 from odoo.tools import mute_logger
 
@@ -75,6 +75,26 @@ class TestStandinOwner(StandinSeriesCommon):
         self.assertTrue(folder.standin_is_company_root)
         self.assertFalse(folder.access_ids)
         self.assertFalse(document.owner_id)
+
+    def _member(self, user):
+        document = self.Documents.create({"name": "note", "owner_id": self.user.id})
+        return self.env["documents.access"].create(
+            {
+                "document_id": document.id,
+                "partner_id": user.partner_id.id,
+                "role": "view",
+            }
+        )
+
+    @skipIf(not compat.IS_18, "19.0 refuses the superuser as a member")
+    def test_18_any_partner_may_be_a_member(self):
+        self.assertTrue(self._member(self.odoobot))
+
+    @skipIf(compat.IS_18, "18.0 does not check who is a member")
+    def test_19_the_superuser_is_never_a_member(self):
+        with self.assertRaises(ValidationError):
+            self._member(self.odoobot)
+        self.assertTrue(self._member(self.other))
 
     def test_new_documents_take_the_folders_members_with_their_expiry(self):
         expiry = "2099-01-01 00:00:00"
