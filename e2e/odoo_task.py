@@ -19,6 +19,7 @@ from harness_tools.in_odoo import (
     ready_then_wait,
     superuser_env,
     task_main,
+    user_groups_field,
 )
 
 from .files import invoice_xml
@@ -63,7 +64,7 @@ def task_setup_base(registry, args):
                     "password": password,
                     "company_id": c1.id,
                     "company_ids": [(6, 0, [c.id for c in companies])],
-                    "group_ids": [
+                    user_groups_field(env): [
                         (6, 0, [env.ref("base.group_user").id, env.ref(group).id])
                     ],
                 }
@@ -109,7 +110,7 @@ def task_setup_targets(registry, args):
     with registry.cursor() as cr:
         env = superuser_env(cr)
         # admin manages DMS (the harness deletes a directory as admin)
-        env.ref("base.user_admin").group_ids = [
+        env.ref("base.user_admin")[user_groups_field(env)] = [
             (4, env.ref("dms.group_dms_manager").id)
         ]
         for company_id in args["companies"]:
@@ -435,7 +436,7 @@ def task_takeover_setup(registry, args):
                 "password": password,
                 "company_id": args["company_id"],
                 "company_ids": [(6, 0, [args["company_id"]])],
-                "group_ids": [
+                user_groups_field(env): [
                     (
                         6,
                         0,

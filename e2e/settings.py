@@ -4,7 +4,13 @@ import os
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(HERE)
-ADDONS_PATH = f"{REPO},{REPO}/test_addons"
+# Odoo's own addons first when they live outside the odoo package (18.0;
+# ODOO_CORE_ADDONS, set by scripts/odoo_env.sh), then the repository's
+ADDONS_PATH = ",".join(
+    path
+    for path in (os.environ.get("ODOO_CORE_ADDONS"), REPO, f"{REPO}/test_addons")
+    if path
+)
 RUNS_DIR = os.path.join(HERE, ".runs")
 PORTS = range(18100, 18200)
 LOCK_FILE = "/tmp/tal_e2e.lock"

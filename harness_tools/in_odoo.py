@@ -44,6 +44,12 @@ def superuser_env(cr, context=None):
     return api.Environment(cr, SUPERUSER_ID, context or {})
 
 
+def user_groups_field(env):
+    """The groups field of res.users: `group_ids` since 19.0, `groups_id` in
+    18.0."""
+    return "group_ids" if "group_ids" in env["res.users"]._fields else "groups_id"
+
+
 def invoice_factory():
     """scripts/invoice_factory.py: charts, folders and posted invoices with PDFs."""
     scripts = os.path.join(REPO, "scripts")

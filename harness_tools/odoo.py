@@ -21,7 +21,9 @@ REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 def odoo_cmd(db, addons_path, data_dir, *args, conf=None):
     """`odoo` on `db` over the local socket, HTTP on 127.0.0.1 only; `conf`: an
-    empty odoo.conf that keeps ~/.odoorc and $ODOO_RC out."""
+    empty odoo.conf that keeps ~/.odoorc and $ODOO_RC out. Odoo's demo data
+    stays out of the modules it installs (ODOO_WITHOUT_DEMO, set by
+    scripts/odoo_env.sh: 18.0 loads it by default)."""
     return [
         PYTHON,
         "-m",
@@ -33,6 +35,11 @@ def odoo_cmd(db, addons_path, data_dir, *args, conf=None):
         f"--data-dir={data_dir}",
         "--db_host=",
         "--http-interface=127.0.0.1",
+        *(
+            [os.environ["ODOO_WITHOUT_DEMO"]]
+            if os.environ.get("ODOO_WITHOUT_DEMO")
+            else []
+        ),
         *args,
     ]
 

@@ -4,7 +4,9 @@
 #
 #   bash scripts/bootstrap_check.sh
 #
-# On a temporary ODOO_HOME that does not exist yet, it installs Odoo 19.0 from
+# For the series ODOO_SERIES (default 19.0; scripts/odoo_series.sh; "19.0"
+# below stands for it): on a temporary ODOO_HOME that does not exist yet, it
+# installs Odoo 19.0 from
 # a local source, then checks, each counted once:
 #   1. the first run of scripts/odoo_env.sh installs it, all 9 steps, and the
 #      virtualenv it leaves imports Odoo 19.0 from the temporary location;
@@ -22,7 +24,8 @@
 # in site-packages) on a fresh database and runs BOOTSTRAP_TEST; its tests are
 # counted one by one. The last line is `N passed, N failed[, N skipped]`.
 #
-# The source: ODOO_SRC (a source tree or tarball) when set; else the source
+# The source: ODOO_SRC (a source tree or tarball of the series; ODOO_SRC_19 /
+# ODOO_SRC_18 first) when set; else the source
 # tree of the Odoo 19.0 that scripts/odoo_env.sh would use (ODOO_PYTHON, then
 # $ODOO_HOME/venv/bin/python, then python3), when it was installed from one;
 # else the check is SKIPPED (counted as skipped, never as passed). It never
@@ -36,6 +39,11 @@
 set -uo pipefail
 
 SCRIPTS_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+# the series and its ODOO_HOME / ODOO_PYTHON / ODOO_SRC
+# shellcheck source=scripts/odoo_series.sh
+. "$SCRIPTS_DIR/odoo_series.sh"
+[ -z "$odoo_series_error" ] || { echo "FAIL $odoo_series_error"; echo "0 passed, 1 failed"; exit 1; }
+SERIES=$ODOO_SERIES
 REPO_ROOT=$(cd "$SCRIPTS_DIR/.." && pwd)
 BOOTSTRAP_TEST=${BOOTSTRAP_TEST:-/tal_invoice_transfer:TestTransferDms.test_files_are_linked_in_a_journal_year_month_invoice_tree}
 BOOTSTRAP_TIMEOUT=${BOOTSTRAP_TIMEOUT:-1200}
@@ -57,10 +65,10 @@ summary() {
 # ---------------------------------------------------------------- source ---
 # prints the source tree of the Odoo 19.0 that PYTHON imports, if it has one
 source_of() {
-    (cd / && "$1" - <<'EOF' 2>/dev/null
-import os, odoo.release
+    (cd / && "$1" - "$SERIES" <<'EOF' 2>/dev/null
+import os, sys, odoo.release
 tree = os.path.dirname(os.path.dirname(os.path.abspath(odoo.release.__file__)))
-if odoo.release.series == "19.0" and all(
+if odoo.release.series == sys.argv[1] and all(
     os.path.isfile(os.path.join(tree, f)) for f in ("setup.py", "requirements.txt")
 ):
     print(tree)
@@ -74,19 +82,19 @@ case "$SRC" in "" | /*) ;; *) SRC="$PWD/$SRC" ;; esac
 if [ -n "$SRC" ]; then
     echo "source: ODOO_SRC=$SRC"
 else
-    for py in "${ODOO_PYTHON:-}" "${ODOO_HOME:-/opt/odoo19}/venv/bin/python" python3; do
+    for py in "${ODOO_PYTHON:-}" "$ODOO_HOME/venv/bin/python" python3; do
         if [ -z "$py" ] || ! command -v "$py" >/dev/null 2>&1; then
             continue
         fi
         SRC=$(source_of "$py")
         if [ -n "$SRC" ]; then
-            echo "source: $SRC (the source tree of the Odoo 19.0 of $py; ODOO_SRC overrides it)"
+            echo "source: $SRC (the source tree of the Odoo $SERIES of $py; ODOO_SRC overrides it)"
             break
         fi
     done
 fi
 if [ -z "$SRC" ]; then
-    echo "SKIPPED: no local Odoo 19.0 source: set ODOO_SRC to a source tree or tarball of Odoo 19.0 (this check never fetches Odoo from the network)"
+    echo "SKIPPED: no local Odoo $SERIES source: set ODOO_SRC to a source tree or tarball of Odoo $SERIES (this check never fetches Odoo from the network)"
     SKIPPED=1
     summary
 fi
@@ -108,13 +116,20 @@ trap cleanup EXIT
 trap 'exit 130' INT TERM
 echo "temporary location: $TMP"
 
+# the nested runs get none of the caller's Odoo settings (test.sh exports
+# them, and the per-series ones win over ODOO_HOME), nor its wkhtmltopdf
+CLEAN_ENV=(env -u ODOO_PYTHON -u ODOO_SRC -u ODOO_HOME -u ODOO_WKHTMLTOPDF -u ODOO_CORE_ADDONS)
+for major in 18 19; do
+    CLEAN_ENV+=(-u "ODOO_PYTHON_$major" -u "ODOO_SRC_$major" -u "ODOO_HOME_$major")
+done
+
 # odoo_env HOME LOG [VAR=VALUE...]: runs scripts/odoo_env.sh as the other
 # scripts do, for ODOO_HOME=HOME, with none of the caller's Odoo variables;
 # prints its output, keeps it in LOG and returns its exit status
 odoo_env() {
     local home=$1 log=$2
     shift 2
-    (cd / && env -u ODOO_PYTHON -u ODOO_SRC -u ODOO_HOME "ODOO_HOME=$home" "$@" \
+    (cd / && "${CLEAN_ENV[@]}" "ODOO_SERIES=$SERIES" "ODOO_HOME=$home" "$@" \
         bash "$SCRIPTS_DIR/odoo_env.sh") </dev/null 2>&1 | tee "$log"
     return "${PIPESTATUS[0]}"
 }
@@ -126,15 +141,15 @@ series_and_path() {
 # ------------------------------------------------ 0. a relative ODOO_SRC --
 # `ODOO_SRC=odoo.tar.gz bash scripts/test.sh` names a file of the caller's
 # directory: this check must find it, although it runs the scripts from /.
-# A fake 18.0 tree makes the nested run stop at once, at step 2.
+# A fake 17.0 tree makes the nested run stop at once, at step 2.
 echo "--- 0. a relative ODOO_SRC is the caller's"
 mkdir -p "$TMP/rel/fake/odoo"
 : >"$TMP/rel/fake/setup.py"
 : >"$TMP/rel/fake/requirements.txt"
-echo "version_info = (18, 0, 0, 'final', 0)" >"$TMP/rel/fake/odoo/release.py"
-(cd "$TMP/rel" && env -u ODOO_PYTHON -u ODOO_HOME ODOO_SRC=fake BOOTSTRAP_TMP="$TMP/rel" \
+echo "version_info = (17, 0, 0, 'final', 0)" >"$TMP/rel/fake/odoo/release.py"
+(cd "$TMP/rel" && "${CLEAN_ENV[@]}" ODOO_SERIES="$SERIES" ODOO_SRC=fake BOOTSTRAP_TMP="$TMP/rel" \
     bash "$SCRIPTS_DIR/bootstrap_check.sh") </dev/null >"$TMP/relative.log" 2>&1
-if grep -q "is not an Odoo 19.0 source tree" "$TMP/relative.log"; then
+if grep -q "is not an Odoo $SERIES source tree" "$TMP/relative.log"; then
     pass "a relative ODOO_SRC is read from the caller's directory"
 else
     grep -m1 "ODOO_SRC=fake" "$TMP/relative.log"
@@ -142,7 +157,7 @@ else
 fi
 
 # ---------------------------------------------------- 1. the first install --
-echo "--- 1. first run: installs Odoo 19.0 into $HOME_DIR"
+echo "--- 1. first run: installs Odoo $SERIES into $HOME_DIR"
 t0=$(date +%s)
 odoo_env "$HOME_DIR" "$TMP/first.log" "ODOO_SRC=$SRC"
 rc=$?
@@ -154,17 +169,17 @@ problems=()
 for n in 1 2 3 4 5 6 7 8 9; do
     grep -q "^odoo_install: \[$n/9\] " "$TMP/first.log" || problems+=("no progress line for step $n")
 done
-grep -q "^odoo_env: Odoo 19.0: $VPY " "$TMP/first.log" || problems+=("odoo_env.sh did not choose $VPY")
+grep -q "^odoo_env: Odoo $SERIES: $VPY " "$TMP/first.log" || problems+=("odoo_env.sh did not choose $VPY")
 [ -f "$HOME_DIR/venv/.odoo-bootstrap-complete" ] || problems+=("no marker venv/.odoo-bootstrap-complete")
 [ ! -e "$HOME_DIR/venv/.odoo-bootstrap-building" ] || problems+=("marker venv/.odoo-bootstrap-building left")
 case "$got" in
-    "19.0 $HOME_DIR/src/odoo/release.py") ;;
-    *) problems+=("$VPY imports '${got:-nothing}', not Odoo 19.0 from $HOME_DIR/src") ;;
+    "$SERIES $HOME_DIR/src/odoo/release.py") ;;
+    *) problems+=("$VPY imports '${got:-nothing}', not Odoo $SERIES from $HOME_DIR/src") ;;
 esac
 if [ "${#problems[@]}" -eq 0 ]; then
-    pass "first run installs Odoo 19.0 into a new ODOO_HOME (${FIRST_TIME}s)"
+    pass "first run installs Odoo $SERIES into a new ODOO_HOME (${FIRST_TIME}s)"
 else
-    fail "first run installs Odoo 19.0 into a new ODOO_HOME (${FIRST_TIME}s): $(IFS=';'; echo "${problems[*]}")"
+    fail "first run installs Odoo $SERIES into a new ODOO_HOME (${FIRST_TIME}s): $(IFS=';'; echo "${problems[*]}")"
     echo "The other checks need that install; stopping."
     summary
 fi
@@ -172,14 +187,28 @@ fi
 # ---------------------------------------------- 1b. the fresh wkhtmltopdf --
 echo "--- 1b. the wkhtmltopdf of the new ODOO_HOME"
 WK="$HOME_DIR/wkhtmltox/bin/wkhtmltopdf"
-# what Odoo itself finds (ir.actions.report's lookup) with odoo_env.sh's PATH
+# what Odoo itself finds (ir.actions.report's lookup) with odoo_env.sh's PATH:
+# its path, and whether it has patched Qt
+cat >"$TMP/wkhtml.py" <<'EOF'
+try:  # 19.0
+    from odoo.addons.base.models.ir_actions_report import _wkhtml
+
+    w = _wkhtml()
+    print(w.bin, w.is_patched_qt)
+except ImportError:  # 18.0: the path only; patched Qt as its --version says
+    import subprocess
+
+    from odoo.addons.base.models.ir_actions_report import _get_wkhtmltopdf_bin
+
+    path = _get_wkhtmltopdf_bin()
+    out = subprocess.run([path, "--version"], capture_output=True, text=True).stdout
+    print(path, "with patched qt" in out)
+EOF
 # shellcheck disable=SC2016 # expanded by the inner bash
-odoo_wk=$( (cd / && env -u ODOO_PYTHON -u ODOO_SRC ODOO_HOME="$HOME_DIR" ODOO_ENV_QUIET=1 bash -c '
+odoo_wk=$( (cd / && "${CLEAN_ENV[@]}" ODOO_SERIES="$SERIES" ODOO_HOME="$HOME_DIR" ODOO_ENV_QUIET=1 bash -c '
     . "$1/odoo_env.sh" >/dev/null 2>&1 || exit 1
     echo "$ODOO_WKHTMLTOPDF"
-    "$ODOO_PYTHON" -c "from odoo.addons.base.models.ir_actions_report import _wkhtml
-w = _wkhtml()
-print(w.bin, w.is_patched_qt)"' _ "$SCRIPTS_DIR") </dev/null 2>/dev/null)
+    "$ODOO_PYTHON" "$2"' _ "$SCRIPTS_DIR" "$TMP/wkhtml.py") </dev/null 2>/dev/null)
 env_wk=$(printf '%s\n' "$odoo_wk" | sed -n 1p)
 odoo_wk=$(printf '%s\n' "$odoo_wk" | sed -n 2p)
 problems=()
@@ -209,7 +238,8 @@ t0=$(date +%s)
 odoo_env "$HOME_DIR" "$TMP/second.log" "ODOO_SRC=$SRC"
 rc=$?
 t1=$(date +%s)
-(cd / && ODOO_HOME="$HOME_DIR" ODOO_SRC="$SRC" bash "$SCRIPTS_DIR/odoo_install.sh") </dev/null 2>&1 | tee "$TMP/second-install.log"
+(cd / && "${CLEAN_ENV[@]}" ODOO_SERIES="$SERIES" ODOO_HOME="$HOME_DIR" ODOO_SRC="$SRC" \
+    bash "$SCRIPTS_DIR/odoo_install.sh") </dev/null 2>&1 | tee "$TMP/second-install.log"
 rc2=${PIPESTATUS[0]}
 t2=$(date +%s)
 problems=()
@@ -240,7 +270,7 @@ odoo_env "$HALF" "$TMP/half.log" "ODOO_SRC=$TMP/no-such-source"
 rc=$?
 problems=()
 [ "$rc" -ne 0 ] || problems+=("exit status 0")
-grep -q "^odoo_env: Odoo 19.0: $HALF/venv/bin/python" "$TMP/half.log" && problems+=("the half-built virtualenv was used")
+grep -q "^odoo_env: Odoo $SERIES: $HALF/venv/bin/python" "$TMP/half.log" && problems+=("the half-built virtualenv was used")
 grep -q "half-built" "$TMP/half.log" || problems+=("no word of a half-built virtualenv")
 grep -q "^odoo_install: \[2/9\] " "$TMP/half.log" || problems+=("no rebuild started")
 if [ "${#problems[@]}" -eq 0 ]; then
@@ -264,7 +294,7 @@ echo "--- 5. pip install ./tal_invoice_transfer into the new virtualenv"
     "$REPO_ROOT/tal_invoice_transfer") </dev/null >"$TMP/pip-addon.log" 2>&1
 rc=$?
 version=$( (cd / && "$VPY" -m pip show odoo-addon-tal_invoice_transfer) 2>/dev/null | sed -n 's/^Version: //p')
-if [ "$rc" -eq 0 ] && [[ "$version" == 19.0.* ]]; then
+if [ "$rc" -eq 0 ] && [[ "$version" == "$SERIES".* ]]; then
     pass "pip install ./tal_invoice_transfer installs odoo-addon-tal_invoice_transfer $version"
 else
     tail -n 15 "$TMP/pip-addon.log"
@@ -283,7 +313,8 @@ port=$("$VPY" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); 
     exec timeout --kill-after=30 "$BOOTSTRAP_TIMEOUT" "$VPY" -m odoo -c "$TMP/odoo.conf" -d "$DB" \
         --data-dir="$TMP/data" -i account,dms,tal_invoice_transfer --test-enable \
         --test-tags "$BOOTSTRAP_TEST" --stop-after-init --log-level=info --db_host= \
-        --http-interface=127.0.0.1 --http-port="$port" --max-cron-threads=0 --workers=0
+        --http-interface=127.0.0.1 --http-port="$port" --max-cron-threads=0 --workers=0 \
+        ${ODOO_SERIES_WITHOUT_DEMO:+"$ODOO_SERIES_WITHOUT_DEMO"}
 ) </dev/null 2>&1 | "$VPY" -u "$SCRIPTS_DIR/odoo_test_log.py" stream "$TMP/odoo.log"
 rc=${PIPESTATUS[0]}
 "$VPY" "$SCRIPTS_DIR/odoo_test_log.py" report "$TMP/odoo.log" --rc "$rc" \

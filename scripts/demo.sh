@@ -2,10 +2,13 @@
 # The project's main job on a fresh machine (README "Run").
 #
 #   bash scripts/demo.sh
+#   ODOO_SERIES=18.0 bash scripts/demo.sh
 #
-# 1. finds Odoo 19.0, or installs it into /opt/odoo19 when there is none
-#    (ODOO_SRC: from a local source; see scripts/odoo_install.sh), and starts
-#    (or installs) PostgreSQL (scripts/odoo_env.sh);
+# 1. finds Odoo of the series ODOO_SERIES (default 19.0; 18.0 too: see
+#    scripts/odoo_series.sh), or installs it into /opt/odoo19 (/opt/odoo18)
+#    when there is none (ODOO_SRC: from a local source of the series; see
+#    scripts/odoo_install.sh), and starts (or installs) PostgreSQL
+#    (scripts/odoo_env.sh);
 # 2. creates the database tal_demo (recreated each time) with Invoicing, OCA
 #    DMS and tal_invoice_transfer, and a few hundred posted invoices carrying
 #    real PDF files;
@@ -17,7 +20,8 @@
 # DEMO_PDF_INVOICES (60: customer invoices without any file, whose PDFs the
 # transfer makes with the old script's three templates),
 # DEMO_PORT (8069), DEMO_EXIT=1 to stop once the transfer is done instead of
-# serving until Ctrl-C, ODOO_PYTHON, ODOO_HOME, ODOO_SRC (see scripts/odoo_env.sh).
+# serving until Ctrl-C, ODOO_SERIES, ODOO_PYTHON, ODOO_HOME, ODOO_SRC (see
+# scripts/odoo_env.sh).
 set -euo pipefail
 
 DEMO_DB=${DEMO_DB:-tal_demo}
@@ -36,9 +40,11 @@ LOG="$DATA_DIR/odoo.log"
 
 mkdir -p "$DATA_DIR"
 CONF="$DATA_DIR/odoo.conf"
+# ODOO_CORE_ADDONS: Odoo's own addons, where an explicit path must name them (18.0)
+ADDONS_PATH="${ODOO_CORE_ADDONS:+$ODOO_CORE_ADDONS,}$REPO_ROOT"
 cat >"$CONF" <<EOF
 [options]
-addons_path = $REPO_ROOT
+addons_path = $ADDONS_PATH
 data_dir = $DATA_DIR/data
 db_host =
 http_interface = 127.0.0.1
@@ -56,7 +62,7 @@ dropdb --if-exists "$DEMO_DB"
 rm -rf "$DATA_DIR/data/filestore/$DEMO_DB"
 createdb "$DEMO_DB"
 (cd "$DATA_DIR" && odoo_run -c "$CONF" -d "$DEMO_DB" -i account,dms,tal_invoice_transfer \
-    --stop-after-init --log-level=warn) >"$LOG" 2>&1 || {
+    --stop-after-init --log-level=warn ${ODOO_WITHOUT_DEMO:+"$ODOO_WITHOUT_DEMO"}) >"$LOG" 2>&1 || {
     echo "demo: installing the modules failed, see $LOG" >&2
     tail -20 "$LOG" >&2
     exit 1
@@ -64,12 +70,12 @@ createdb "$DEMO_DB"
 
 echo "demo: creating $DEMO_INVOICES posted invoices with PDF files, DMS target"
 (cd "$DATA_DIR" && "$ODOO_PYTHON" "$SCRIPTS_DIR/invoice_factory.py" -d "$DEMO_DB" \
-    --addons-path="$REPO_ROOT" --data-dir="$DATA_DIR/data" --count "$DEMO_INVOICES" \
+    --addons-path="$ADDONS_PATH" --data-dir="$DATA_DIR/data" --count "$DEMO_INVOICES" \
     --target dms --demo-home) 2>>"$LOG"
 
 echo "demo: creating $DEMO_PDF_INVOICES posted invoices without any file, three PDF templates and their rules"
 (cd "$DATA_DIR" && "$ODOO_PYTHON" "$SCRIPTS_DIR/demo_pdf.py" -d "$DEMO_DB" \
-    --addons-path="$REPO_ROOT" --data-dir="$DATA_DIR/data" --count "$DEMO_PDF_INVOICES" \
+    --addons-path="$ADDONS_PATH" --data-dir="$DATA_DIR/data" --count "$DEMO_PDF_INVOICES" \
     --report-url "http://127.0.0.1:$DEMO_PORT") 2>>"$LOG"
 
 echo "demo: serving Odoo on http://localhost:$DEMO_PORT (log: $LOG)"

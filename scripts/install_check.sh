@@ -3,6 +3,7 @@
 # (only `account`), as a step of scripts/test.sh.
 #
 #   bash scripts/install_check.sh
+#   ODOO_SERIES=18.0 bash scripts/install_check.sh    (see scripts/odoo_series.sh)
 #
 # Each check prints PASS/FAIL; the last line is `N passed, N failed`.
 # The e2e harness covers upgrade and uninstall with a target and a backlog.
@@ -17,8 +18,10 @@ DB="tal_install_$(date +%Y%m%d_%H%M%S)_$$"
 WORK=$(mktemp -d)
 trap 'dropdb --if-exists "$DB" </dev/null; rm -rf "$WORK"' EXIT
 printf '[options]\n' >"$WORK/odoo.conf"
-COMMON=(-c "$WORK/odoo.conf" -d "$DB" --addons-path="$REPO_ROOT" --data-dir="$WORK/data"
-    --db_host= --http-interface=127.0.0.1 --max-cron-threads=0 --log-level=warn)
+# ODOO_CORE_ADDONS: Odoo's own addons, where an explicit path must name them (18.0)
+COMMON=(-c "$WORK/odoo.conf" -d "$DB" --addons-path="${ODOO_CORE_ADDONS:+$ODOO_CORE_ADDONS,}$REPO_ROOT" --data-dir="$WORK/data"
+    --db_host= --http-interface=127.0.0.1 --max-cron-threads=0 --log-level=warn
+    ${ODOO_WITHOUT_DEMO:+"$ODOO_WITHOUT_DEMO"})
 PASSED=0
 FAILED=0
 

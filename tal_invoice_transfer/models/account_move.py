@@ -8,6 +8,7 @@ from odoo import api, fields, models
 from odoo.exceptions import AccessError
 from odoo.tools import SQL
 
+from .. import compat
 from ..messages import render_error
 
 STATE_PENDING = "pending"
@@ -183,9 +184,14 @@ class AccountMove(models.Model):
 
     # The cron picks the next pending invoices through this small index
     # instead of scanning the invoices.
-    _tal_transfer_pending_idx = models.Index(
+    _tal_transfer_pending_idx = compat.Index(
         "(id) WHERE tal_transfer_state = 'pending'"
     )
+
+    def init(self):
+        result = super().init()
+        compat.create_indexes(self)
+        return result
 
     @api.model
     def _selection_tal_transfer_document(self):

@@ -7,6 +7,7 @@ from psycopg2 import errors as pg_errors
 from odoo import api, fields, models
 from odoo.tools import SQL
 
+from .. import compat
 from .account_move import STATE_DONE, STATE_FAILED, STATE_NOTHING
 
 _logger = logging.getLogger(__name__)
@@ -53,10 +54,15 @@ class TalInvoiceTransferBacklog(models.Model):
     nothing_count = fields.Integer(string="Nothing to Transfer", readonly=True)
     notified = fields.Boolean(readonly=True)
 
-    _one_running = models.UniqueIndex(
+    _one_running = compat.UniqueIndex(
         "(state) WHERE state = 'running'",
         "Only one backlog runs at a time.",
     )
+
+    def init(self):
+        result = super().init()
+        compat.create_indexes(self)
+        return result
 
     @api.model
     def _tal_threshold(self):

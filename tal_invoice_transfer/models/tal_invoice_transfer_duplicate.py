@@ -9,6 +9,8 @@ from psycopg2 import errors as pg_errors
 from odoo import api, fields, models
 from odoo.exceptions import UserError
 
+from .. import compat
+
 _logger = logging.getLogger(__name__)
 
 # A person's transaction holds one of the documents, or changed one since
@@ -156,7 +158,9 @@ class TalInvoiceTransferDuplicate(models.Model):
         plans = {}
         for move in self.env["account.move"].sudo().browse(list(by_move)):
             official = move.invoice_pdf_report_id
-            audit = bool(move.company_id.restrictive_audit_trail and move.posted_before)
+            audit = bool(
+                compat.audit_trail_keeps_files(move.company_id) and move.posted_before
+            )
             keep, trash, rows, ambiguous = set(), set(), [], set()
             for kind, _checksum, document_ids in by_move[move.id]:
                 documents = Documents.browse(document_ids)

@@ -8,6 +8,7 @@ from markupsafe import Markup
 from odoo import api, models
 from odoo.tools import SQL, format_datetime, formatLang
 
+from .. import compat
 from .account_move import STATE_DONE, STATE_FAILED, STATE_NOTHING
 
 _logger = logging.getLogger(__name__)
@@ -29,7 +30,7 @@ class TalInvoiceTransferNotice(models.AbstractModel):
     def _tal_managers(self):
         """The accounting administrators (people, not OdooBot)."""
         group = self.env.ref("account.group_account_manager")
-        return group.sudo().all_user_ids.filtered(
+        return group.sudo()[compat.GROUP_ALL_USERS_FIELD].filtered(
             lambda user: user.active and not user.share and not user._is_superuser()
         )
 

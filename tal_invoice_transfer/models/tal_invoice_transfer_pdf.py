@@ -14,9 +14,8 @@ from odoo.exceptions import UserError
 from odoo.tools import SQL, config
 from odoo.tools.translate import LazyTranslate
 
-from odoo.addons.base.models import ir_actions_report as base_report
-from odoo.addons.base.models.ir_cron import MIN_TIME_PER_JOB
-
+from .. import compat
+from ..compat import MIN_TIME_PER_JOB
 from ..render_deadline import RenderTimeout, render_deadline
 from .tal_invoice_transfer_pdf_rule import normalize_keyword
 
@@ -236,8 +235,12 @@ class TalInvoiceTransferPdf(models.AbstractModel):
     @api.model
     def _tal_pdf_names(self, move):
         """The names the invoice's PDF goes by: the old script's
-        (`<number>.pdf`) and Odoo's."""
-        return {f"{move.name}.pdf", move._get_invoice_report_filename()}
+        (`<number>.pdf`) and Odoo's. 18.0 names it after the number only,
+        which a draft does not have yet: then it has no name of Odoo's."""
+        names = {f"{move.name}.pdf"}
+        if compat.V19 or move.name:
+            names.add(move._get_invoice_report_filename())
+        return names
 
     @api.model
     def _tal_stock_name_template(self, move):
@@ -363,8 +366,8 @@ class TalInvoiceTransferPdf(models.AbstractModel):
             for rule in rules:
                 if rule.company_id and rule.company_id != move.company_id:
                     continue
-                if rule._tal_matches(text) and move._is_action_report_available(
-                    rule.report_id
+                if rule._tal_matches(text) and compat.invoice_report_available(
+                    move, rule.report_id
                 ):
                     choices[move] = (rule.report_id, rule)
                     break
@@ -383,15 +386,16 @@ class TalInvoiceTransferPdf(models.AbstractModel):
     def _tal_batches_possible(self):
         """Whether the installed wkhtmltopdf renders several invoices in one
         run (a patched Qt); Debian's renders one at a time."""
-        return bool(base_report._wkhtml().is_patched_qt)
+        return compat.wkhtmltopdf_info().is_patched_qt
 
     @contextlib.contextmanager
     def _tal_undoing_writes(self, moves):
         """Run a render whose writes are all undone.
 
         Rendering writes to the invoices: core stores computed fields of
-        their lines as it reads them (parent_id), which touches the invoice.
-        Nothing may be stored before the invoice is locked, and an invoice
+        their lines as it reads them (19.0: parent_id, see compat), which
+        touches the invoice. Nothing may be stored before the invoice is
+        locked, and an invoice
         changed since its render is told from the render's own writes by its
         write_date (see _tal_store). Reading those fields for all the lines at
         once first leaves core nothing to write; a lock another transaction
@@ -401,7 +405,9 @@ class TalInvoiceTransferPdf(models.AbstractModel):
             with self.env.cr.savepoint():
                 # Reverted with the savepoint.
                 self.env.cr.execute("SET LOCAL lock_timeout = '5s'")
-                moves.sudo().line_ids.mapped("parent_id")
+                lines = moves.sudo().line_ids
+                for name in compat.LINE_FIELDS_STORED_BY_RENDER:
+                    lines.mapped(name)
                 yield
                 self.env.flush_all()
                 raise _UndoRenderWrites()

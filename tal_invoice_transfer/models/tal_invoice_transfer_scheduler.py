@@ -6,6 +6,8 @@ from datetime import timedelta
 from odoo import api, fields, models
 from odoo.tools import SQL
 
+from .. import compat
+
 MAIN_CRON = "tal_invoice_transfer.ir_cron_tal_invoice_transfer"
 # Each worker is a scheduled action waiting for a cron thread, and the
 # workers share one PostgreSQL: more than this is a typo, not a deployment.
@@ -109,7 +111,9 @@ class TalInvoiceTransferScheduler(models.AbstractModel):
         for number, cron in crons.items():
             if number > wanted and cron.active:
                 surplus |= cron
-        surplus.try_lock_for_update(allow_referencing=True).write({"active": False})
+        compat.try_lock_for_update(surplus, allow_referencing=True).write(
+            {"active": False}
+        )
 
     @api.model
     def _tal_active_workers(self):

@@ -70,6 +70,8 @@ class TalInvoiceTransferScope(models.AbstractModel):
             self.env["account.move"].browse(move_ids).flush_recordset(
                 ["move_type", "state", "company_id", "date", "journal_id"]
             )
+        # The statement reads the setting (needs_pdf) as pending writes left it.
+        self.env["res.company"].flush_model(["tal_transfer_make_pdf"])
         scopes = SQL(", ").join(
             SQL(
                 "(%s, %s::varchar[], %s::date, %s, %s::int[])",

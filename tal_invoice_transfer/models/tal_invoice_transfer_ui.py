@@ -1,10 +1,10 @@
 # Copyright 2026 TAL
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 
-from odoo import api, fields, models
+from odoo import Command, api, fields, models
 from odoo.exceptions import UserError
-from odoo.fields import Domain
 
+from .. import compat
 from .account_move import (
     STATE_DONE,
     STATE_EXCLUDED,
@@ -39,11 +39,10 @@ class TalInvoiceTransferUi(models.AbstractModel):
         """
         moves = self.env["account.move"]
         moves._tal_transfer_check_manager()
-        domain = Domain(domain or []).map_conditions(
-            lambda condition: Domain.TRUE
-            if condition.field_expr == "tal_transfer_state"
-            else condition
-        ) & Domain("tal_transfer_state", "!=", False)
+        domain = compat.domain_and(
+            compat.domain_without(domain, "tal_transfer_state"),
+            [("tal_transfer_state", "!=", False)],
+        )
         counts = dict(moves._read_group(domain, ["tal_transfer_state"], ["__count"]))
         total = sum(counts.values())
         finished = counts.get(STATE_DONE, 0) + counts.get(STATE_NOTHING, 0)
@@ -52,7 +51,7 @@ class TalInvoiceTransferUi(models.AbstractModel):
             moves._fields["tal_transfer_error_kind"]._description_selection(self.env)
         )
         groups = moves._read_group(
-            domain & Domain("tal_transfer_state", "=", STATE_FAILED),
+            compat.domain_and(domain, [("tal_transfer_state", "=", STATE_FAILED)]),
             ["tal_transfer_error_kind"],
             ["__count", "id:max"],
             order="__count desc",
@@ -516,3 +515,15 @@ class TalInvoiceTransferUi(models.AbstractModel):
             "domain": [("id", "in", attachments.ids)],
             "context": {"create": False},
         }
+
+    @api.model
+    def _tal_restrict_action(self, action_xmlid, group_xmlids):
+        """XML data: only `group_xmlids` may run the action (its groups
+        field is named differently on 18.0 and 19.0: compat.py)."""
+        self.env.ref(action_xmlid).write(
+            {
+                compat.ACTION_GROUPS_FIELD: [
+                    Command.link(self.env.ref(xmlid).id) for xmlid in group_xmlids
+                ]
+            }
+        )

@@ -585,8 +585,14 @@ class TalTransferTargetDms(models.AbstractModel):
 
     @api.model
     def _tal_pdf_documents(self, moves):
-        # In attachment storage a DMS file is the invoice's own attachment.
-        files = self.env["dms.file"].sudo().with_context(active_test=False)
+        # In attachment storage a DMS file is the invoice's own attachment;
+        # the official PDF's is a field's (which ir.attachment's search leaves
+        # out unless told, on 18.0 also through a path like these).
+        files = (
+            self.env["dms.file"]
+            .sudo()
+            .with_context(active_test=False, skip_res_field_check=True)
+        )
         found = files.search(
             [
                 ("attachment_id.res_model", "=", "account.move"),

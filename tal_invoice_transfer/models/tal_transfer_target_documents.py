@@ -8,6 +8,7 @@ from odoo.exceptions import AccessError, UserError
 from odoo.tools import SQL
 from odoo.tools.translate import LazyTranslate
 
+from .. import compat
 from ..exceptions import TransferError
 from .tal_transfer_target import MAIL_QUIET_CONTEXT
 
@@ -138,7 +139,7 @@ class TalTransferTargetDocuments(models.AbstractModel):
             .search(
                 [
                     ("share", "=", False),
-                    ("all_group_ids", "in", groups),
+                    (compat.USER_ALL_GROUPS_FIELD, "in", groups),
                     ("company_ids", "in", company.ids),
                 ]
             )

@@ -6,6 +6,7 @@ from odoo import api, models
 from odoo.tools import SQL
 from odoo.tools.translate import LazyTranslate
 
+from .. import compat
 from ..exceptions import TransferError
 from .tal_transfer_target import MAIL_QUIET_CONTEXT
 
@@ -37,14 +38,16 @@ class TalTransferTargetDocumentsPlan(models.AbstractModel):
     def _tal_placement(self, move, root, tags):
         """(folder, tags, owner) of the invoice's new documents under its
         company's filing plan. Their owner is nobody (the company's files,
-        not whoever ran the transfer), but Like Accounting's: the invoice's
+        not whoever ran the transfer; OdooBot on 18.0, see compat), but Like
+        Accounting's: the invoice's
         creator, as documents_account makes it."""
         company = move.company_id
         plan = self._tal_plan(company)
+        nobody = compat.documents_company_owner(self.env)
         if plan == "accounting":
             setting = self._tal_account_setting(move)
             if not setting:
-                return root, tags, False
+                return root, tags, nobody
             folder = self._tal_use_folder(
                 setting.folder_id,
                 company,
@@ -54,12 +57,16 @@ class TalTransferTargetDocumentsPlan(models.AbstractModel):
                 ),
             )
             creator = move.sudo().create_uid
-            return folder, tags | setting.tag_ids, creator.active and creator.id
+            return (
+                folder,
+                tags | setting.tag_ids,
+                creator.id if creator.active else nobody,
+            )
         if plan == "customer":
-            return self._tal_customer_folder(move, root), tags, False
+            return self._tal_customer_folder(move, root), tags, nobody
         if plan == "journal_period":
-            return self._tal_period_folder(move, root), tags, False
-        return root, tags, False
+            return self._tal_period_folder(move, root), tags, nobody
+        return root, tags, nobody
 
     @api.model
     def _tal_folders(self):
@@ -119,7 +126,7 @@ class TalTransferTargetDocumentsPlan(models.AbstractModel):
             "name": name,
             "type": "folder",
             "folder_id": parent.id,
-            "owner_id": False,
+            "owner_id": compat.documents_company_owner(self.env),
         }
         if record:
             vals.update(res_model=record._name, res_id=record.id)
@@ -158,7 +165,7 @@ class TalTransferTargetDocumentsPlan(models.AbstractModel):
             ):
                 # As a search_fetch does: the values in cache, never over
                 # one of this transaction's pending writes.
-                field._insert_cache(held, values)
+                compat.insert_cache(field, held, values)
         return held
 
     @api.model

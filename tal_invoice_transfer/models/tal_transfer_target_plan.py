@@ -4,7 +4,6 @@ import logging
 import re
 
 from odoo import api, models, sql_db
-from odoo.fields import Domain
 from odoo.tools import SQL
 from odoo.tools.translate import LazyTranslate
 
@@ -639,9 +638,7 @@ class TalTransferTargetPlan(models.AbstractModel):
     def _tal_names_starting(self, parent, base):
         """The names of `parent`'s children that start with `base`."""
         pattern = re.sub(r"([\\%_])", r"\\\1", self._tal_folder_name(base)) + "%"
-        domain = Domain(self._tal_child_folder_domain(parent)) & Domain(
-            "name", "=like", pattern
-        )
+        domain = [*self._tal_child_folder_domain(parent), ("name", "=like", pattern)]
         return set(self._tal_folders().search(domain).mapped("name"))
 
     @api.model

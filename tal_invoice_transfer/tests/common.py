@@ -12,13 +12,14 @@ import psycopg2
 from psycopg2 import OperationalError
 
 from odoo import SUPERUSER_ID, Command, api
-from odoo.orm.registry import DummyRLock, Registry
+from odoo.models import BaseModel
+from odoo.modules.registry import DummyRLock, Registry
 from odoo.tests import TransactionCase, new_test_user
 from odoo.tools import SQL, mute_logger
 
 from odoo.addons.account.tests.common import AccountTestInvoicingCommon
 
-from .. import render_ahead
+from .. import compat, render_ahead
 from ..models import tal_invoice_transfer as engine_module
 from ..models.tal_invoice_transfer_pdf import TalInvoiceTransferPdf
 from ..models.tal_transfer_target import TARGET_PARAM
@@ -58,6 +59,37 @@ def wait_for_lock(registry, thread, pid):
                 return True
             time.sleep(0.05)
     return False
+
+
+# What _make_invoice gives its invoice's line.
+LINE_ARGS = ("name", "product_id", "quantity", "price_unit", "tax_ids", "discount")
+
+
+def _ids(values):
+    """`values` with records given as their ids."""
+    return {
+        key: value.id if isinstance(value, BaseModel) else value
+        for key, value in values.items()
+    }
+
+
+def documents_account_configure(company):
+    """Documents' Accounting setting on, and a folder setting for each journal
+    of the company that has none: 19.0's documents_account does it by itself;
+    on 18.0 an administrator does it (Documents settings, Accounting)."""
+    if compat.V19:
+        return
+    env = company.env
+    company = company.sudo()
+    company.documents_account_settings = True
+    journals = env["account.journal"].sudo().search([("company_id", "=", company.id)])
+    configured = (
+        env["documents.account.folder.setting"]
+        .sudo()
+        .search([("journal_id", "in", journals.ids)])
+        .journal_id
+    )
+    (journals - configured)._documents_configure_sync()
 
 
 class TalTransferCommon(AccountTestInvoicingCommon):
@@ -147,10 +179,65 @@ class TalTransferCommon(AccountTestInvoicingCommon):
             }
         )
 
+    if not compat.V19:
+
+        @contextmanager
+        def enter_registry_test_mode(self):
+            """19.0's own (TransactionCase); 18.0's registry test mode by
+            hand: new cursors share the test's."""
+            self.env.flush_all()
+            self.registry.enter_test_mode(self.cr)
+            try:
+                yield
+            finally:
+                self.registry.leave_test_mode()
+                self.env.invalidate_all()
+
+    @classmethod
+    def _documents_account_configured(cls, company=None):
+        """Documents' Accounting setting on, each journal of the company with
+        its folder setting (see documents_account_configure)."""
+        documents_account_configure(company or cls.env.company)
+
+    @classmethod
+    def _attach_before_documents_account(cls, move, name="invoice.pdf", raw=None):
+        """A file of the backlog: attached before documents_account filed
+        anything. 19.0 files no PDF when it is attached; 18.0 files an
+        invoice's first file, whatever its type, so the file came before an
+        administrator turned the Accounting setting on."""
+        company = move.company_id.sudo()
+        if compat.V19 or not company.documents_account_settings:
+            return cls._attach(move, name=name, raw=raw)
+        company.documents_account_settings = False
+        try:
+            return cls._attach(move, name=name, raw=raw)
+        finally:
+            company.documents_account_settings = True
+
+    def _company_owner(self):
+        """Who owns the company's documents: nobody, OdooBot on 18.0."""
+        return self.env["res.users"].browse(compat.documents_company_owner(self.env))
+
     @classmethod
     def _make_invoice(cls, files=("invoice.pdf",), post=True, **invoice_args):
         invoice_args.setdefault("invoice_date", "2026-03-05")
-        invoice = cls._create_invoice_one_line(price_unit=100.0, **invoice_args)
+        invoice_args.setdefault("date", invoice_args["invoice_date"])
+        # One line of 100, as account's _create_invoice_one_line (19.0 only):
+        # the line's own arguments go to the line, move_name is the move's.
+        line = {"price_unit": 100.0, "quantity": 1.0}
+        for key in LINE_ARGS:
+            if key in invoice_args:
+                line[key] = invoice_args.pop(key)
+        if "move_name" in invoice_args:
+            invoice_args["name"] = invoice_args.pop("move_name")
+        invoice = cls.env["account.move"].create(
+            {
+                "move_type": "out_invoice",
+                "partner_id": cls.partner_a.id,
+                "invoice_line_ids": [Command.create(_ids(line))],
+                **_ids(invoice_args),
+            }
+        )
         for name in files:
             cls._attach(invoice, name=name)
         if post:
@@ -562,9 +649,7 @@ class TalPdfCommon(TalTransferCommon):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        from odoo.addons.base.models.ir_actions_report import _wkhtml
-
-        if _wkhtml().state != "ok":
+        if compat.wkhtmltopdf_info().state != "ok":
             raise SkipTest("no wkhtmltopdf: invoice PDFs cannot be rendered")
         cls.Transfer = cls.Transfer.with_context(force_report_rendering=True)
         # wkhtmltopdf asks the server for the report's style sheets; the test

@@ -5,6 +5,7 @@ from datetime import timedelta
 from odoo import Command, fields
 from odoo.tests import new_test_user, tagged
 
+from .. import compat
 from .common import TalTransferCommon
 
 
@@ -55,7 +56,7 @@ class TestDocumentsFolder(TalTransferCommon):
                 {
                     "name": "Private",
                     "type": "folder",
-                    "owner_id": False,
+                    "owner_id": compat.documents_company_owner(self.env),
                     "access_internal": "none",
                     "company_id": self.env.company.id,
                 }
@@ -111,6 +112,11 @@ class TestDocumentsFolder(TalTransferCommon):
         self.assertFalse(trashed.active)
 
     def test_a_restore_documents_refuses_to_the_user_is_a_settings_error(self):
+        if not compat.V19:
+            self.skipTest(
+                "18.0's Documents posts nothing on the folder of a restored "
+                "document: it refuses no restore to a user who cannot read it"
+            )
         invoice = self._make_invoice()
         attachment = self._files_of(invoice)
         owner = new_test_user(

@@ -4,6 +4,7 @@ from unittest.mock import patch
 
 from odoo.tests import tagged
 
+from .. import compat
 from ..models.tal_transfer_target import TalTransferTarget
 from .common import TalTransferCommon
 
@@ -32,8 +33,8 @@ class TestDocumentsFolderMadePrivate(TalTransferCommon):
                 target.env.flush_all()
                 target.env.cr.execute(
                     "UPDATE documents_document SET access_internal = 'none',"
-                    " owner_id = NULL WHERE id = %s",
-                    [folder_id],
+                    " owner_id = %s WHERE id = %s",
+                    [compat.documents_company_owner(target.env) or None, folder_id],
                 )
                 target.env.cr.execute(
                     "DELETE FROM documents_access WHERE document_id = %s",

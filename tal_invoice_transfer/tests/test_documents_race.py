@@ -14,7 +14,7 @@ from odoo.tests import TransactionCase, tagged
 from odoo.tests.common import BaseCase, get_db_name
 
 from ..models.tal_transfer_target import TARGET_PARAM
-from .common import TalUserRequestMixin, pdf_bytes
+from .common import TalUserRequestMixin, documents_account_configure, pdf_bytes
 
 # Bounds every wait: a broken lock order fails the test, never hangs it.
 WAIT_SECONDS = 20
@@ -90,7 +90,42 @@ class TestDocumentsMainFileRace(BaseCase):
                 }
             )
             self.move_id, self.folder_id = move.id, folder.id
+            # 18.0: as an administrator would, the Accounting setting on and
+            # the journals' folder settings made (19.0 has them): undone at
+            # the end.
+            accounting = company.documents_account_settings, company.account_folder_id
+            made = self._made_by_the_administrator(env, company)
+        self.addCleanup(self._undo_the_administrator, company.id, accounting, made)
         self.addCleanup(self._delete, company.id, saved, partner.id)
+
+    @staticmethod
+    def _made_by_the_administrator(env, company):
+        """{model: ids} of what documents_account_configure made."""
+        models = (
+            "documents.account.folder.setting",
+            "documents.document",
+            "documents.tag",
+        )
+        before = {
+            model: set(env[model].with_context(active_test=False).search([]).ids)
+            for model in models
+        }
+        documents_account_configure(company)
+        return {
+            model: sorted(
+                set(env[model].with_context(active_test=False).search([]).ids)
+                - before[model]
+            )
+            for model in models
+        }
+
+    def _undo_the_administrator(self, company_id, accounting, made):
+        with self._env() as env:
+            for model, ids in made.items():
+                env[model].with_context(active_test=False).browse(ids).exists().unlink()
+            company = env["res.company"].browse(company_id)
+            company.documents_account_settings = accounting[0]
+            company.account_folder_id = accounting[1]
 
     def _delete(self, company_id, saved, partner_id):
         with self._env() as env:

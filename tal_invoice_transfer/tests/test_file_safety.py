@@ -82,7 +82,7 @@ class FileSafetyCases:
         moved = self._files_of(first).filtered(lambda f: f.name == "moved.pdf")
         stale = self._documents_of(moved)
 
-        moved.res_id = second
+        moved.res_id = second.id
 
         self.assertFalse(stale.exists(), "filed under the first invoice")
         self.assertTrue(moved.exists())

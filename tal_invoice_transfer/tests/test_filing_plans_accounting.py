@@ -26,6 +26,7 @@ class TestFilingPlanLikeAccounting(TalTransferCommon):
         super().setUpClass()
         if "documents.account.folder.setting" not in cls.env:
             raise SkipTest("documents_account (or its stand-in) is not installed")
+        cls._documents_account_configured()
         cls.tag = cls.env["documents.tag"].sudo().create({"name": "Transferred"})
         cls.env.company.tal_transfer_tag_names = "Transferred"
         cls.clerk = new_test_user(
@@ -48,7 +49,7 @@ class TestFilingPlanLikeAccounting(TalTransferCommon):
             [self.clerk.id, invoice.id],
         )
         invoice.invalidate_recordset(["create_uid"])
-        self._attach(invoice, name=f"{invoice.name}.pdf")
+        self._attach_before_documents_account(invoice, name=f"{invoice.name}.pdf")
         return invoice
 
     def _filed_as(self, invoice):
@@ -99,7 +100,7 @@ class TestFilingPlanLikeAccounting(TalTransferCommon):
 
         folder, tags, owner, _partner, _company = self._filed_as(backlog)
         self.assertEqual(
-            (folder, tags, owner), (self.folder, self.tag, self.env["res.users"])
+            (folder, tags, owner), (self.folder, self.tag, self._company_owner())
         )
 
     def test_with_documents_accounting_setting_off_the_companys_folder(self):

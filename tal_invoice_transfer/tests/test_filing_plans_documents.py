@@ -3,6 +3,7 @@
 from odoo import Command
 from odoo.tests import new_test_user, tagged
 
+from .. import compat
 from .common import TalTransferCommon
 
 
@@ -70,7 +71,7 @@ class TestFilingPlanByCustomer(TalPlanCase):
         self.assertEqual(len(self._children()), 2)
         documents = self._documents_of(self._files_of(by_contact))
         self.assertEqual(documents.partner_id, self.john)
-        self.assertFalse(documents.owner_id)
+        self.assertEqual(documents.owner_id, self._company_owner())
 
     def test_a_folder_linked_to_a_contact_is_the_customer_folder(self):
         """The old script linked its folders to the invoice's partner, a
@@ -286,7 +287,7 @@ class TestFilingPlanByCustomer(TalPlanCase):
                 "folder_id": self.folder.id,
                 "res_model": "res.partner",
                 "res_id": self.beta.id,
-                "owner_id": False,
+                "owner_id": compat.documents_company_owner(self.env),
             }
         )
         self.env.cr.execute(
@@ -327,7 +328,7 @@ class TestFilingPlanByCustomer(TalPlanCase):
         folder = self._folder_of(invoice)
         self.assertEqual(folder.access_internal, "view")
         self.assertIn(clerk.partner_id, folder.access_ids.partner_id)
-        self.assertFalse(folder.owner_id)
+        self.assertEqual(folder.owner_id, self._company_owner())
         documents = self._documents_of(self._files_of(invoice))
         self.assertEqual(set(documents.mapped("access_internal")), {"view"})
         for document in documents:

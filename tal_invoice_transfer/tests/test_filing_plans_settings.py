@@ -18,6 +18,8 @@ class TestFilingPlanSettings(TalTransferCommon):
     def setUpClass(cls):
         super().setUpClass()
         cls.accounting = "documents.account.folder.setting" in cls.env
+        if cls.accounting:
+            cls._documents_account_configured()
         cls.beta = cls.env["res.partner"].create({"name": "Beta", "is_company": True})
         cls.Folders = cls.env["documents.document"].sudo()
         cls.company = cls.env.company

@@ -7,8 +7,7 @@ from unittest.mock import patch
 from psycopg2 import errors as pg_errors
 
 from odoo import SUPERUSER_ID, api
-from odoo.modules.registry import Registry
-from odoo.orm.registry import DummyRLock
+from odoo.modules.registry import DummyRLock, Registry
 from odoo.tests import TransactionCase, tagged
 
 from ..models.tal_transfer_target import TARGET_PARAM

@@ -7,8 +7,7 @@ from unittest.mock import patch
 from odoo import fields
 from odoo.tests import tagged
 
-from odoo.addons.base.models import ir_cron
-
+from .. import compat
 from ..models import tal_invoice_transfer_ui as ui_module
 from ..models.tal_invoice_transfer_pdf import TalInvoiceTransferPdf
 from .common import PDF, TalPdfCommon
@@ -205,7 +204,7 @@ class TestInvoicePdf(TalPdfCommon):
         invoice = self._make_invoice(files=())
         bill = self._make_invoice(files=("scan.pdf",), move_type="in_invoice")
         job = self.Transfer.with_context(
-            cron_end_time=time.monotonic() + ir_cron.MIN_TIME_PER_JOB
+            cron_end_time=time.monotonic() + compat.MIN_TIME_PER_JOB
         )
         job._run()
         self.assertEqual(invoice.tal_transfer_state, "done")

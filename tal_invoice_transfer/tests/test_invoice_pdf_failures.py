@@ -9,10 +9,8 @@ import time
 from unittest.mock import patch
 
 from odoo.tests import tagged
-from odoo.tools import config
 
-from odoo.addons.base.models import ir_actions_report as base_report
-
+from .. import compat
 from ..models import tal_invoice_transfer_pdf as pdf_module
 from .common import TalPdfCommon
 
@@ -118,8 +116,7 @@ class TestInvoicePdfFailures(TalPdfCommon):
             file.write(f"#!/bin/sh\n{script}\n")
         os.chmod(path, stat.S_IRWXU)
         self.addCleanup(os.unlink, path)
-        info = base_report._wkhtml()._replace(bin=path, is_patched_qt=True)
-        return patch.object(base_report, "_wkhtml", return_value=info)
+        return compat.use_wkhtmltopdf(path)
 
     def test_a_wkhtmltopdf_that_never_ends_is_stopped(self):
         invoice = self._make_invoice(files=())
@@ -163,13 +160,13 @@ class TestInvoicePdfFailures(TalPdfCommon):
         job = renderer.with_context(cron_end_time=time.monotonic() + 10)
         thread = threading.current_thread()
         with (
-            patch.dict(config._runtime_options, {"limit_time_real_cron": 300}),
+            patch.dict(compat.config_options(), {"limit_time_real_cron": 300}),
             patch.object(thread, "start_time", time.time() - 100, create=True),
         ):
             self.assertAlmostEqual(job._tal_time_left(), 200, delta=5)
         with (
             patch.dict(
-                config._runtime_options,
+                compat.config_options(),
                 {"limit_time_real_cron": 0, "limit_time_real": 120},
             ),
             patch.object(thread, "start_time", time.time() - 30, create=True),
@@ -183,7 +180,7 @@ class TestInvoicePdfFailures(TalPdfCommon):
         job = renderer.with_context(cron_end_time=time.monotonic() + 10 - 100)
         thread = threading.current_thread()
         with (
-            patch.dict(config._runtime_options, {"limit_time_real_cron": 300}),
+            patch.dict(compat.config_options(), {"limit_time_real_cron": 300}),
             patch.object(thread, "start_time", None, create=True),
         ):
             self.assertAlmostEqual(job._tal_time_left(), 200, delta=5)

@@ -7,7 +7,7 @@ from unittest.mock import patch
 from psycopg2.pool import PoolError
 
 from odoo import SUPERUSER_ID, api
-from odoo.orm.registry import Registry
+from odoo.modules.registry import Registry
 from odoo.tests import tagged
 
 from .. import render_ahead

@@ -4,9 +4,9 @@ import threading
 from unittest.mock import patch
 
 from odoo.exceptions import AccessError
-from odoo.service.model import call_kw
 from odoo.tests import new_test_user, tagged
 
+from .. import compat
 from ..models.tal_invoice_transfer_pdf import TalInvoiceTransferPdf
 from .common import TalPdfCommon
 
@@ -52,7 +52,7 @@ class TestInvoicePdfRenderAheadAccess(TalPdfCommon):
                         self.subTest(user=user.login, method=method),
                         self.assertRaises(AccessError),
                     ):
-                        call_kw(records, method, args, kwargs)
+                        compat.call_kw(records, method, args, kwargs)
         render.assert_not_called()
         self.assertFalse(
             [t for t in threading.enumerate() if t.name.endswith("render ahead")]

@@ -9,6 +9,7 @@ from odoo.exceptions import AccessError
 from odoo.tests import TransactionCase, tagged
 from odoo.tools import mute_logger
 
+from .. import compat
 from ..models.tal_transfer_target import TARGET_PARAM
 from .common import TalScriptMixin, TalTransferCommon, pdf_bytes
 
@@ -140,6 +141,11 @@ class TestTakeoverDuplicates(DuplicatesCase):
         self.assertFalse(second.active or third.active)
 
     def test_a_restricted_audit_trail_only_trashes_the_documents(self):
+        if not compat.V19:
+            self.skipTest(
+                "18.0's audit trail keeps the entries' logs, not their files: "
+                "the invoice's copies can be taken off it"
+            )
         self.env.company.restrictive_audit_trail = True
         invoice, (first, second, _third) = self._restarted()
         self.Transfer._run()

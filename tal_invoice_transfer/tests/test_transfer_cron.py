@@ -7,6 +7,7 @@ from psycopg2 import errors as pg_errors
 
 from odoo.tests import tagged
 
+from .. import compat
 from .common import TalTransferCommon
 
 
@@ -40,7 +41,7 @@ class TestTransferCron(TalTransferCommon):
             ) as commit_progress,
             self.registry.cursor() as cron_cr,
         ):
-            self.registry["ir.cron"]._process_job(cron_cr, job)
+            compat.process_cron_job(self.registry, cron_cr, job)
         self.env.invalidate_all()
         return cron, commit_progress
 

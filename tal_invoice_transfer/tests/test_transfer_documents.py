@@ -2,6 +2,7 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 from odoo.tests import tagged
 
+from .. import compat
 from .common import TalTransferCommon
 
 
@@ -18,9 +19,16 @@ class TestTransferDocuments(TalTransferCommon):
         cls.filing = "documents.account.folder.setting" in cls.env
 
     def test_invoice_files_become_documents_in_the_folder(self):
+        if self.filing:
+            # 18.0: an administrator turned documents_account on (19.0 is).
+            self._documents_account_configured()
         tag = self.env["documents.tag"].sudo().create({"name": "Invoices"})
         self.env.company.tal_transfer_tag_names = "Invoices"
-        invoice = self._make_invoice(files=("a.pdf", "b.xml"))
+        # 18.0's documents_account also files an invoice's first file when it
+        # is attached: the XML file comes first, the PDF is left to the
+        # transfer, as on 19.0.
+        files = ("a.pdf", "b.xml") if compat.V19 else ("b.xml", "a.pdf")
+        invoice = self._make_invoice(files=files)
         attachments = self._files_of(invoice)
 
         stats = self.Transfer._run()

@@ -4,9 +4,9 @@ from unittest.mock import patch
 
 from odoo import fields
 from odoo.exceptions import AccessError
-from odoo.service.model import call_kw
 from odoo.tests import new_test_user, tagged
 
+from .. import compat
 from ..models.tal_invoice_transfer_gate import PAUSED_AT_PARAM, PAUSED_BY_PARAM
 from .common import TalTransferCommon
 
@@ -227,10 +227,10 @@ class TestTransferPause(TalTransferCommon):
                 self.subTest(method=method),
                 self.assertRaises(AccessError),
             ):
-                call_kw(self.env[model].with_user(billing), method, args, kwargs)
+                compat.call_kw(self.env[model].with_user(billing), method, args, kwargs)
         self.assertTrue(self.env["tal.invoice.transfer.gate"]._tal_paused())
         # An accounting administrator may.
-        call_kw(
+        compat.call_kw(
             self.env["account.move"].with_user(self.manager),
             "tal_transfer_resume",
             [],

@@ -6,6 +6,7 @@ from unittest.mock import patch
 from odoo import fields
 from odoo.tests import tagged
 
+from .. import compat
 from ..hooks import post_init_hook
 from .common import TalTransferCommon
 
@@ -75,7 +76,7 @@ class TestTransferScheduler(TalTransferCommon):
         ):
             if kill_after is None and not kill_at_start:
                 with self.registry.cursor() as cron_cr:
-                    self.registry["ir.cron"]._process_job(cron_cr, job)
+                    compat.process_cron_job(self.registry, cron_cr, job)
             else:
                 # A kill also ends the scheduler's own transaction: only what
                 # the job committed stays.

@@ -4,10 +4,11 @@ from unittest.mock import patch
 
 from lxml import etree
 
-from odoo import SUPERUSER_ID, api
+from odoo import SUPERUSER_ID, Command, api
 from odoo.tests import new_test_user, tagged
 from odoo.tools.safe_eval import safe_eval
 
+from .. import compat
 from .common import TalTransferCommon
 
 
@@ -80,7 +81,13 @@ class TestTransferUi(TalTransferCommon):
     def test_open_documents_opens_the_app_for_its_users(self):
         invoice = self._make_invoice(files=("bill.pdf",))
         self.Transfer._run()
-        self.accountant.group_ids += self.env.ref("dms.group_dms_user")
+        self.accountant.write(
+            {
+                compat.USER_GROUPS_FIELD: [
+                    Command.link(self.env.ref("dms.group_dms_user").id)
+                ]
+            }
+        )
 
         action = invoice.with_user(self.accountant).action_tal_transfer_open_documents()
 

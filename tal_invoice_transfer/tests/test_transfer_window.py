@@ -7,9 +7,9 @@ from freezegun import freeze_time
 
 from odoo import fields
 from odoo.exceptions import AccessError, ValidationError
-from odoo.service.model import call_kw
 from odoo.tests import tagged
 
+from .. import compat
 from ..models.tal_invoice_transfer_window import Window
 from .common import TalTransferCommon
 
@@ -210,7 +210,7 @@ class TestTransferWindow(TalTransferCommon):
             self.env.company.tal_transfer_window_end = 24.5
         billing = self._billing_user("tal_window_billing")
         with self.assertRaises(AccessError):
-            call_kw(
+            compat.call_kw(
                 self.env["res.company"].with_user(billing),
                 "write",
                 [[self.env.company.id], {"tal_transfer_window": False}],

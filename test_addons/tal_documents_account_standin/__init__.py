@@ -1,3 +1,5 @@
+from odoo.addons.tal_documents_standin import compat
+
 from . import models
 
 
@@ -7,6 +9,10 @@ def _post_init_configure_journals(env):
     env["res.company"].search(
         [("account_folder_id", "=", False)]
     )._compute_account_folder_id()
-    # Like documents_account at install: every journal gets its folder setting.
+    if compat.IS_18:
+        # 18.0 configures no journal at install: an administrator does.
+        return
+    # Like documents_account 19.0 at install: every journal gets its folder
+    # setting.
     configured = env["documents.account.folder.setting"].search([]).journal_id
     (env["account.journal"].search([]) - configured)._documents_configure_sync()

@@ -4,7 +4,7 @@
     "name": "Documents Accounting Stand-in (tests only)",
     "summary": "TEST-ONLY stand-in for the filing of Enterprise "
     "'documents_account': never shipped, never installed beside the real app",
-    "version": "19.0.1.0.0",
+    "version": "1.0.0",
     "category": "Hidden/Tests",
     "website": "https://github.com/tal/tal_invoice_transfer",
     "author": "TAL",

@@ -1,1 +1,2 @@
+from . import compat
 from . import models

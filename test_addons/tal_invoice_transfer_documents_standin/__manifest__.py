@@ -4,7 +4,7 @@
     "name": "Invoice Files Transfer - Documents Stand-in (tests only)",
     "summary": "TEST-ONLY: the Documents glue of Invoice Files Transfer, on the "
     "Documents stand-in",
-    "version": "19.0.1.0.0",
+    "version": "1.0.0",
     "category": "Hidden/Tests",
     "website": "https://github.com/tal/tal_invoice_transfer",
     "author": "TAL",

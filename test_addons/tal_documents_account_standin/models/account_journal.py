@@ -2,6 +2,8 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 from odoo import api, models
 
+from odoo.addons.tal_documents_standin import compat
+
 
 class AccountJournal(models.Model):
     _inherit = "account.journal"
@@ -9,13 +11,17 @@ class AccountJournal(models.Model):
     @api.model_create_multi
     def create(self, vals_list):
         journals = super().create(vals_list)
-        journals.sudo()._documents_configure_sync()
+        if not compat.IS_18:
+            # 19.0 gives a new journal its folder setting; 18.0 leaves it to
+            # an administrator (Documents settings, Accounting, Journals).
+            journals.sudo()._documents_configure_sync()
         return journals
 
     def _documents_configure_sync(self):
         """Give each journal a folder setting: the folder of its type under the
         company's accounting folder (created if missing), and a tag named
-        after the journal."""
+        after the journal. 19.0 does it at install and for new journals;
+        on 18.0 it stands for what an administrator sets by hand."""
         journals = self.filtered(
             lambda j: j.type and j.name and j.company_id.account_folder_id
         )
@@ -68,7 +74,8 @@ class AccountJournal(models.Model):
                         "type": "folder",
                         "folder_id": company.account_folder_id.id,
                         "company_id": company.id,
-                        "owner_id": False,
+                        # A company folder: OdooBot's in 18.0, nobody's in 19.0.
+                        "owner_id": Documents._standin_company_owner().id,
                     }
                 )
             )

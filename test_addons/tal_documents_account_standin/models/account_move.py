@@ -2,6 +2,8 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 from odoo import Command, models
 
+from odoo.addons.tal_documents_standin import compat
+
 
 class AccountMove(models.Model):
     _inherit = "account.move"
@@ -49,9 +51,17 @@ class AccountMove(models.Model):
                 document.partner_id = move.partner_id
         return result
 
+    def _standin_first_file_is(self, attachment):
+        """18.0 files an invoice's first file when it is attached: whether
+        `attachment` is the only file of the invoice."""
+        files = self.env["ir.attachment"].search(
+            [("res_model", "=", self._name), ("res_id", "=", self.id)], limit=2
+        )
+        return files == attachment
+
     def _update_or_create_document(self, attachment_id):
         """File an attachment of the invoice in its journal's folder: the
-        document (created if missing, restored if in the trash) gets the
+        document (created if missing; 19.0: restored if in the trash) gets the
         setting's folder and tags, the invoice's partner, and the invoice's
         creator as owner."""
         if not self.company_id.documents_account_settings:
@@ -70,14 +80,28 @@ class AccountMove(models.Model):
         if not setting:
             return
         Documents = self.env["documents.document"].sudo()
-        document = Documents.with_context(active_test=False).search(
-            [("attachment_id", "=", attachment_id)], limit=1
-        )
-        vals = {
-            "active": True,
+        if compat.IS_18:
+            # 18.0 looks among live documents only: for a file whose document
+            # is in the trash it creates a second document, which the
+            # database refuses (one document per attachment). The owner is
+            # the invoice's creator, OdooBot included.
+            document = Documents.search(
+                [("attachment_id", "=", attachment_id)], limit=1
+            )
+            vals = {"owner_id": self.create_uid.id}
+        else:
+            # 19.0 restores a trashed document; the owner is the invoice's
+            # creator if active (none for OdooBot).
+            document = Documents.with_context(active_test=False).search(
+                [("attachment_id", "=", attachment_id)], limit=1
+            )
+            vals = {
+                "active": True,
+                "owner_id": self.create_uid.active and self.create_uid.id,
+            }
+        vals |= {
             "folder_id": setting.folder_id.id,
             "partner_id": self.partner_id.id or document.partner_id.id,
-            "owner_id": self.create_uid.active and self.create_uid.id,
             "tag_ids": [Command.link(tag.id) for tag in setting.tag_ids],
         }
         if document:

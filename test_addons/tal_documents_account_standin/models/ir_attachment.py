@@ -2,6 +2,8 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 from odoo import api, models
 
+from odoo.addons.tal_documents_standin import compat
+
 
 class IrAttachment(models.Model):
     _inherit = "ir.attachment"
@@ -16,6 +18,10 @@ class IrAttachment(models.Model):
                 continue
             move = self.env["account.move"].browse(vals["res_id"])
             # Filed at once: an e-invoice XML, or any file of a journal entry.
-            if move.move_type == "entry" or attachment.mimetype == "application/xml":
+            if (
+                move.move_type == "entry"
+                or attachment.mimetype == "application/xml"
+                or (compat.IS_18 and move._standin_first_file_is(attachment))
+            ):
                 move._update_or_create_document(attachment.id)
         return attachments

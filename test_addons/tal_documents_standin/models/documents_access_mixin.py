@@ -8,7 +8,8 @@ from its folder. Enterprise has all of it in ``documents.document`` itself.
 
 from odoo import Command, api, fields, models
 from odoo.exceptions import UserError
-from odoo.fields import Domain
+
+from .. import compat
 
 # Permissions from the weakest to the strongest.
 PERMISSIONS = ["none", "view", "edit"]
@@ -17,6 +18,59 @@ PERMISSIONS = ["none", "view", "edit"]
 class DocumentsStandinAccessMixin(models.AbstractModel):
     _name = "documents.standin.access.mixin"
     _description = "Documents Stand-in: Access"
+
+    # The company's root folders, which only Documents administrators
+    # change (record rules) or create. Enterprise 18.0 calls them "pinned"
+    # (is_pinned_folder); 19.0 tells them by their missing owner.
+    standin_is_company_root = fields.Boolean(
+        "Company Root Folder",
+        compute="_compute_standin_is_company_root",
+        search="_search_standin_is_company_root",
+    )
+
+    @api.model
+    def _standin_company_owner(self):
+        """The owner of the company's root folders: OdooBot in 18.0, nobody
+        in 19.0."""
+        if compat.IS_18:
+            return self.env.ref("base.user_root")
+        return self.env["res.users"]
+
+    @api.depends("type", "folder_id", "owner_id")
+    def _compute_standin_is_company_root(self):
+        company_owner = self._standin_company_owner()
+        for document in self:
+            document.standin_is_company_root = (
+                document.type == "folder"
+                and not document.folder_id
+                and document.owner_id == company_owner
+            )
+
+    def _search_standin_is_company_root(self, operator, value):
+        if operator in ("=", "!="):
+            # 18.0 hands the operator as written; 19.0 gives 'in' / 'not in'.
+            operator, value = ("in" if operator == "=" else "not in"), [value]
+        if operator not in ("in", "not in"):
+            return NotImplemented
+        wanted = {bool(v) for v in value}
+        if operator == "not in":
+            wanted = {True, False} - wanted
+        owner_id = self._standin_company_owner().id
+        if wanted == {True}:
+            return [
+                ("type", "=", "folder"),
+                ("folder_id", "=", False),
+                ("owner_id", "=", owner_id),
+            ]
+        if wanted == {False}:
+            return compat.OR(
+                [
+                    [("type", "!=", "folder")],
+                    [("folder_id", "!=", False)],
+                    [("owner_id", "!=", owner_id)],
+                ]
+            )
+        return [] if wanted else compat.FALSE_DOMAIN
 
     @api.depends_context("uid", "allowed_company_ids")
     @api.depends(
@@ -37,7 +91,10 @@ class DocumentsStandinAccessMixin(models.AbstractModel):
             if document.company_id and document.company_id not in self.env.companies:
                 document.user_permission = "none"
             elif system or (
-                document.owner_id == user and not document.shortcut_document_id
+                document.owner_id == user
+                # 18.0: the owner of a shortcut edits it; 19.0: a shortcut's
+                # owner gets nothing from owning it.
+                and (compat.IS_18 or not document.shortcut_document_id)
             ):
                 document.user_permission = "edit"
             else:
@@ -53,6 +110,10 @@ class DocumentsStandinAccessMixin(models.AbstractModel):
                 document.user_permission = max(roles | {"none"}, key=PERMISSIONS.index)
 
     def _search_user_permission(self, operator, value):
+        if operator in ("=", "!=") and isinstance(value, str):
+            # 18.0 hands the operator of the domain as written; 19.0 has
+            # turned it into 'in' / 'not in' already.
+            operator, value = ("in" if operator == "=" else "not in"), [value]
         if operator not in ("in", "not in"):
             return NotImplemented
         roles = set(value) if operator == "in" else set(PERMISSIONS) - set(value)
@@ -60,47 +121,74 @@ class DocumentsStandinAccessMixin(models.AbstractModel):
         roles.discard("none")
         user = self.env.user
         if not roles or user._is_public():
-            return Domain.FALSE
-        companies = Domain("company_id", "in", [False, *self.env.companies.ids])
+            return compat.FALSE_DOMAIN
+        companies = [("company_id", "in", [False, *self.env.companies.ids])]
         if user.has_group("tal_documents_standin.group_documents_system"):
-            return companies if "edit" in roles else Domain.FALSE
+            return companies if "edit" in roles else compat.FALSE_DOMAIN
         now = fields.Datetime.now()
-        member = Domain(
-            "access_ids",
-            "any",
-            Domain("partner_id", "=", user.partner_id.id)
-            & Domain("role", "in", list(roles))
-            & (
-                Domain("expiration_date", "=", False)
-                | Domain("expiration_date", ">", now)
-            ),
-        )
-        owner = (
-            Domain("owner_id", "=", user.id)
-            & Domain("shortcut_document_id", "=", False)
-            if "edit" in roles
-            else Domain.FALSE
-        )
-        internal = Domain.FALSE
+        member = [
+            (
+                "access_ids",
+                "any",
+                [
+                    ("partner_id", "=", user.partner_id.id),
+                    ("role", "in", list(roles)),
+                    "|",
+                    ("expiration_date", "=", False),
+                    ("expiration_date", ">", now),
+                ],
+            )
+        ]
+        owner = compat.FALSE_DOMAIN
+        if "edit" in roles:
+            owner = [("owner_id", "=", user.id)]
+            if not compat.IS_18:  # 19.0: not through owning a shortcut
+                owner.append(("shortcut_document_id", "=", False))
+        internal = compat.FALSE_DOMAIN
         if not user.share:
             if user.has_group("tal_documents_standin.group_documents_manager"):
-                internal = Domain("access_internal", "!=", "none")
+                internal = [("access_internal", "!=", "none")]
             else:
-                internal = Domain("access_internal", "in", list(roles))
-        return companies & (member | owner | internal)
+                internal = [("access_internal", "in", list(roles))]
+        return compat.AND([companies, compat.OR([member, owner, internal])])
+
+    @api.model
+    def _standin_default_owner(self):
+        if compat.IS_18:
+            # 18.0: the current user, whoever it is: OdooBot for the superuser
+            # (data files, scripts run as superuser).
+            return self.env.user.id
+        # 19.0: the current user if active: none for the superuser.
+        return self.env.user.id if self.env.user.active else False
+
+    @api.model
+    def _standin_person(self, user):
+        """`user` as a person owning documents: 18.0 counts OdooBot as nobody
+        (the owner of the company's folders gets no member line and is not
+        made an editor of their content); 19.0 has no owner there."""
+        if compat.IS_18 and user == self.env.ref("base.user_root"):
+            return user.browse()
+        return user
 
     @api.model
     def _standin_inherit_from_folder(self, vals):
         """Complete `vals` as Enterprise does: the folder's access, company
         and members, and the owner as a member."""
-        owner = self.env["res.users"].browse(
-            vals["owner_id"]
-            if "owner_id" in vals
-            else (self.env.user.active and self.env.uid)
-        )
-        if owner and not owner.active:  # the superuser or an archived user
-            owner = self.env["res.users"]
-            vals["owner_id"] = False
+        if compat.IS_18:
+            # 18.0: the owner given, else the current user (even OdooBot).
+            owner = self.env["res.users"].browse(
+                vals.setdefault("owner_id", self._standin_default_owner())
+            )
+        else:
+            owner = self.env["res.users"].browse(
+                vals["owner_id"]
+                if "owner_id" in vals
+                else self._standin_default_owner()
+            )
+            if owner and not owner.active:  # the superuser or an archived user
+                owner = self.env["res.users"]
+                vals["owner_id"] = False
+        owner = self._standin_person(owner)
         folder = self.browse(vals.get("folder_id")).sudo()
         members = list(vals.get("access_ids") or [])
         if folder:
@@ -112,12 +200,15 @@ class DocumentsStandinAccessMixin(models.AbstractModel):
             vals.setdefault("access_via_link", folder.access_via_link)
             if folder.company_id:
                 vals.setdefault("company_id", folder.company_id.id)
-            if vals.get("access_ids") not in (False, [], [Command.set([])]):
+            if vals.get("access_ids") not in (False, [], [Command.set([])]) and (
+                # 18.0: a shortcut takes its folder's members too; 19.0: not.
+                compat.IS_18 or "shortcut_document_id" not in vals
+            ):
                 given = {cmd[2]["partner_id"] for cmd in members if cmd[0] == 0}
                 members += [
-                    Command.create({"partner_id": partner.id, "role": role})
-                    for partner, role in folder._standin_members_to_inherit()
-                    if partner.id not in given
+                    Command.create(member)
+                    for member in folder._standin_members_to_inherit()
+                    if member["partner_id"] not in given
                 ]
         if owner:
             own = [
@@ -140,17 +231,21 @@ class DocumentsStandinAccessMixin(models.AbstractModel):
             vals["access_ids"] = members
 
     def _standin_members_to_inherit(self):
-        """(partner, role) of a folder's members its new documents get: those
-        with a role, and the folder's owner as editor."""
+        """Member values a folder's new documents get: its members with a
+        role (with their expiry), and the folder's owner as editor."""
         self.ensure_one()
-        owner_partner = self.owner_id.partner_id
+        owner_partner = self._standin_person(self.owner_id).partner_id
         members = [
-            (access.partner_id, access.role)
+            {
+                "partner_id": access.partner_id.id,
+                "role": access.role,
+                "expiration_date": access.expiration_date,
+            }
             for access in self.access_ids
-            if access.role and access.partner_id != owner_partner
+            if access.role and access.partner_id != self.owner_id.partner_id
         ]
         if owner_partner:
-            members.append((owner_partner, "edit"))
+            members.append({"partner_id": owner_partner.id, "role": "edit"})
         return members
 
     def _standin_take_folder_access(self, folder):
@@ -161,9 +256,10 @@ class DocumentsStandinAccessMixin(models.AbstractModel):
                     "access_internal": folder.access_internal,
                     "access_via_link": folder.access_via_link,
                     "access_ids": [
-                        Command.create({"partner_id": partner.id, "role": role})
-                        for partner, role in folder._standin_members_to_inherit()
-                        if partner not in document.access_ids.partner_id
+                        Command.create(member)
+                        for member in folder._standin_members_to_inherit()
+                        if member["partner_id"]
+                        not in document.access_ids.partner_id.ids
                     ],
                     **(
                         {"company_id": folder.company_id.id}

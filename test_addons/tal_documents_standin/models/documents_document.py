@@ -1,6 +1,7 @@
 # Copyright 2026 TAL
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
-"""Test-only stand-in for Enterprise 19.0 ``documents.document``.
+"""Test-only stand-in for Enterprise ``documents.document``, 18.0 or 19.0
+as the series it runs on (the differences: see the readme and compat.py).
 
 Enterprise source is not public here. What is mirrored was checked on:
 
@@ -10,15 +11,16 @@ Enterprise source is not public here. What is mirrored was checked on:
   creates folders with ``{'name', 'type': 'folder'}``;
   ``account/models/ir_attachment.py`` lets a write of
   ``res_model='documents.document'`` through on audit-trail attachments.
-* Public copies of the 19.0 module on GitHub (third-party forks, found with
-  the code search; not authoritative), read for behaviour and field names,
-  never copied.
+* Public copies of the 18.0 and 19.0 modules on GitHub (third-party forks,
+  found with the code search; not authoritative), read for behaviour and
+  field names, never copied.
 
 Mirrored behaviour:
 
 * fields and options of ``attachment_id`` (ondelete cascade, unique), ``name``
   (from the attachment), ``type``, ``folder_id`` (``_parent_store``),
-  ``owner_id`` (default: the current user when active), ``partner_id``,
+  ``owner_id`` (default: the current user; 19.0: only when active),
+  ``partner_id``,
   ``tag_ids``, ``company_id``, ``active``, ``res_model``/``res_id`` (from the
   attachment; writing them MOVES the attachment), ``access_internal`` /
   ``access_via_link``, ``access_ids`` (members, ``documents.access``),
@@ -34,11 +36,13 @@ Mirrored behaviour:
   created with (an upload script's customer folders);
 * writing another ``attachment_id`` keeps the old file in
   ``previous_attachment_ids``;
-* a restore (``active`` back to True) under an archived folder raises, and a
-  restore posts a message on the folder as the current user;
+* the trash (documents_trash_mixin.py): a folder goes with its content, and
+  comes back with it; a restore (``active`` back to True) under an archived
+  folder raises; 19.0 posts a message on the folder as the current user;
 * record rules: reading needs a permission other than 'none'
   (``user_permission``: owner, member, ``access_internal``), writing needs
-  'edit'; internal users only read tags (``security/``);
+  'edit', and the company's root folders need a Documents administrator;
+  internal users only read tags (``security/``);
 * ``is_multipage`` is stored and computed by reading and parsing every PDF,
   so that creating a document costs what it costs with Enterprise;
 * ``unlink`` deletes the documents' attachments, wherever they are linked.
@@ -52,9 +56,9 @@ The trash: archived documents are deleted by an autovacuum
 by default), 1,000 per call, through ``unlink`` (so with their attachments).
 
 Not reproduced: link sharing and access through the parent folder, the
-"COMPANY"/"MY" drives, thumbnails, ``action_archive``, the refusal to archive
-a folder whose content is still active, ``documents.mixin`` automation, the
-``ir.attachment`` extension.
+"COMPANY"/"MY" drives, thumbnails, ``documents.mixin`` automation, the
+``ir.attachment`` extension, and the parts of the trash listed in
+documents_trash_mixin.py.
 """
 
 import base64
@@ -63,9 +67,11 @@ import logging
 from datetime import timedelta
 
 from odoo import Command, api, fields, models
-from odoo.exceptions import UserError, ValidationError
+from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tools.misc import clean_context
 from odoo.tools.pdf import PdfFileReader
+
+from .. import compat
 
 _logger = logging.getLogger(__name__)
 
@@ -80,10 +86,12 @@ class DocumentsDocument(models.Model):
         "mail.thread",
         "mail.activity.mixin",
         "documents.standin.access.mixin",
+        "documents.standin.trash.mixin",
     ]
     # Like Enterprise: whoever may read a document may post on it.
     _mail_post_access = "read"
-    _order = "sequence, id desc"
+    # 18.0 has no sequence on documents (folders are ordered in 19.0).
+    _order = "id desc" if compat.IS_18 else "sequence, id desc"
     _parent_name = "folder_id"
     _parent_store = True
 
@@ -92,11 +100,14 @@ class DocumentsDocument(models.Model):
         store=True,
         readonly=False,
         copy=True,
-        translate=True,
-        tracking=True,
+        # 19.0 translates and tracks the name (a jsonb column); 18.0 neither
+        # (a varchar column: raw SQL reads it as it is).
+        translate=not compat.IS_18,
+        tracking=not compat.IS_18,
     )
     active = fields.Boolean(default=True)
-    sequence = fields.Integer(default=10)
+    if not compat.IS_18:  # 19.0 only
+        sequence = fields.Integer(default=10)
     type = fields.Selection(
         [("url", "URL"), ("binary", "File"), ("folder", "Folder")],
         default="binary",
@@ -108,7 +119,7 @@ class DocumentsDocument(models.Model):
     attachment_id = fields.Many2one(
         "ir.attachment",
         ondelete="cascade",
-        bypass_search_access=True,
+        **compat.BYPASS_SEARCH_ACCESS,
         copy=False,
     )
     mimetype = fields.Char(related="attachment_id.mimetype")
@@ -129,7 +140,7 @@ class DocumentsDocument(models.Model):
         readonly=False,
     )
     previous_attachment_ids = fields.Many2many(
-        "ir.attachment", string="History", bypass_search_access=True
+        "ir.attachment", string="History", **compat.BYPASS_SEARCH_ACCESS
     )
     res_model = fields.Char(
         "Resource Model",
@@ -166,7 +177,10 @@ class DocumentsDocument(models.Model):
     owner_id = fields.Many2one(
         "res.users",
         string="Owner",
-        default=lambda self: self.env.user.id if self.env.user.active else False,
+        default=lambda self: self._standin_default_owner(),
+        # 18.0: every document has an owner (OdooBot for the company's
+        # folders); 19.0: the owner is optional (none: the company's).
+        required=compat.IS_18,
         copy=False,
         index=True,
         tracking=True,
@@ -200,19 +214,24 @@ class DocumentsDocument(models.Model):
         compute_sudo=True,
     )
 
-    _res_model_res_id_idx = models.Index("(res_model, res_id)")
-    _attachment_unique = models.Constraint(
+    _res_model_res_id_idx = compat.Index("(res_model, res_id)")
+    _attachment_unique = compat.Constraint(
         "unique (attachment_id)",
         "This attachment is already a document",
     )
-    _folder_id_not_id = models.Constraint(
+    _folder_id_not_id = compat.Constraint(
         "check(folder_id <> id)",
         "A folder cannot be included in itself",
     )
-    _shortcut_document_id_not_id = models.Constraint(
+    _shortcut_document_id_not_id = compat.Constraint(
         "check(shortcut_document_id <> id)",
         "A shortcut cannot point to itself",
     )
+
+    def init(self):
+        res = super().init()
+        compat.create_indexes(self)
+        return res
 
     @api.constrains("folder_id", "shortcut_document_id")
     def _check_shortcut_parent(self):
@@ -309,6 +328,13 @@ class DocumentsDocument(models.Model):
             self._standin_inherit_from_folder(vals)
             attachments.append(attachment)
         documents = super().create(vals_list)
+        if documents.filtered("standin_is_company_root") and not (
+            self.env.is_admin()
+            or self.env.user.has_group("tal_documents_standin.group_documents_manager")
+        ):
+            raise AccessError(
+                self.env._("Only Documents administrators create company folders.")
+            )
         for document, attachment in zip(documents, attachments, strict=True):
             # An attachment that belongs to no record is linked to the
             # document; one that belongs to a record stays on that record.
@@ -363,7 +389,7 @@ class DocumentsDocument(models.Model):
             # Like Enterprise: moving into a shortcut moves into its target.
             return self.write({**vals, "folder_id": folder.shortcut_document_id.id})
         moved = self._standin_check_move(folder, vals) if folder else self.browse()
-        restored = self.filtered(lambda d: not d.active) if vals.get("active") else None
+        active_before = self._standin_active_before_write(vals)
         if vals.get("attachment_id"):
             self.ensure_one()
             self._standin_keep_version(
@@ -372,8 +398,7 @@ class DocumentsDocument(models.Model):
         result = super().write(vals)
         if moved:
             moved._standin_take_folder_access(folder)
-        if restored:
-            restored._standin_after_restore()
+        self._standin_active_after_write(vals, active_before)
         return result
 
     def _standin_check_move(self, folder, vals):
@@ -417,33 +442,6 @@ class DocumentsDocument(models.Model):
                 Command.unlink(attachment.id),
                 Command.link(old.id),
             ]
-
-    def _standin_after_restore(self):
-        if self.sudo().search(
-            [
-                ("id", "parent_of", self.ids),
-                ("id", "not in", self.ids),
-                ("active", "=", False),
-            ],
-            limit=1,
-        ):
-            raise UserError(
-                self.env._(
-                    "These documents are in an archived folder: restore the "
-                    "folder instead."
-                )
-            )
-        # Posted as the current user, on the user's own rights unless the
-        # user owns one of the restored documents.
-        for folder, documents in (
-            self.filtered("folder_id").grouped("folder_id").items()
-        ):
-            folder.sudo(self.env.user in documents.owner_id).message_post(
-                body=self.env._(
-                    "Restored from the trash: %(names)s",
-                    names=", ".join(documents.mapped("name")),
-                )
-            )
 
     def unlink(self):
         # Like Enterprise: the content of a folder goes with it, and so do

@@ -1,10 +1,12 @@
 # Copyright 2026 TAL
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
-# Test-only stand-in for Enterprise 19.0 ``documents.tag``. Since 18.0 tags
+# Test-only stand-in for Enterprise ``documents.tag`` (18.0 and 19.0). Since 18.0 tags
 # are global (no facet/category, no folder); the tag name is unique.
 from random import randint
 
 from odoo import api, fields, models
+
+from .. import compat
 
 
 class DocumentsTag(models.Model):
@@ -21,7 +23,7 @@ class DocumentsTag(models.Model):
     color = fields.Integer(default=lambda self: self._get_default_color())
     document_ids = fields.Many2many("documents.document", "document_tag_rel")
 
-    _tag_name_unique = models.Constraint(
+    _tag_name_unique = compat.Constraint(
         "unique (name)",
         "Tag name already used",
     )

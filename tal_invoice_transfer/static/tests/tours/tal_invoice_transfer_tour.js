@@ -1,6 +1,7 @@
 import {registry} from "@web/core/registry";
 
 const ROW = ".o_data_row:contains(Tour Failing Partner)";
+const SELECTOR = ".o_list_record_selector input";
 
 /** The search bar shows every facet of `present` and none of `absent`. */
 export function assertFacets(present, absent) {
@@ -50,7 +51,16 @@ registry.category("web_tour.tours").add("tal_invoice_transfer_tour", {
         {
             content: "Show the failed invoices",
             trigger: ".o_tal_card_failed",
-            run: "click",
+            run() {
+                // The list reloads after the click, its rows looking the
+                // same: they are marked, so that the next steps wait for the
+                // rows of the reloaded list (a row selected before the
+                // reload is no longer selected after it).
+                for (const row of document.querySelectorAll(".o_data_row")) {
+                    row.classList.add("o_tal_tour_before_reload");
+                }
+                document.querySelector(".o_tal_card_failed").click();
+            },
         },
         {
             content: "The user's filter is kept",
@@ -61,7 +71,7 @@ registry.category("web_tour.tours").add("tal_invoice_transfer_tour", {
         },
         {
             content: "Select the failed invoice",
-            trigger: `${ROW}:contains(Failed) .o_list_record_selector input`,
+            trigger: `${ROW}:not(.o_tal_tour_before_reload):contains(Failed) ${SELECTOR}`,
             run: "click",
         },
         {
